@@ -1,0 +1,440 @@
+"""Run a policy pack the way the Pulumi CLI does and talk to it over the analyzer gRPC protocol.
+
+The CLI boots a Python policy pack through the ``pulumi-analyzer-policy-python`` shim, which runs
+``python -u -m pulumi.policy <engine address> .`` in the pack's directory, with the stack's project,
+name and config in the environment. The pack prints the port of its ``Analyzer`` gRPC server on its
+first line of output. The CLI then calls ``Handshake``, ``ConfigureStack``, ``GetAnalyzerInfo``,
+``Configure`` (policy config reconciled from schema defaults, the pack's initial config and the
+``--policy-pack-config`` file), ``Analyze`` once per resource and ``AnalyzeStack`` once at the end.
+This module does the same, in that order, with the same messages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable
+from concurrent import futures
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import jsonschema
+import yaml
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
+
+from .errors import PreflightError
+from .monitor import RecordedResource
+
+ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+_LEVEL_TO_PROTO = {
+    "advisory": analyzer_pb2.ADVISORY,
+    "mandatory": analyzer_pb2.MANDATORY,
+    "remediate": analyzer_pb2.REMEDIATE,
+    "disabled": analyzer_pb2.DISABLED,
+}
+_PROTO_TO_LEVEL = {v: k for k, v in _LEVEL_TO_PROTO.items()}
+_SEVERITIES = {0: "", 1: "low", 2: "medium", 3: "high", 4: "critical"}
+_GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024),
+                 ("grpc.max_send_message_length", 400 * 1024 * 1024)]
+_STARTUP_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One policy diagnostic, attributed to a resource URN."""
+
+    policy: str
+    enforcement: str
+    severity: str
+    urn: str
+    message: str
+    description: str
+    pack: str
+    pack_version: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"policy": self.policy, "enforcement": self.enforcement, "severity": self.severity,
+                "urn": self.urn, "message": self.message, "description": self.description,
+                "policyPack": self.pack, "policyPackVersion": self.pack_version}
+
+
+@dataclass
+class PolicyInfo:
+    name: str
+    description: str
+    enforcement: str
+    schema: dict[str, Any] | None
+    kind: str
+
+
+@dataclass
+class PackInfo:
+    name: str
+    version: str
+    policies: list[PolicyInfo] = field(default_factory=list)
+    config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Reconciled config sent with ``Configure``: policy name -> {enforcementLevel, properties}."""
+
+
+class _EngineServicer(engine_pb2_grpc.EngineServicer):
+    """The slice of the engine service a plugin may call back into: logging and the root resource."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, str, str]] = []
+        self._root = ""
+
+    def Log(self, request: Any, context: Any) -> empty_pb2.Empty:
+        self.messages.append((request.severity, request.urn, request.message))
+        return empty_pb2.Empty()
+
+    def GetRootResource(self, request: Any, context: Any) -> engine_pb2.GetRootResourceResponse:
+        return engine_pb2.GetRootResourceResponse(urn=self._root)
+
+    def SetRootResource(self, request: Any, context: Any) -> engine_pb2.SetRootResourceResponse:
+        self._root = request.urn
+        return engine_pb2.SetRootResourceResponse()
+
+
+# -- policy config ---------------------------------------------------------------------------
+
+def load_policy_config(path: Path) -> dict[str, dict[str, Any]]:
+    """Parse a ``--policy-pack-config`` file: ``{"all"|policy: level | {enforcementLevel, ...props}}``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PreflightError(f"cannot read policy config {path}: {exc.strerror}") from None
+    if not text.strip():
+        return {}
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise PreflightError(f"policy config {path} is not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise PreflightError(f"policy config {path} must be a JSON object keyed by policy name (or \"all\")")
+    parsed: dict[str, dict[str, Any]] = {}
+    for name, value in raw.items():
+        if isinstance(value, str):
+            level, props = value, {}
+        elif isinstance(value, dict):
+            props = dict(value)
+            level = props.pop("enforcementLevel", "")
+        else:
+            raise PreflightError(f"policy config {path}: '{name}' must be an enforcement level or an object")
+        if level and level not in ENFORCEMENT_LEVELS:
+            raise PreflightError(
+                f"policy config {path}: '{name}' has enforcement level {level!r}; use one of {', '.join(ENFORCEMENT_LEVELS)}")
+        if level or props:
+            parsed[name] = {"enforcementLevel": level, "properties": props}
+    return parsed
+
+
+def _apply(result: dict[str, dict[str, Any]], given: dict[str, dict[str, Any]]) -> None:
+    everything = given.get("all", {}).get("enforcementLevel")
+    if everything:
+        for cfg in result.values():
+            cfg["enforcementLevel"] = everything
+    for name, cfg in given.items():
+        current = result.setdefault(name, {"enforcementLevel": "", "properties": {}})
+        if cfg.get("enforcementLevel"):
+            current["enforcementLevel"] = cfg["enforcementLevel"]
+        current["properties"] = {**current.get("properties", {}), **cfg.get("properties", {})}
+
+
+def reconcile_policy_config(policies: list[PolicyInfo], initial: dict[str, dict[str, Any]],
+                            given: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Schema defaults, then the pack's initial config, then the file; validated against each schema."""
+    result: dict[str, dict[str, Any]] = {}
+    for policy in policies:
+        defaults = {k: v["default"] for k, v in ((policy.schema or {}).get("properties") or {}).items()
+                    if isinstance(v, dict) and "default" in v}
+        result[policy.name] = {"enforcementLevel": policy.enforcement, "properties": defaults}
+    _apply(result, initial)
+    _apply(result, given)
+    errors = []
+    for policy in policies:
+        schema = {"type": "object", "properties": dict((policy.schema or {}).get("properties") or {})}
+        schema["properties"]["enforcementLevel"] = {"type": "string", "enum": list(ENFORCEMENT_LEVELS)}
+        if (policy.schema or {}).get("required"):
+            schema["required"] = list(policy.schema["required"])  # type: ignore[index]
+        props = result.get(policy.name, {}).get("properties") or {}
+        for err in sorted(jsonschema.Draft7Validator(schema).iter_errors(props), key=str):
+            where = ".".join(str(p) for p in err.absolute_path)
+            errors.append(f"{policy.name}: {where + ': ' if where else ''}{err.message}")
+    if errors:
+        raise PreflightError("policy pack configuration is invalid:\n  " + "\n  ".join(errors))
+    return result
+
+
+# -- the pack process ----------------------------------------------------------------------------
+
+def _pack_python(pack_dir: Path, runtime_options: dict[str, Any]) -> str:
+    venv = runtime_options.get("virtualenv")
+    if venv:
+        candidate = (pack_dir / str(venv) / "bin" / "python")
+        if candidate.exists():
+            return str(candidate)
+    return sys.executable
+
+
+class PolicyPackProcess:
+    """A running policy pack and a client for its analyzer server."""
+
+    def __init__(self, pack_dir: Path, project: str, stack: str, config: dict[str, str],
+                 secret_keys: Iterable[str], dry_run: bool = True) -> None:
+        self.pack_dir = pack_dir.resolve()
+        spec_file = self.pack_dir / "PulumiPolicy.yaml"
+        if not spec_file.is_file():
+            raise PreflightError(f"no PulumiPolicy.yaml in {self.pack_dir}; pass --policy-pack with a policy pack directory")
+        try:
+            spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise PreflightError(f"{spec_file} is not valid YAML: {exc}") from None
+        runtime = spec.get("runtime")
+        runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+        if runtime_name != "python":
+            raise PreflightError(f"{spec_file}: runtime is {runtime_name!r}; preflight runs Python policy packs")
+        options = (runtime.get("options") or {}) if isinstance(runtime, dict) else {}
+        self.yaml_version = str(spec.get("version") or "")
+
+        self.engine = _EngineServicer()
+        self._engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), options=_GRPC_OPTIONS)
+        engine_pb2_grpc.add_EngineServicer_to_server(self.engine, self._engine_server)
+        engine_port = self._engine_server.add_insecure_port("127.0.0.1:0")
+        self._engine_server.start()
+        self.engine_address = f"127.0.0.1:{engine_port}"
+
+        env = dict(os.environ)
+        env.update({"PULUMI_PROJECT": project, "PULUMI_STACK": stack, "PULUMI_DRY_RUN": "true" if dry_run else "false",
+                    "PULUMI_ORGANIZATION": "organization", "PYTHONUNBUFFERED": "1"})
+        if config:
+            env["PULUMI_CONFIG"] = json.dumps(config)
+        args = [_pack_python(self.pack_dir, options), "-u", "-m", "pulumi.policy", self.engine_address, "."]
+        args += [f"-{k}={v}" for k, v in options.items() if str(v)]
+        self._stderr_lines: list[str] = []
+        try:
+            self.proc = subprocess.Popen(args, cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        except OSError as exc:
+            self._engine_server.stop(0)
+            raise PreflightError(f"policy pack {self.pack_dir} failed to start: {exc}") from None
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        port = self._read_port()
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        self._handshake()
+        self.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=stack, project=project, organization="organization", dry_run=dry_run,
+            config=config, config_secret_keys=list(secret_keys)))
+
+    def _drain_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self._stderr_lines.append(line.rstrip("\n"))
+
+    def _read_port(self) -> int:
+        assert self.proc.stdout is not None
+        result: list[str] = []
+        reader = threading.Thread(target=lambda: result.append(self.proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+        reader.start()
+        reader.join(_STARTUP_TIMEOUT_S)
+        line = result[0].strip() if result else ""
+        if not line.isdigit():
+            self.proc.kill()
+            self.proc.wait()
+            detail = "\n".join(self._stderr_lines[-20:]) or line or "(no output)"
+            self._engine_server.stop(0)
+            raise PreflightError(f"policy pack {self.pack_dir} failed to start:\n{detail}")
+        threading.Thread(target=self._drain_stdout, daemon=True).start()
+        return int(line)
+
+    def _drain_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        for _ in self.proc.stdout:
+            pass
+
+    def _handshake(self) -> None:
+        request = analyzer_pb2.AnalyzerHandshakeRequest(engine_address=self.engine_address,
+                                                        root_directory=str(self.pack_dir),
+                                                        program_directory=str(self.pack_dir))
+        try:
+            self.stub.Handshake(request, timeout=_STARTUP_TIMEOUT_S)
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:  # type: ignore[attr-defined]
+                raise PreflightError(f"policy pack handshake failed: {exc.details()}") from None  # type: ignore[attr-defined]
+
+    def describe(self) -> tuple[PackInfo, dict[str, dict[str, Any]]]:
+        """``GetPluginInfo`` + ``GetAnalyzerInfo``: the pack, its policies and its initial config."""
+        self.stub.GetPluginInfo(empty_pb2.Empty())
+        info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        policies = []
+        for p in info.policies:
+            schema = None
+            if info.supportsConfig and (p.configSchema.properties or p.configSchema.required):
+                schema = {"properties": json_format.MessageToDict(p.configSchema.properties),
+                          "required": list(p.configSchema.required)}
+            kind = {analyzer_pb2.POLICY_TYPE_RESOURCE: "resource", analyzer_pb2.POLICY_TYPE_STACK: "stack"}.get(
+                p.policy_type, "")
+            policies.append(PolicyInfo(p.name, p.description, _PROTO_TO_LEVEL.get(p.enforcementLevel, "advisory"),
+                                       schema, kind))
+        policies.sort(key=lambda p: p.name)
+        initial = {k: {"enforcementLevel": _PROTO_TO_LEVEL.get(v.enforcementLevel, "") if v.enforcementLevel else "",
+                       "properties": json_format.MessageToDict(v.properties)}
+                   for k, v in info.initialConfig.items()}
+        # The version in PulumiPolicy.yaml wins over the one the pack reports, as in the CLI.
+        return PackInfo(info.name, self.yaml_version or info.version, policies), initial
+
+    def configure(self, config: dict[str, dict[str, Any]]) -> None:
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, cfg in config.items():
+            level = cfg.get("enforcementLevel") or "advisory"
+            entry = request.policyConfig[name]
+            entry.enforcementLevel = _LEVEL_TO_PROTO[level]
+            entry.properties.update(cfg.get("properties") or {})
+        self.stub.Configure(request)
+
+    def close(self) -> None:
+        try:
+            self.channel.close()
+        finally:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+            self._engine_server.stop(0)
+
+    @property
+    def stderr(self) -> str:
+        return "\n".join(self._stderr_lines)
+
+
+# -- requests --------------------------------------------------------------------------------
+
+def _options(record: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+    opts = analyzer_pb2.AnalyzerResourceOptions(
+        protect=record.protect,
+        ignoreChanges=record.ignore_changes,
+        deleteBeforeReplace=bool(record.delete_before_replace),
+        deleteBeforeReplaceDefined=record.delete_before_replace is not None,
+        additionalSecretOutputs=record.additional_secret_outputs,
+        aliases=record.aliases,
+        parent=record.parent,
+    )
+    return opts
+
+
+class Analysis:
+    """Streams ``Analyze`` calls for resources as they register, then runs ``AnalyzeStack``."""
+
+    def __init__(self, pack: PolicyPackProcess, info: PackInfo) -> None:
+        self.pack = pack
+        self.info = info
+        self.violations: list[Violation] = []
+        self.not_applicable: dict[str, int] = {}
+        self.analyzed = 0
+        self._providers: dict[str, RecordedResource] = {}
+        self._queue: queue.Queue[RecordedResource | None] = queue.Queue()
+        self._error: BaseException | None = None
+        self._worker = threading.Thread(target=self._run, name="preflight-analyze", daemon=True)
+        self._worker.start()
+
+    def submit(self, record: RecordedResource) -> None:
+        """Queue ``record`` for ``Analyze`` (called from the SDK's threads as resources register)."""
+        if record.is_provider:
+            self._providers[record.urn] = record
+        self._queue.put(record)
+
+    def _provider_message(self, record: RecordedResource) -> analyzer_pb2.AnalyzerProviderResource | None:
+        provider = self._providers.get(record.provider_urn) if record.provider else None
+        if provider is None:
+            return None
+        return analyzer_pb2.AnalyzerProviderResource(type=provider.type, name=provider.name, urn=provider.urn,
+                                                     properties=provider.inputs)
+
+    def _run(self) -> None:
+        while True:
+            record = self._queue.get()
+            if record is None:
+                return
+            if self._error is not None:
+                continue
+            try:
+                request = analyzer_pb2.AnalyzeRequest(type=record.type, name=record.name, urn=record.urn,
+                                                      properties=record.inputs, options=_options(record),
+                                                      provider=self._provider_message(record))
+                self._collect(self.pack.stub.Analyze(request), record.urn)
+                self.analyzed += 1
+            except grpc.RpcError as exc:
+                self._error = exc
+            except BaseException as exc:  # noqa: BLE001 - reported after the run
+                self._error = exc
+
+    def _collect(self, response: analyzer_pb2.AnalyzeResponse, default_urn: str) -> None:
+        for d in response.diagnostics:
+            self.violations.append(Violation(
+                policy=d.policyName, enforcement=_PROTO_TO_LEVEL.get(d.enforcementLevel, "advisory"),
+                severity=_SEVERITIES.get(d.severity, ""), urn=d.urn or default_urn, message=d.message,
+                description=d.description, pack=d.policyPackName or self.info.name,
+                pack_version=self.info.version or d.policyPackVersion))
+        for na in response.not_applicable:
+            self.not_applicable[na.policy_name] = self.not_applicable.get(na.policy_name, 0) + 1
+
+    def finish(self, resources: list[RecordedResource], stack_urn: str) -> None:
+        """Wait for the streamed ``Analyze`` calls, then send ``AnalyzeStack`` with every resource."""
+        self._queue.put(None)
+        self._worker.join()
+        if self._error is not None:
+            raise PreflightError(f"the policy pack failed while analyzing resources: {_describe(self._error)}"
+                                 + _tail(self.pack.stderr))
+        request = analyzer_pb2.AnalyzeStackRequest()
+        for r in resources:
+            entry = request.resources.add(type=r.type, name=r.name, urn=r.urn, parent=r.parent,
+                                          dependencies=r.dependencies, options=_options(r))
+            entry.properties.CopyFrom(r.outputs if r.outputs is not None else struct_pb2.Struct())
+            provider = self._provider_message(r)
+            if provider is not None:
+                entry.provider.CopyFrom(provider)
+            for key, urns in r.property_dependencies.items():
+                if urns:
+                    entry.propertyDependencies[key].urns.extend(urns)
+        try:
+            self._collect(self.pack.stub.AnalyzeStack(request), stack_urn)
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:  # type: ignore[attr-defined]
+                raise PreflightError(f"the policy pack failed in AnalyzeStack: {_describe(exc)}"
+                                     + _tail(self.pack.stderr)) from None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, grpc.RpcError):
+        return str(exc.details())  # type: ignore[attr-defined]
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _tail(text: str, lines: int = 20) -> str:
+    text = text.strip()
+    return ("\n" + "\n".join(text.splitlines()[-lines:])) if text else ""
+
+
+def start_pack(pack_dir: Path, project: str, stack: str, config: dict[str, str], secret_keys: Iterable[str],
+               policy_config_file: Path | None) -> tuple[PolicyPackProcess, PackInfo]:
+    """Boot the pack, reconcile and send its configuration; return the process and its description."""
+    given = load_policy_config(policy_config_file) if policy_config_file else {}
+    pack = PolicyPackProcess(pack_dir, project, stack, config, secret_keys)
+    try:
+        info, initial = pack.describe()
+        info.config = reconcile_policy_config(info.policies, initial, given)
+        pack.configure(info.config)
+    except BaseException:
+        pack.close()
+        raise
+    return pack, info

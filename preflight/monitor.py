@@ -1,0 +1,206 @@
+"""A resource monitor that records what the Pulumi engine would see, backed by the mock cloud.
+
+The Python SDK talks to the engine through a *resource monitor*. ``pulumi.runtime.mocks.MockMonitor``
+is the SDK's own in-process stand-in; :class:`RecordingMonitor` extends it to keep, for every
+registration, exactly what the engine receives in a real run: type, name, URN, parent, custom or
+component, remote, provider reference, dependencies, property dependencies, resource options and the
+serialized inputs. It also synthesizes the *default providers* the engine would create for custom
+resources registered without an explicit provider.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.settings import get_project, get_stack
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass
+class RecordedResource:
+    """One resource registration, as the engine would record it."""
+
+    seq: int
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    inputs: struct_pb2.Struct
+    """Serialized inputs, exactly as sent by the SDK (secrets and unknowns keep their signatures)."""
+    id: str = ""
+    remote: bool = False
+    provider: str = ""
+    """Provider reference ``<provider urn>::<provider id>`` (default providers included)."""
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool | None = None
+    replace_on_changes: list[str] = field(default_factory=list)
+    additional_secret_outputs: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    deleted_with: str = ""
+    import_id: str = ""
+    version: str = ""
+    read: bool = False
+    outputs: struct_pb2.Struct | None = None
+    """Serialized outputs: the provider's state for custom resources, registered outputs for components."""
+
+    @property
+    def provider_urn(self) -> str:
+        return self.provider.rsplit("::", 1)[0] if self.provider else ""
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type.startswith("pulumi:providers:")
+
+
+def _optional_bool(request: Any, name: str) -> bool:
+    try:
+        return bool(request.HasField(name) and getattr(request, name))
+    except ValueError:  # not an optional field in this proto version
+        return bool(getattr(request, name))
+
+
+class RecordingMonitor(MockMonitor):
+    """A :class:`MockMonitor` that records every registration for analysis and reporting.
+
+    ``on_register`` is called once per recorded resource (default providers included), from the
+    SDK's executor threads, as soon as the resource is known; preflight uses it to stream ``Analyze``
+    calls to the policy pack while the program is still running.
+    """
+
+    def __init__(self, mocks: Mocks, config: dict[str, str],
+                 on_register: Callable[[RecordedResource], None] | None = None) -> None:
+        super().__init__(mocks)
+        self.config = config
+        self.records: dict[str, RecordedResource] = {}
+        self.invokes: list[str] = []
+        self._on_register = on_register
+        self._lock = threading.Lock()
+        self._seq = 0
+
+    # -- bookkeeping -----------------------------------------------------------------------
+    def _next_seq(self) -> int:
+        with self._lock:
+            self._seq += 1
+            return self._seq
+
+    def _store(self, record: RecordedResource) -> None:
+        with self._lock:
+            self.records[record.urn] = record
+        if self._on_register is not None:
+            self._on_register(record)
+
+    def _default_provider(self, package: str, version: str) -> str:
+        """Return the reference of the engine's default provider for ``package``, creating it once."""
+        suffix = version.replace(".", "_") if version else "default"
+        urn = f"urn:pulumi:{get_stack()}::{get_project()}::pulumi:providers:{package}::default_{suffix}"
+        with self._lock:
+            existing = self.records.get(urn)
+        if existing is None:
+            props = {k.split(":", 1)[1]: v for k, v in self.config.items() if k.split(":", 1)[0] == package}
+            if version:
+                props["version"] = version
+            inputs = struct_pb2.Struct()
+            inputs.update(props)
+            _id, state = self.mocks.new_resource(MockResourceArgs(
+                typ=f"pulumi:providers:{package}", name=f"default_{suffix}", inputs=dict(props), custom=True))
+            record = RecordedResource(
+                seq=self._next_seq(), urn=urn, type=f"pulumi:providers:{package}", name=f"default_{suffix}",
+                custom=True, parent="", inputs=inputs, id=str(_id), version=version, outputs=inputs)
+            with self._lock:
+                existing = self.records.setdefault(urn, record)
+            if existing is record and self._on_register is not None:
+                self._on_register(record)
+        return f"{urn}::{self.records[urn].id}"
+
+    # -- monitor RPCs ----------------------------------------------------------------------
+    def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE:
+            self._store(RecordedResource(seq=self._next_seq(), urn=urn, type=STACK_TYPE, name=request.name,
+                                         custom=False, parent="", inputs=request.object))
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+
+        _ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object)
+        provider = request.provider
+        if request.custom and not provider and not request.type.startswith("pulumi:providers:"):
+            provider = self._default_provider(request.type.split(":", 1)[0], request.version)
+
+        resource_id, state = self.mocks.new_resource(MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=provider,
+            resource_id=request.importId, custom=request.custom or False))
+        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+
+        timeouts = request.customTimeouts
+        record = RecordedResource(
+            seq=self._next_seq(),
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent,
+            inputs=request.object,
+            id=str(resource_id or "") if request.custom or request.remote else "",
+            remote=bool(request.remote),
+            provider=provider,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            protect=_optional_bool(request, "protect"),
+            retain_on_delete=_optional_bool(request, "retainOnDelete"),
+            ignore_changes=list(request.ignoreChanges),
+            delete_before_replace=request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
+            replace_on_changes=list(request.replaceOnChanges),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            aliases=list(request.aliasURNs) + [a.urn for a in request.aliases if a.urn],
+            custom_timeouts={k: v for k, v in (("create", timeouts.create), ("update", timeouts.update),
+                                               ("delete", timeouts.delete)) if v},
+            deleted_with=request.deletedWith,
+            import_id=request.importId,
+            version=request.version,
+            outputs=obj_proto if (request.custom or request.remote) else None,
+        )
+        self._store(record)
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, record.id, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id, object=obj_proto)
+
+    def ReadResource(self, request: Any) -> resource_pb2.ReadResourceResponse:
+        response = super().ReadResource(request)
+        provider = request.provider or self._default_provider(request.type.split(":", 1)[0], request.version)
+        self._store(RecordedResource(
+            seq=self._next_seq(), urn=response.urn, type=request.type, name=request.name, custom=True,
+            parent=request.parent, inputs=request.properties, id=request.id, provider=provider,
+            dependencies=list(request.dependencies), read=True, outputs=response.properties))
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> empty_pb2.Empty:
+        with self._lock:
+            record = self.records.get(request.urn)
+            if record is not None and not record.custom:
+                record.outputs = request.outputs
+        return empty_pb2.Empty()
+
+    def Invoke(self, request: Any) -> resource_pb2.ResourceInvokeResponse:
+        with self._lock:
+            self.invokes.append(request.tok)
+        return super().Invoke(request)
+
+    # -- views -----------------------------------------------------------------------------
+    def snapshot(self) -> list[RecordedResource]:
+        """All recorded resources in registration order."""
+        with self._lock:
+            return sorted(self.records.values(), key=lambda r: r.seq)

@@ -1,0 +1,213 @@
+"""Read a Pulumi project the way the CLI does: Pulumi.yaml, Pulumi.<stack>.yaml and config.
+
+The CLI hands the language host the stack's configuration as ``PULUMI_CONFIG`` (a JSON object of
+``namespace:key`` to string) and the names of secret keys as ``PULUMI_CONFIG_SECRET_KEYS``. Project
+level config declared in ``Pulumi.yaml`` supplies defaults and types; the stack file supplies values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import PreflightError
+
+#: Project config types the CLI accepts in ``Pulumi.yaml`` (``config: <key>: {type: ...}``).
+_PROJECT_CONFIG_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+}
+
+
+@dataclass(frozen=True)
+class Project:
+    """A Pulumi project and one of its stacks, ready to run."""
+
+    root: Path
+    """Directory holding ``Pulumi.yaml``."""
+    name: str
+    """Project name (``name:`` in ``Pulumi.yaml``)."""
+    stack: str
+    """Stack name."""
+    main: Path
+    """Program directory or file (``main:`` in ``Pulumi.yaml``, default: the project root)."""
+    config: dict[str, str] = field(default_factory=dict)
+    """Config as the language host receives it: ``namespace:key`` to a string (JSON for objects)."""
+    secret_keys: tuple[str, ...] = ()
+    """Config keys whose values are secrets (``secure:`` in the stack file)."""
+
+    def config_value(self, key: str) -> Any:
+        """Return a config value decoded from its wire string (JSON where it parses)."""
+        raw = self.config.get(key)
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PreflightError(f"cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise PreflightError(f"{path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PreflightError(f"{path} must hold a YAML mapping at the top level")
+    return data
+
+
+def _qualify(key: str, project: str) -> str:
+    """Return ``key`` with its namespace; keys without one belong to the project."""
+    return key if ":" in key else f"{project}:{key}"
+
+
+def _to_wire(value: Any) -> str:
+    """Encode a config value the way the CLI passes it to a program (strings stay bare)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), sort_keys=False)
+
+
+def _secret_placeholder(key: str) -> str:
+    return f"preflight-secret-{key.replace(':', '-')}"
+
+
+def _strip_secure(key: str, value: Any) -> tuple[Any, bool]:
+    """Replace ``{secure: ...}`` ciphertexts with placeholders; report whether any was found.
+
+    preflight has no secrets provider, so it cannot decrypt; the program still receives a secret
+    (marked as such) with a stable placeholder value.
+    """
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return _secret_placeholder(key), True
+        found = False
+        out = {}
+        for k, v in value.items():
+            out[k], f = _strip_secure(key, v)
+            found = found or f
+        return out, found
+    if isinstance(value, list):
+        found = False
+        items = []
+        for v in value:
+            item, f = _strip_secure(key, v)
+            items.append(item)
+            found = found or f
+        return items, found
+    return value, False
+
+
+def _project_defaults(spec: dict[str, Any], project: str, path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return (defaults, declared types) from ``Pulumi.yaml``'s ``config:`` block."""
+    defaults: dict[str, Any] = {}
+    types: dict[str, str] = {}
+    for raw_key, decl in (spec or {}).items():
+        key = _qualify(str(raw_key), project)
+        if isinstance(decl, dict):
+            declared = decl.get("type")
+            if declared not in _PROJECT_CONFIG_TYPES:
+                raise PreflightError(
+                    f"{path}: config key '{raw_key}' needs a type, one of "
+                    f"{', '.join(sorted(_PROJECT_CONFIG_TYPES))} (the Pulumi CLI refuses other declarations)"
+                )
+            if declared == "array" and "items" not in decl:
+                raise PreflightError(f"{path}: config key '{raw_key}' is an array and needs 'items: {{type: ...}}'")
+            types[key] = declared
+            if "default" in decl:
+                defaults[key] = decl["default"]
+        elif isinstance(decl, (str, int, bool)):
+            defaults[key] = decl
+        else:
+            raise PreflightError(
+                f"{path}: config key '{raw_key}' must be a string, integer, boolean or a type declaration"
+            )
+    return defaults, types
+
+
+def _check_type(key: str, value: Any, declared: str, path: Path) -> None:
+    expected = _PROJECT_CONFIG_TYPES[declared]
+    ok = isinstance(value, expected) and not (declared == "integer" and isinstance(value, bool))
+    if not ok:
+        raise PreflightError(
+            f"{path}: config key '{key}' must be of type {declared} (declared in Pulumi.yaml), "
+            f"got {type(value).__name__} {value!r}"
+        )
+
+
+def load_project(program_dir: Path, stack: str) -> Project:
+    """Load ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` from ``program_dir``.
+
+    Raises :class:`PreflightError` with a message naming the file and key for anything the
+    Pulumi CLI would refuse.
+    """
+    root = program_dir.resolve()
+    project_file = next((root / n for n in ("Pulumi.yaml", "Pulumi.yml") if (root / n).is_file()), None)
+    if project_file is None:
+        raise PreflightError(f"no Pulumi.yaml in {root}; pass --program with a Pulumi project directory")
+    spec = _load_yaml(project_file)
+
+    name = spec.get("name")
+    if not isinstance(name, str) or not name:
+        raise PreflightError(f"{project_file}: 'name' is required (e.g. name: my-project)")
+    runtime = spec.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise PreflightError(
+            f"{project_file}: runtime is {runtime_name!r}; preflight runs Python programs (runtime: python)"
+        )
+
+    main = root / str(spec.get("main") or ".")
+    if not main.exists():
+        raise PreflightError(f"{project_file}: main points to {main}, which does not exist")
+    if main.is_dir() and not (main / "__main__.py").is_file():
+        raise PreflightError(f"{project_file}: main directory {main} has no __main__.py")
+
+    config_dir = root / str(spec.get("stackConfigDir") or ".")
+    stack_file = next(
+        (config_dir / f"Pulumi.{stack}.{ext}" for ext in ("yaml", "yml") if (config_dir / f"Pulumi.{stack}.{ext}").is_file()),
+        None,
+    )
+    if stack_file is None:
+        raise PreflightError(
+            f"no stack file Pulumi.{stack}.yaml in {config_dir}; create it or pick another stack with --stack"
+        )
+    stack_spec = _load_yaml(stack_file)
+
+    defaults, types = _project_defaults(spec.get("config") or {}, name, project_file)
+    values: dict[str, Any] = dict(defaults)
+    secret_keys: list[str] = []
+    stack_config = stack_spec.get("config") or {}
+    if not isinstance(stack_config, dict):
+        raise PreflightError(f"{stack_file}: 'config' must be a mapping of keys to values")
+    for raw_key, value in stack_config.items():
+        key = _qualify(str(raw_key), name)
+        value, is_secret = _strip_secure(key, value)
+        if is_secret:
+            secret_keys.append(key)
+        values[key] = value
+
+    for key, declared in types.items():
+        if key in values and values[key] is not None and key not in secret_keys:
+            _check_type(key, values[key], declared, stack_file)
+
+    config = {k: _to_wire(v) for k, v in sorted(values.items()) if v is not None}
+    return Project(
+        root=root,
+        name=name,
+        stack=stack,
+        main=main,
+        config=config,
+        secret_keys=tuple(sorted(secret_keys)),
+    )

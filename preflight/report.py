@@ -1,0 +1,255 @@
+"""The preflight report: what would be created, what the policy pack said, what could not be seen.
+
+Rendered as text (a resource tree like ``pulumi preview``, violations grouped by enforcement level,
+one summary line) or as JSON for machines. Ordering is by tree position and URN, never by timing, so
+the same program always gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2
+
+from .analyzer import PackInfo, Violation
+from .k8s import ManifestError
+from .monitor import STACK_TYPE, RecordedResource
+
+_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+_LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
+
+
+def plain(value: Any) -> Any:
+    """Turn SDK wire values into JSON: secrets -> "[secret]", unknowns -> "[unknown]", refs -> URN."""
+    if isinstance(value, struct_pb2.Struct):
+        value = json_format.MessageToDict(value)
+    if isinstance(value, dict):
+        sig = value.get(_SIG)
+        if sig == _SECRET_SIG:
+            return "[secret]"
+        if sig == _RESOURCE_SIG:
+            return value.get("urn", "")
+        if sig == _OUTPUT_SIG:
+            return "[secret]" if value.get("secret") else plain(value.get("value", "[unknown]"))
+        if sig is not None:
+            return {k: plain(v) for k, v in value.items() if k != _SIG}
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if value == _UNKNOWN:
+        return "[unknown]"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@dataclass(frozen=True)
+class NotVisible:
+    urn: str
+    type: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"urn": self.urn, "type": self.type, "reason": self.reason}
+
+
+@dataclass
+class Report:
+    project: str
+    stack: str
+    resources: list[RecordedResource]
+    violations: list[Violation] = field(default_factory=list)
+    manifest_errors: list[ManifestError] = field(default_factory=list)
+    manifests_checked: int = 0
+    kubernetes_version: str = ""
+    not_visible: list[NotVisible] = field(default_factory=list)
+    pack: PackInfo | None = None
+    pack_path: str = ""
+    messages: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.resources = tree_order(self.resources)
+        self.violations = sorted(set(self.violations), key=lambda v: (
+            _LEVEL_ORDER.get(v.enforcement, 9), v.policy, v.urn, v.message))
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.enforcement in ("mandatory", "remediate")]
+
+    @property
+    def advisory(self) -> list[Violation]:
+        return [v for v in self.violations if v.enforcement == "advisory"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.mandatory and not self.manifest_errors
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "resources": len(self.resources),
+            "customResources": sum(1 for r in self.resources if r.custom),
+            "components": sum(1 for r in self.resources if not r.custom),
+            "mandatoryViolations": len(self.mandatory),
+            "advisoryViolations": len(self.advisory),
+            "manifestsChecked": self.manifests_checked,
+            "invalidManifests": len({e.urn for e in self.manifest_errors}),
+            "notVisible": len(self.not_visible),
+            "kubernetesVersion": self.kubernetes_version,
+            "result": "pass" if self.passed else "fail",
+        }
+
+    # -- JSON ------------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        stack = next((r for r in self.resources if r.type == STACK_TYPE), None)
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "resources": [resource_json(r) for r in self.resources],
+            "outputs": plain(stack.outputs) if stack is not None and stack.outputs is not None else {},
+            "policyPacks": [] if self.pack is None else [{
+                "name": self.pack.name, "version": self.pack.version, "path": self.pack_path,
+                "policies": [{"name": p.name, "kind": p.kind,
+                              "enforcement": self.pack.config.get(p.name, {}).get("enforcementLevel", p.enforcement)}
+                             for p in self.pack.policies]}],
+            "violations": [v.to_json() for v in self.violations],
+            "manifestErrors": [e.to_json() for e in self.manifest_errors],
+            "notVisible": [n.to_json() for n in self.not_visible],
+            "diagnostics": [{"severity": s, "urn": u, "message": m} for s, u, m in self.messages],
+            "summary": self.summary(),
+        }
+
+    # -- text ------------------------------------------------------------------------------
+    def to_text(self) -> str:
+        lines = [f"Previewing stack '{self.stack}' of project '{self.project}' (preflight: offline, mock cloud)", ""]
+        lines += _tree_lines(self.resources)
+        if self.messages:
+            lines += ["", "Diagnostics:"]
+            lines += [f"    {sev}: {msg}" + (f"  ({_short(urn)})" if urn else "") for sev, urn, msg in self.messages]
+        lines += ["", "Policies:"]
+        if self.pack is None:
+            lines.append("    (no policy pack)")
+        else:
+            mark = "FAIL" if self.mandatory else "ok"
+            lines.append(f"    {self.pack.name}@v{self.pack.version} (local: {self.pack_path}): {mark}")
+            for level, group in (("mandatory", self.mandatory), ("advisory", self.advisory)):
+                if not group:
+                    continue
+                lines.append(f"      {level} ({len(group)}):")
+                for v in group:
+                    lines.append(f"        - [{v.enforcement}]  {v.policy}  ({_short(v.urn)})")
+                    for text in v.message.splitlines():
+                        lines.append(f"            {text}")
+        lines += ["", f"Kubernetes manifests: {self.manifests_checked} checked against the {self.kubernetes_version} "
+                      f"OpenAPI schemas, {len({e.urn for e in self.manifest_errors})} invalid"]
+        for e in self.manifest_errors:
+            lines.append(f"    - {_short(e.urn)} {e.kind}: {e.path}: {e.message}")
+        if self.not_visible:
+            lines += ["", "Not visible offline:"]
+            lines += [f"    - {_short(n.urn)}: {n.reason}" for n in self.not_visible]
+        s = self.summary()
+        lines += ["", f"Summary: {s['resources']} resources ({s['customResources']} custom, {s['components']} components); "
+                      f"{s['mandatoryViolations']} mandatory and {s['advisoryViolations']} advisory violations; "
+                      f"{s['invalidManifests']} invalid manifests; {s['notVisible']} not visible; "
+                      f"result: {s['result'].upper()}"]
+        return "\n".join(lines) + "\n"
+
+    def render(self, fmt: str) -> str:
+        if fmt == "json":
+            return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
+        return self.to_text()
+
+
+def resource_json(r: RecordedResource) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
+        "remote": r.remote, "id": r.id, "provider": r.provider, "protect": r.protect,
+        "retainOnDelete": r.retain_on_delete, "ignoreChanges": r.ignore_changes,
+        "deleteBeforeReplace": r.delete_before_replace, "replaceOnChanges": r.replace_on_changes,
+        "aliases": r.aliases, "dependencies": r.dependencies, "propertyDependencies": {k: v for k, v in r.property_dependencies.items() if v},
+        "inputs": plain(r.inputs),
+    }
+    if r.outputs is not None:
+        data["outputs"] = plain(r.outputs)
+    return data
+
+
+def tree_order(resources: list[RecordedResource]) -> list[RecordedResource]:
+    """Depth-first from the stack, siblings by URN; default providers after the stack."""
+    children: dict[str, list[RecordedResource]] = {}
+    urns = {r.urn for r in resources}
+    roots = []
+    for r in resources:
+        if r.parent and r.parent in urns:
+            children.setdefault(r.parent, []).append(r)
+        else:
+            roots.append(r)
+    ordered: list[RecordedResource] = []
+
+    def visit(r: RecordedResource) -> None:
+        ordered.append(r)
+        for child in sorted(children.get(r.urn, []), key=lambda c: c.urn):
+            visit(child)
+
+    for root in sorted(roots, key=lambda r: (r.type != STACK_TYPE, r.urn)):
+        visit(root)
+    return ordered
+
+
+def display_type(token: str) -> str:
+    """``aws:ec2/vpc:Vpc`` -> ``aws:ec2:Vpc`` as pulumi preview prints it."""
+    parts = token.split(":")
+    if len(parts) == 3 and "/" in parts[1] and parts[0] != "kubernetes":
+        parts[1] = parts[1].split("/")[0]
+    return ":".join(parts)
+
+
+def _short(urn: str) -> str:
+    parts = urn.split("::")
+    if len(parts) < 4:
+        return urn
+    return f"{display_type(parts[2].split('$')[-1])}: {parts[3]}"
+
+
+def _tree_lines(resources: list[RecordedResource]) -> list[str]:
+    by_urn = {r.urn: r for r in resources}
+    rows: list[tuple[str, str, str]] = []
+    last_child: dict[str, str] = {}
+    for r in resources:
+        if r.parent in by_urn:
+            last_child[r.parent] = r.urn
+
+    def prefix(r: RecordedResource) -> str:
+        chain = []
+        cur = r
+        while cur.parent in by_urn:
+            chain.append(cur)
+            cur = by_urn[cur.parent]
+        out = ""
+        for i, node in enumerate(reversed(chain)):
+            is_last = last_child.get(node.parent) == node.urn
+            if i == len(chain) - 1:
+                out += "└─ " if is_last else "├─ "
+            else:
+                out += "   " if is_last else "│  "
+        return out
+
+    for r in resources:
+        notes = [n for n, on in (("remote component", r.remote), ("protected", r.protect),
+                                 ("retained on delete", r.retain_on_delete)) if on]
+        rows.append((prefix(r) + display_type(r.type), r.name, ", ".join(notes)))
+    width_t = max((len(t) for t, _, _ in rows), default=4) + 2
+    width_n = max((len(n) for _, n, _ in rows), default=4) + 2
+    lines = [f"     {'Type':<{width_t}}{'Name':<{width_n}}Plan"]
+    for t, n, note in rows:
+        lines.append(f" +   {t:<{width_t}}{n:<{width_n}}create" + (f"  [{note}]" if note else ""))
+    return lines

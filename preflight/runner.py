@@ -1,0 +1,130 @@
+"""Run a Pulumi Python program as the language host would, against the recording monitor.
+
+The real language host (``pulumi-language-python-exec``) sets the config, configures the runtime,
+changes into the program directory and calls ``run_in_stack(lambda: runpy.run_path(program))`` on a
+fresh event loop. This module does the same with a :class:`RecordingMonitor` in place of the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import runpy
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from google.protobuf import empty_pb2
+from pulumi.runtime import mocks, settings
+from pulumi.runtime.proto import engine_pb2
+
+from .errors import PreflightError
+from .monitor import STACK_TYPE, RecordedResource, RecordingMonitor
+from .project import Project
+
+_SEVERITY = {engine_pb2.DEBUG: "debug", engine_pb2.INFO: "info", engine_pb2.WARNING: "warning",
+             engine_pb2.ERROR: "error"}
+
+
+@dataclass
+class ProgramRun:
+    """What running the program produced."""
+
+    resources: list[RecordedResource]
+    messages: list[tuple[str, str, str]] = field(default_factory=list)
+    """(severity, urn, message) logged by the program through ``pulumi.log``."""
+    invokes: list[str] = field(default_factory=list)
+
+    @property
+    def stack(self) -> RecordedResource | None:
+        return next((r for r in self.resources if r.type == STACK_TYPE), None)
+
+
+class _Engine:
+    """The engine's ``Log`` endpoint: keeps what the program logs for the report."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, str]] = []
+
+    def Log(self, request: Any) -> empty_pb2.Empty:
+        self.messages.append((_SEVERITY.get(request.severity, "info"), request.urn, request.message))
+        return empty_pb2.Empty()
+
+
+@contextlib.contextmanager
+def _program_context(project: Project) -> Iterator[Path]:
+    """cwd, sys.path, sys.argv and environment as the language host sets them; restored after."""
+    main = project.main
+    program_dir = main if main.is_dir() else main.parent
+    saved = (os.getcwd(), list(sys.path), list(sys.argv), dict(os.environ))
+    os.environ["PULUMI_CONFIG"] = json.dumps(project.config)
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(project.secret_keys))
+    os.environ["PULUMI_PROJECT"] = project.name
+    os.environ["PULUMI_STACK"] = project.stack
+    sys.argv = [str(main)]
+    os.chdir(program_dir)
+    try:
+        yield main
+    finally:
+        os.chdir(saved[0])
+        sys.path[:] = saved[1]
+        sys.argv[:] = saved[2]
+        os.environ.clear()
+        os.environ.update(saved[3])
+
+
+def _program_location(tb: Any, program_root: Path) -> str:
+    """The innermost traceback frame inside the user's project, as ``path:line``."""
+    where = ""
+    for frame in traceback.extract_tb(tb):
+        path = Path(frame.filename)
+        if program_root in path.parents and ".venv" not in path.parts:
+            where = f"{path.relative_to(program_root)}:{frame.lineno}"
+    return where
+
+
+def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = True) -> ProgramRun:
+    """Run the project's program; raise :class:`PreflightError` if it fails."""
+    engine = _Engine()
+    pulumi.runtime.set_all_config(dict(project.config), list(project.secret_keys))
+    features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
+    settings.configure(mocks.MockSettings(
+        monitor=monitor, monitor_features=features, engine=engine, project=project.name, stack=project.stack,
+        dry_run=dry_run, organization="organization", callbacks=None))
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    failure: str | None = None
+    with _program_context(project) as main:
+        program: Callable[[], Any] = lambda: runpy.run_path(str(main), run_name="__main__")  # noqa: E731
+        try:
+            loop.run_until_complete(pulumi.runtime.run_in_stack(program))
+        except pulumi.RunError as exc:
+            failure = str(exc)
+        except SystemExit as exc:
+            failure = f"the program called sys.exit({exc.code!r})"
+        except Exception as exc:  # noqa: BLE001 - any program error becomes one clear message
+            where = _program_location(exc.__traceback__, project.root)
+            failure = f"the program raised {type(exc).__name__}: {exc}" + (f"\n  at {where}" if where else "")
+            if os.environ.get("PREFLIGHT_DEBUG"):
+                failure += "\n" + "".join(traceback.format_exception(exc))
+        finally:
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+            asyncio.set_event_loop(None)
+    errors = [m for sev, _urn, m in engine.messages if sev == "error"]
+    if failure is None and errors:
+        failure = "the program logged an error: " + errors[0]
+    if failure is not None:
+        raise PreflightError(failure)
+    return ProgramRun(resources=monitor.snapshot(), messages=engine.messages, invokes=list(monitor.invokes))
