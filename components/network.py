@@ -1,0 +1,167 @@
+"""Network: the VPC an EKS cluster lives in.
+
+Children (all named ``{name}-<role>``, parented to the component):
+
+* ``{name}-vpc``: the VPC, DNS support and hostnames on (EKS needs both);
+* ``{name}-default-sg``: the VPC's default security group with every rule removed;
+* per availability zone ``<az>``: ``{name}-public-<az>`` and ``{name}-private-<az>`` subnets, the private
+  route table ``{name}-private-rt-<az>`` and its association; public subnets never map public IPs on
+  launch (only load balancers and NAT gateways live there);
+* ``{name}-igw``, ``{name}-public-rt`` (default route to the internet gateway) and its associations;
+* NAT: ``{name}-nat-<az>`` and ``{name}-nat-eip-<az>`` in every AZ (``highly_available_nat``) or only in
+  the first one; each private route table sends ``0.0.0.0/0`` to its AZ's NAT gateway (or the single one);
+* flow logs: ``{name}-flow-logs`` (CloudWatch log group with the configured retention), the delivery
+  role ``{name}-flow-logs-role`` and ``{name}-flow-log`` capturing ALL traffic.
+
+Subnets carry the discovery tags the AWS Load Balancer Controller and EKS use:
+``kubernetes.io/role/elb`` (public), ``kubernetes.io/role/internal-elb`` (private) and
+``kubernetes.io/cluster/<cluster>: shared``.
+
+Names are keyed by AZ name, never by position, so adding an AZ does not replace existing subnets.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from ._tags import merged_tags
+
+TYPE_TOKEN = "eks-platform:components:Network"
+MAX_AZS = 6
+
+
+def plan_subnets(cidr: str, zones: int) -> list[tuple[str, str]]:
+    """Split ``cidr`` into ``zones`` (private, public) subnet pairs that never overlap.
+
+    The VPC is cut into eight equal blocks: the first ``zones`` become the private subnets (where nodes
+    and pods take their IPs, so they get the room), and the last block is cut into eight again for the
+    small public subnets (load balancers, NAT gateways). A /16 gives /19 private and /22 public subnets.
+    """
+    net = ipaddress.ip_network(cidr)
+    if not 1 <= zones <= MAX_AZS:
+        raise ValueError(f"zones must be 1..{MAX_AZS}, got {zones}")
+    if net.prefixlen > 22:
+        raise ValueError(f"{cidr} is too small: use a /22 or larger so public subnets are at least /28")
+    blocks = list(net.subnets(prefixlen_diff=3))
+    public_blocks = list(blocks[-1].subnets(prefixlen_diff=3))
+    return [(str(blocks[i]), str(public_blocks[i])) for i in range(zones)]
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    """Inputs of :class:`Network`."""
+
+    cidr_block: str
+    """IPv4 CIDR of the VPC (/16 to /22)."""
+    availability_zones: Sequence[str]
+    """AZ names to spread over, e.g. ["us-west-2a", "us-west-2b"]; 2 to 6 of them."""
+    cluster_name: str
+    """EKS cluster name for the ``kubernetes.io/cluster/<name>`` subnet tags."""
+    highly_available_nat: bool = True
+    """One NAT gateway per AZ (true) or a single one in the first AZ (false)."""
+    flow_log_retention_days: int = 90
+    """Retention of the VPC flow log group."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on every taggable child."""
+
+    def __post_init__(self) -> None:
+        zones = list(self.availability_zones)
+        if not 2 <= len(zones) <= MAX_AZS:
+            raise ValueError(f"NetworkArgs.availability_zones: EKS needs 2 to {MAX_AZS} AZs, got {len(zones)}")
+        if len(set(zones)) != len(zones):
+            raise ValueError(f"NetworkArgs.availability_zones: duplicate AZ names in {zones}")
+        plan_subnets(self.cidr_block, len(zones))  # raises ValueError naming the CIDR
+
+
+class Network(pulumi.ComponentResource):
+    """A VPC across availability zones with public and private subnets, NAT and flow logs."""
+
+    vpc_id: pulumi.Output[str]
+    """ID of the VPC."""
+    private_subnet_ids: pulumi.Output[list[str]]
+    """Private subnet IDs, in AZ order: for nodes, pods and Fargate."""
+    public_subnet_ids: pulumi.Output[list[str]]
+    """Public subnet IDs, in AZ order: for internet-facing load balancers and NAT gateways only."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        zones = list(args.availability_zones)
+        plan = plan_subnets(args.cidr_block, len(zones))
+        base = dict(args.tags)
+        cluster_tag = {f"kubernetes.io/cluster/{args.cluster_name}": "shared"}
+        child = pulumi.ResourceOptions(parent=self)
+
+        vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.cidr_block, enable_dns_hostnames=True,
+                          enable_dns_support=True, tags=merged_tags(base, f"{name}-vpc"), opts=child)
+        aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[],
+                                     tags=merged_tags(base, f"{name}-default-sg"), opts=child)
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=merged_tags(base, f"{name}-igw"), opts=child)
+        public_rt = aws.ec2.RouteTable(f"{name}-public-rt", vpc_id=vpc.id,
+                                       routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}],
+                                       tags=merged_tags(base, f"{name}-public-rt"), opts=child)
+
+        public_subnets: list[aws.ec2.Subnet] = []
+        private_subnets: list[aws.ec2.Subnet] = []
+        nat_by_zone: dict[str, aws.ec2.NatGateway] = {}
+        for zone, (private_cidr, public_cidr) in zip(zones, plan, strict=True):
+            public = aws.ec2.Subnet(
+                f"{name}-public-{zone}", vpc_id=vpc.id, cidr_block=public_cidr, availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags=merged_tags(base, f"{name}-public-{zone}", {"kubernetes.io/role/elb": "1", **cluster_tag}),
+                opts=child)
+            aws.ec2.RouteTableAssociation(f"{name}-public-rta-{zone}", subnet_id=public.id,
+                                          route_table_id=public_rt.id, opts=child)
+            public_subnets.append(public)
+            if args.highly_available_nat or not nat_by_zone:
+                eip = aws.ec2.Eip(f"{name}-nat-eip-{zone}", domain="vpc",
+                                  tags=merged_tags(base, f"{name}-nat-eip-{zone}"), opts=child)
+                nat_by_zone[zone] = aws.ec2.NatGateway(
+                    f"{name}-nat-{zone}", allocation_id=eip.id, subnet_id=public.id,
+                    tags=merged_tags(base, f"{name}-nat-{zone}"),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]))
+            nat = nat_by_zone.get(zone) or next(iter(nat_by_zone.values()))
+            private = aws.ec2.Subnet(
+                f"{name}-private-{zone}", vpc_id=vpc.id, cidr_block=private_cidr, availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags=merged_tags(base, f"{name}-private-{zone}",
+                                 {"kubernetes.io/role/internal-elb": "1", **cluster_tag}),
+                opts=child)
+            private_rt = aws.ec2.RouteTable(f"{name}-private-rt-{zone}", vpc_id=vpc.id,
+                                            routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],
+                                            tags=merged_tags(base, f"{name}-private-rt-{zone}"), opts=child)
+            aws.ec2.RouteTableAssociation(f"{name}-private-rta-{zone}", subnet_id=private.id,
+                                          route_table_id=private_rt.id, opts=child)
+            private_subnets.append(private)
+
+        self._flow_logs(name, vpc, args, base)
+
+        self.vpc_id = vpc.id
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private_subnets])
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public_subnets])
+        self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids,
+                               "public_subnet_ids": self.public_subnet_ids})
+
+    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, base: dict[str, str]) -> None:
+        """VPC flow logs to CloudWatch Logs, delivered by a role only the flow-logs service can assume."""
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=args.flow_log_retention_days,
+                                        tags=merged_tags(base, f"{name}-flow-logs"), opts=child)
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]})
+        role = aws.iam.Role(f"{name}-flow-logs-role", assume_role_policy=trust,
+                            tags=merged_tags(base, f"{name}-flow-logs-role"), opts=child)
+        aws.iam.RolePolicy(f"{name}-flow-logs-delivery", role=role.id, policy=group.arn.apply(lambda arn: json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [arn, f"{arn}:*"]}]})), opts=child)
+        aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type="ALL", log_destination=group.arn,
+                        log_destination_type="cloud-watch-logs", iam_role_arn=role.arn,
+                        tags=merged_tags(base, f"{name}-flow-log"), opts=child)

@@ -1,0 +1,1 @@
+"""The eks-platform stack program and its typed configuration."""

@@ -1,0 +1,294 @@
+"""Typed, validated stack configuration for eks-platform.
+
+``load_config()`` reads every ``eks-platform:*`` key once, checks it, and returns a frozen
+:class:`StackConfig`. Any wrong value raises :class:`ConfigError` (a ``pulumi.RunError``: the CLI and
+preflight print its message without a traceback) *before* a single resource is registered. Each line
+of the message names the key, says what is wrong and shows a value that would work.
+
+The validators are plain functions over plain values, so tests exercise them without mocks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+NAMESPACE = "eks-platform"
+
+#: Kubernetes versions in EKS standard support (14 months from EKS release), as of 2026-11.
+#: Update when AWS releases a version or one leaves standard support.
+EKS_STANDARD_SUPPORT = ("1.34", "1.35", "1.36", "1.37")
+
+#: Values CloudWatch Logs accepts for retentionInDays.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+
+CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
+AMI_TYPES = ("AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64")
+TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
+
+_NODE_GROUP_KEY = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+class ConfigError(pulumi.RunError):
+    """One or more config values are wrong; the message names each key."""
+
+
+@dataclass(frozen=True)
+class Taint:
+    """A Kubernetes taint on a node group's nodes."""
+
+    key: str
+    effect: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeGroupSpec:
+    """One managed node group, as configured under ``eks-platform:nodeGroups.<key>``."""
+
+    instance_types: tuple[str, ...]
+    """EC2 instance types, most preferred first."""
+    min_size: int
+    desired_size: int
+    max_size: int
+    capacity_type: str = "ON_DEMAND"
+    """ON_DEMAND or SPOT."""
+    ami_type: str = "AL2023_x86_64_STANDARD"
+    """An EKS AMI type: AL2023 or Bottlerocket."""
+    max_unavailable: int = 1
+    """Nodes replaced at once during a rolling update."""
+    disk_size_gib: int = 50
+    """Root volume size (encrypted gp3)."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Everything the stack program needs, validated."""
+
+    stack: str
+    vpc_cidr: str
+    availability_zones: int
+    kubernetes_version: str
+    node_groups: Mapping[str, NodeGroupSpec]
+    highly_available_nat: bool = True
+    log_retention_days: int = 90
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def cluster_name(self) -> str:
+        """The EKS cluster name; also used in subnet discovery tags."""
+        return f"eks-{self.stack}"
+
+    @property
+    def base_tags(self) -> dict[str, str]:
+        """Tags on every taggable resource: ownership first, then the configured tags."""
+        return {"project": NAMESPACE, "environment": self.stack, "managed-by": "pulumi", **self.tags}
+
+
+# -- validators (pure) -----------------------------------------------------------------------
+
+def _key(name: str) -> str:
+    return f"{NAMESPACE}:{name}"
+
+
+def check_vpc_cidr(value: Any) -> list[str]:
+    key = _key("vpcCidr")
+    example = "Example: 10.20.0.0/16"
+    if not isinstance(value, str):
+        return [f"{key}: must be a string CIDR such as 10.20.0.0/16, got {value!r}"]
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return [f"{key}: '{value}' is not an IPv4 CIDR. {example}"]
+    if net.version != 4:
+        return [f"{key}: '{value}' is IPv6; the VPC needs an IPv4 CIDR. {example}"]
+    if str(net) != value:
+        return [f"{key}: '{value}' has host bits set; use the network address '{net}'"]
+    if not any(net.subnet_of(p) for p in _PRIVATE_NETWORKS):  # type: ignore[arg-type]
+        return [f"{key}: '{value}' is not a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16). {example}"]
+    if not 16 <= net.prefixlen <= 22:
+        return [f"{key}: '{value}' is a /{net.prefixlen}; use a /16 to /22 so every AZ gets a private and a public "
+                f"subnet. {example}"]
+    return []
+
+
+def check_availability_zones(value: Any) -> list[str]:
+    if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 6:
+        return [f"{_key('availabilityZones')}: must be a whole number from 2 to 6 (EKS needs subnets in at least "
+                f"two AZs), got {value!r}. Example: 3"]
+    return []
+
+
+def check_kubernetes_version(value: Any) -> list[str]:
+    supported = ", ".join(f'"{v}"' for v in EKS_STANDARD_SUPPORT)
+    if not isinstance(value, str) or not re.fullmatch(r"1\.\d+", value):
+        return [f"{_key('kubernetesVersion')}: must be a version string such as \"1.35\" (quote it in YAML), "
+                f"got {value!r}. In standard support: {supported}"]
+    if value not in EKS_STANDARD_SUPPORT:
+        return [f"{_key('kubernetesVersion')}: \"{value}\" is not in EKS standard support; use one of {supported}"]
+    return []
+
+
+def check_log_retention(value: Any) -> list[str]:
+    if isinstance(value, bool) or value not in LOG_RETENTION_DAYS:
+        return [f"{_key('logRetentionDays')}: {value!r} is not a CloudWatch Logs retention; use one of "
+                f"{', '.join(map(str, LOG_RETENTION_DAYS))}. Example: 90"]
+    return []
+
+
+_NODE_GROUP_FIELDS = {"instanceTypes", "capacityType", "amiType", "minSize", "desiredSize", "maxSize",
+                      "maxUnavailable", "diskSizeGiB", "labels", "taints"}
+_NODE_GROUP_EXAMPLE = ('Example: {"general": {"instanceTypes": ["m7i.large"], "minSize": 1, "desiredSize": 2, '
+                       '"maxSize": 4}}')
+
+
+def _int_field(where: str, spec: Mapping[str, Any], name: str, default: int | None, low: int, high: int,
+               errors: list[str]) -> int:
+    value = spec.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors.append(f"{where}.{name}: must be a whole number from {low} to {high}, got {value!r}")
+        return low
+    return value
+
+
+def parse_node_group(name: str, spec: Any) -> tuple[NodeGroupSpec | None, list[str]]:
+    """Validate one node group spec; return it (or None) and the errors found."""
+    where = f"{_key('nodeGroups')}.{name}"
+    errors: list[str] = []
+    if not _NODE_GROUP_KEY.match(name):
+        errors.append(f"{where}: the key becomes part of resource names; use lowercase letters, digits and '-', "
+                      f"starting with a letter, at most 31 characters (e.g. 'general')")
+    if not isinstance(spec, dict):
+        return None, errors + [f"{where}: must be an object with instanceTypes and sizes. {_NODE_GROUP_EXAMPLE}"]
+    unknown = sorted(set(spec) - _NODE_GROUP_FIELDS)
+    if unknown:
+        errors.append(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_NODE_GROUP_FIELDS))}")
+    types = spec.get("instanceTypes")
+    if not isinstance(types, list) or not types or not all(isinstance(t, str) and _INSTANCE_TYPE.match(t) for t in types):
+        errors.append(f"{where}.instanceTypes: must be a non-empty list of EC2 instance types, got {types!r}. "
+                      f"Example: [\"m7i.large\"]")
+        types = []
+    capacity = spec.get("capacityType", "ON_DEMAND")
+    if capacity not in CAPACITY_TYPES:
+        errors.append(f"{where}.capacityType: must be ON_DEMAND or SPOT, got {capacity!r}")
+    ami = spec.get("amiType", "AL2023_x86_64_STANDARD")
+    if ami not in AMI_TYPES:
+        errors.append(f"{where}.amiType: must be one of {', '.join(AMI_TYPES)} (container-optimised), got {ami!r}")
+    lo = _int_field(where, spec, "minSize", None, 0, 1000, errors)
+    desired = _int_field(where, spec, "desiredSize", lo, 0, 1000, errors)
+    hi = _int_field(where, spec, "maxSize", None, 1, 1000, errors)
+    if not lo <= desired <= hi:
+        errors.append(f"{where}: sizes must satisfy minSize <= desiredSize <= maxSize, got {lo} <= {desired} <= {hi}")
+    unavailable = _int_field(where, spec, "maxUnavailable", 1, 1, 100, errors)
+    disk = _int_field(where, spec, "diskSizeGiB", 50, 20, 16384, errors)
+    labels = spec.get("labels", {})
+    if not isinstance(labels, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
+        errors.append(f"{where}.labels: must map label names to string values, got {labels!r}")
+        labels = {}
+    taints: list[Taint] = []
+    for i, t in enumerate(spec.get("taints", []) if isinstance(spec.get("taints", []), list) else [None]):
+        if not isinstance(t, dict) or not isinstance(t.get("key"), str) or t.get("effect") not in TAINT_EFFECTS:
+            errors.append(f"{where}.taints[{i}]: needs a string 'key' and an 'effect' of {', '.join(TAINT_EFFECTS)}, "
+                          f"got {t!r}")
+            continue
+        value = t.get("value")
+        taints.append(Taint(key=t["key"], effect=t["effect"], value=None if value is None else str(value)))
+    if errors:
+        return None, errors
+    return NodeGroupSpec(instance_types=tuple(types), capacity_type=capacity, ami_type=ami, min_size=lo,
+                         desired_size=desired, max_size=hi, max_unavailable=unavailable, disk_size_gib=disk,
+                         labels=dict(labels), taints=tuple(taints)), []
+
+
+def parse_node_groups(value: Any) -> tuple[dict[str, NodeGroupSpec], list[str]]:
+    if not isinstance(value, dict) or not value:
+        return {}, [f"{_key('nodeGroups')}: must be a non-empty object keyed by a stable node group name "
+                    f"(never a list: the key is part of resource names). {_NODE_GROUP_EXAMPLE}"]
+    groups: dict[str, NodeGroupSpec] = {}
+    errors: list[str] = []
+    for name in sorted(value):
+        spec, errs = parse_node_group(str(name), value[name])
+        errors += errs
+        if spec is not None:
+            groups[str(name)] = spec
+    return groups, errors
+
+
+def parse_tags(value: Any) -> tuple[dict[str, str], list[str]]:
+    if value is None:
+        return {}, []
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return {}, [f"{_key('tags')}: must map tag keys to string values, got {value!r}. "
+                    f"Example: {{\"cost-center\": \"platform\"}}"]
+    return dict(value), []
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+def _decode(kind: str, raw: str) -> Any:
+    """Decode a config wire string by the key's kind; leave it raw when it does not decode."""
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    if kind == "bool":
+        return {"true": True, "false": False}.get(raw.lower(), raw)
+    if kind == "json":
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+#: Every key this stack reads, with how its wire string decodes.
+CONFIG_KEYS = {"vpcCidr": "str", "availabilityZones": "int", "kubernetesVersion": "str", "nodeGroups": "json",
+               "highlyAvailableNat": "bool", "logRetentionDays": "int", "tags": "json"}
+
+
+def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
+    """Validate plain values (keys without namespace) into a :class:`StackConfig`."""
+    errors: list[str] = []
+    vpc_cidr = values.get("vpcCidr", "10.0.0.0/16")
+    errors += check_vpc_cidr(vpc_cidr)
+    azs = values.get("availabilityZones", 3)
+    errors += check_availability_zones(azs)
+    version = values.get("kubernetesVersion", "1.35")
+    errors += check_kubernetes_version(version)
+    node_groups, ng_errors = parse_node_groups(values.get("nodeGroups"))
+    errors += ng_errors
+    ha_nat = values.get("highlyAvailableNat", True)
+    if not isinstance(ha_nat, bool):
+        errors.append(f"{_key('highlyAvailableNat')}: must be true or false, got {ha_nat!r}")
+    retention = values.get("logRetentionDays", 90)
+    errors += check_log_retention(retention)
+    tags, tag_errors = parse_tags(values.get("tags"))
+    errors += tag_errors
+    if errors:
+        raise ConfigError(f"invalid configuration for stack '{stack}':\n  " + "\n  ".join(errors))
+    return StackConfig(stack=stack, vpc_cidr=vpc_cidr, availability_zones=azs, kubernetes_version=version,
+                       node_groups=node_groups, highly_available_nat=ha_nat, log_retention_days=retention,
+                       tags=tags)
+
+
+def load_config() -> StackConfig:
+    """Read and validate this stack's ``eks-platform:*`` config (raises :class:`ConfigError`)."""
+    cfg = pulumi.Config(NAMESPACE)
+    values = {}
+    for key, kind in CONFIG_KEYS.items():
+        raw = cfg.get(key)
+        if raw is not None:
+            values[key] = _decode(kind, raw)
+    return build_config(pulumi.get_stack(), values)

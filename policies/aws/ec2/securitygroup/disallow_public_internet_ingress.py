@@ -1,0 +1,78 @@
+"""E1: no ingress from the internet on security groups (CIS EKS 5.4.x, BPG network "Security groups")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from _helpers import as_list, describe_ports, port_range, world_cidrs
+
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+
+_FIX = ("Restrict the source to known CIDRs or security groups, or expose the service through a load balancer; "
+        "if this port must be reachable from the internet, list it in allowedPublicPorts in the policy config.")
+
+
+def _allowed(low: int, high: int, protocol: str, allowed: set[int]) -> bool:
+    return protocol != "all" and high - low < 1024 and all(p in allowed for p in range(low, high + 1))
+
+
+def _check_rule(args: ResourceValidationArgs, report: ReportViolation, rule: dict[str, Any], sources: list[str],
+                allowed: set[int], what: str) -> None:
+    world = world_cidrs(sources)
+    if not world:
+        return
+    low, high, protocol = port_range(rule)
+    if _allowed(low, high, protocol, allowed):
+        return
+    report(f"{what} of {args.resource_type.split(':')[-1]} '{args.name}' allows {describe_ports(low, high, protocol)} "
+           f"from {', '.join(world)}. {_FIX}")
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    allowed = {int(p) for p in args.get_config().get("allowedPublicPorts", [])}
+    props = args.props
+    if args.resource_type == SECURITY_GROUP:
+        for i, rule in enumerate(as_list(props.get("ingress"))):
+            sources = as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))
+            _check_rule(args, report, rule, sources, allowed, f"ingress[{i}]")
+    elif args.resource_type == SECURITY_GROUP_RULE:
+        if props.get("type") == "ingress":
+            sources = as_list(props.get("cidrBlocks")) + as_list(props.get("ipv6CidrBlocks"))
+            _check_rule(args, report, props, sources, allowed, "the ingress rule")
+    elif args.resource_type == VPC_INGRESS_RULE:
+        sources = as_list(props.get("cidrIpv4")) + as_list(props.get("cidrIpv6"))
+        _check_rule(args, report, props, sources, allowed, "the ingress rule")
+    elif args.resource_type == DEFAULT_SECURITY_GROUP:
+        if as_list(props.get("ingress")) or as_list(props.get("egress")):
+            report(f"default security group '{args.name}' has rules; the VPC's default security group must allow "
+                   "nothing (CIS AWS 5.4). Set ingress=[] and egress=[] and use dedicated security groups.")
+
+
+disallow_public_internet_ingress = ResourceValidationPolicy(
+    name="aws-ec2-securitygroup-disallow-public-internet-ingress",
+    description="Security groups must not allow ingress from the internet (0.0.0.0/0 or ::/0).",
+    validate=_validate,
+    severity=Severity.CRITICAL,
+    tags=["network", "cis-eks-5.4", "ckv-aws-24", "ckv-aws-25", "ckv-aws-260"],
+    remediation_steps=_FIX,
+    url="https://docs.aws.amazon.com/eks/latest/best-practices/network-security.html",
+    config_schema=PolicyConfigSchema(properties={
+        "allowedPublicPorts": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": 65535},
+            "default": [],
+            "description": "Ports (e.g. 443) that may be open to the internet. Empty: none.",
+        },
+    }),
+)

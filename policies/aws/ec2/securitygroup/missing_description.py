@@ -1,0 +1,40 @@
+"""E2: security groups and their rules say what they are for (CKV_AWS_23)."""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+from _helpers import as_list
+
+_DESCRIBED = {
+    "aws:ec2/securityGroupRule:SecurityGroupRule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+}
+#: What pulumi-aws puts in ``description`` when none is given.
+_PROVIDER_DEFAULT = "Managed by Pulumi"
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = args.props
+    if args.resource_type == "aws:ec2/securityGroup:SecurityGroup":
+        if not props.get("description") or props.get("description") == _PROVIDER_DEFAULT:
+            report(f"SecurityGroup '{args.name}' has no description; set description= to say what may reach it.")
+        for direction in ("ingress", "egress"):
+            for i, rule in enumerate(as_list(props.get(direction))):
+                if not rule.get("description"):
+                    report(f"{direction}[{i}] of SecurityGroup '{args.name}' has no description; "
+                           "describe who the rule lets in or out.")
+    elif args.resource_type in _DESCRIBED and not props.get("description"):
+        report(f"{args.resource_type.split(':')[-1]} '{args.name}' has no description; set description=.")
+
+
+missing_description = ResourceValidationPolicy(
+    name="aws-ec2-securitygroup-missing-description",
+    description="Security groups and security group rules must have a description.",
+    validate=_validate,
+    severity=Severity.LOW,
+    tags=["network", "ckv-aws-23"],
+    remediation_steps="Set description= on the security group and on each inline or standalone rule.",
+    url="https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
+)
