@@ -1,0 +1,87 @@
+"""Shared test set-up: import paths, pulumi mocks backed by preflight's mock cloud, and helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+for path in (REPO, REPO / "policies"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from preflight.mockcloud import CloudIdentity, MockCloud  # noqa: E402
+
+PROJECT = "eks-platform"
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+class RecordingMocks(MockCloud):
+    """preflight's mock cloud, also keeping every resource it was asked to create, by logical name."""
+
+    def __init__(self) -> None:
+        super().__init__(CloudIdentity(region="us-west-2"), stack="test", project=PROJECT)
+        self.created: dict[str, Any] = {}
+
+    def new_resource(self, args):  # type: ignore[no-untyped-def]
+        resource_id, state = super().new_resource(args)
+        self.created[args.name] = args
+        return resource_id, state
+
+
+@pytest.fixture
+def mocks(monkeypatch: pytest.MonkeyPatch) -> RecordingMocks:
+    """Pulumi unit-test mocks for project ``eks-platform`` and stack ``test``."""
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"aws:region": "us-west-2"}))
+    m = RecordingMocks()
+    pulumi.runtime.set_mocks(m, project=PROJECT, stack="test", preview=False)
+    return m
+
+
+def synth(build: Any) -> Any:
+    """Run ``build()`` under the pulumi test runtime and wait for every registration; return its result.
+
+    ``pulumi.runtime.test`` awaits all outstanding RPCs before it returns, so after this call the mocks
+    have seen every resource the component creates, including ones that wait on other outputs.
+    """
+    result: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def run() -> Any:
+        result["value"] = build()
+        return result["value"].urn
+
+    run()
+    return result["value"]
+
+
+def resolved(output: Any) -> Any:
+    """The value of an Output once the test runtime has finished (mocks resolve everything)."""
+    box: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def run() -> Any:
+        return pulumi.Output.from_input(output).apply(lambda v: box.setdefault("v", v))
+
+    run()
+    return box["v"]
+
+
+def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m preflight`` in a fresh process, as a user would."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+    return subprocess.run([sys.executable, "-m", "preflight", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env={**env, "PYTHONPATH": str(REPO)})
+
+
+def preflight_json(*args: str) -> tuple[int, dict[str, Any], str]:
+    proc = run_preflight(*args, "--format", "json")
+    data = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    return proc.returncode, data, proc.stderr

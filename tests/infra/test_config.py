@@ -1,0 +1,155 @@
+"""Stack config validation: pure tests of each key, plus load_config through pulumi.Config."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+
+from infra.config import (
+    EKS_STANDARD_SUPPORT,
+    ConfigError,
+    build_config,
+    check_availability_zones,
+    check_kubernetes_version,
+    check_vpc_cidr,
+    load_config,
+    parse_node_groups,
+)
+
+GOOD_GROUPS = {"general": {"instanceTypes": ["m7i.large"], "minSize": 1, "desiredSize": 2, "maxSize": 4}}
+
+
+def good(**overrides: object) -> dict[str, object]:
+    values: dict[str, object] = {"vpcCidr": "10.20.0.0/16", "availabilityZones": 3, "kubernetesVersion": "1.35",
+                                 "nodeGroups": GOOD_GROUPS}
+    values.update(overrides)
+    return values
+
+
+def test_valid_config_builds_typed_object() -> None:
+    cfg = build_config("dev", good(tags={"team": "platform"}))
+    assert cfg.vpc_cidr == "10.20.0.0/16"
+    assert cfg.availability_zones == 3
+    assert cfg.node_groups["general"].instance_types == ("m7i.large",)
+    assert cfg.node_groups["general"].capacity_type == "ON_DEMAND"
+    assert cfg.cluster_name == "eks-dev"
+    assert cfg.base_tags == {"project": "eks-platform", "environment": "dev", "managed-by": "pulumi",
+                             "team": "platform"}
+
+
+@pytest.mark.parametrize(("value", "fragment"), [
+    ("10.0.0.0/33", "is not an IPv4 CIDR"),
+    ("banana", "is not an IPv4 CIDR"),
+    ("10.0.0.1/16", "has host bits set; use the network address '10.0.0.0/16'"),
+    ("8.8.0.0/16", "is not a private range"),
+    ("fd00::/48", "is IPv6"),
+    ("10.0.0.0/8", "is a /8; use a /16 to /22"),
+    ("10.0.0.0/24", "is a /24; use a /16 to /22"),
+    (16, "must be a string CIDR"),
+])
+def test_vpc_cidr_errors_name_key_and_example(value: object, fragment: str) -> None:
+    errors = check_vpc_cidr(value)
+    assert len(errors) == 1
+    assert errors[0].startswith("eks-platform:vpcCidr: ")
+    assert fragment in errors[0]
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/16", "172.16.0.0/20", "192.168.0.0/22"])
+def test_vpc_cidr_accepts_private_ranges(value: str) -> None:
+    assert check_vpc_cidr(value) == []
+
+
+@pytest.mark.parametrize("value", [1, 7, 0, -2, "3", True, 2.5])
+def test_availability_zones_out_of_range(value: object) -> None:
+    (error,) = check_availability_zones(value)
+    assert error.startswith("eks-platform:availabilityZones: must be a whole number from 2 to 6")
+    assert "Example: 3" in error
+
+
+@pytest.mark.parametrize("value", [2, 3, 6])
+def test_availability_zones_in_range(value: int) -> None:
+    assert check_availability_zones(value) == []
+
+
+@pytest.mark.parametrize(("value", "fragment"), [
+    ("1.28", '"1.28" is not in EKS standard support'),
+    ("1.3", '"1.3" is not in EKS standard support'),
+    ("v1.35", "must be a version string such as \"1.35\""),
+    ("1.35.2", "must be a version string"),
+    (1.35, "must be a version string"),
+])
+def test_kubernetes_version_errors(value: object, fragment: str) -> None:
+    (error,) = check_kubernetes_version(value)
+    assert error.startswith("eks-platform:kubernetesVersion: ")
+    assert fragment in error
+    assert '"1.35"' in error
+
+
+def test_every_supported_version_is_accepted() -> None:
+    assert all(check_kubernetes_version(v) == [] for v in EKS_STANDARD_SUPPORT)
+
+
+@pytest.mark.parametrize(("groups", "fragment"), [
+    ([{"instanceTypes": ["m5.large"]}], "must be a non-empty object keyed by a stable node group name"),
+    ({}, "must be a non-empty object"),
+    ({"General": GOOD_GROUPS["general"]}, "nodeGroups.General: the key becomes part of resource names"),
+    ({"g": {"minSize": 1, "maxSize": 2}}, "nodeGroups.g.instanceTypes: must be a non-empty list"),
+    ({"g": {**GOOD_GROUPS["general"], "minSize": 3}}, "sizes must satisfy minSize <= desiredSize <= maxSize"),
+    ({"g": {**GOOD_GROUPS["general"], "capacityType": "spot"}}, "nodeGroups.g.capacityType: must be ON_DEMAND or SPOT"),
+    ({"g": {**GOOD_GROUPS["general"], "amiType": "AL2_x86_64"}}, "nodeGroups.g.amiType: must be one of"),
+    ({"g": {**GOOD_GROUPS["general"], "instanceType": "m5.large"}}, "unknown field(s) instanceType"),
+    ({"g": {**GOOD_GROUPS["general"], "taints": [{"key": "a", "effect": "NoSchedule"}]}}, "nodeGroups.g.taints[0]"),
+    ({"g": {**GOOD_GROUPS["general"], "maxSize": 0}}, "nodeGroups.g.maxSize: must be a whole number from 1"),
+])
+def test_node_group_errors(groups: object, fragment: str) -> None:
+    _, errors = parse_node_groups(groups)
+    assert errors, "expected an error"
+    assert all(e.startswith("eks-platform:nodeGroups") for e in errors)
+    assert any(fragment in e for e in errors), errors
+
+
+def test_node_group_taints_and_labels_parse() -> None:
+    groups, errors = parse_node_groups({"system": {**GOOD_GROUPS["general"], "labels": {"workload": "system"},
+                                                   "taints": [{"key": "CriticalAddonsOnly", "value": True,
+                                                               "effect": "NO_SCHEDULE"}]}})
+    assert errors == []
+    assert groups["system"].labels == {"workload": "system"}
+    assert groups["system"].taints[0].value == "True"
+    assert groups["system"].taints[0].effect == "NO_SCHEDULE"
+
+
+def test_all_errors_reported_in_one_message() -> None:
+    with pytest.raises(ConfigError) as info:
+        build_config("dev", good(vpcCidr="8.8.8.0/24", availabilityZones=1, logRetentionDays=13))
+    message = str(info.value)
+    assert message.startswith("invalid configuration for stack 'dev':")
+    for key in ("eks-platform:vpcCidr", "eks-platform:availabilityZones", "eks-platform:logRetentionDays"):
+        assert key in message
+
+
+def test_config_error_is_a_run_error_so_no_traceback_is_printed() -> None:
+    assert issubclass(ConfigError, pulumi.RunError)
+
+
+def test_load_config_reads_wire_strings(mocks: object) -> None:
+    wire = {"eks-platform:vpcCidr": "10.9.0.0/16", "eks-platform:availabilityZones": "2",
+            "eks-platform:kubernetesVersion": "1.36", "eks-platform:highlyAvailableNat": "false",
+            "eks-platform:logRetentionDays": "30", "eks-platform:nodeGroups": json.dumps(GOOD_GROUPS)}
+    pulumi.runtime.set_all_config(wire, [])
+    cfg = load_config()
+    assert (cfg.stack, cfg.vpc_cidr, cfg.availability_zones, cfg.kubernetes_version) == ("test", "10.9.0.0/16", 2,
+                                                                                          "1.36")
+    assert cfg.highly_available_nat is False
+    assert cfg.log_retention_days == 30
+
+
+def test_load_config_reports_undecodable_values(mocks: object) -> None:
+    pulumi.runtime.set_all_config({"eks-platform:availabilityZones": "three",
+                                   "eks-platform:nodeGroups": "{not json"}, [])
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert "eks-platform:availabilityZones: must be a whole number from 2 to 6" in str(info.value)
+    assert "got 'three'" in str(info.value)
+    assert "eks-platform:nodeGroups: must be a non-empty object" in str(info.value)
