@@ -92,6 +92,19 @@ class RecordingMonitor(MockMonitor):
         self._lock = threading.Lock()
         self._seq = 0
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """Build a URN exactly as the engine does (``resource.NewURN``).
+
+        Children of the root stack carry no parent type; deeper children carry the parent's full
+        qualified type (``a:b:Comp$c:d:Inner$aws:s3/bucket:Bucket``). The SDK's MockMonitor differs on
+        both counts, which would make preflight URNs disagree with real ones.
+        """
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return f"urn:pulumi:{get_stack()}::{get_project()}::{type_}::{name}"
+
     # -- bookkeeping -----------------------------------------------------------------------
     def _next_seq(self) -> int:
         with self._lock:
@@ -158,8 +171,9 @@ class RecordingMonitor(MockMonitor):
             id=str(resource_id or "") if request.custom or request.remote else "",
             remote=bool(request.remote),
             provider=provider,
-            dependencies=list(request.dependencies),
-            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            # The SDK builds these from sets: sort them so the same program always reads the same.
+            dependencies=sorted(request.dependencies),
+            property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())},
             protect=_optional_bool(request, "protect"),
             retain_on_delete=_optional_bool(request, "retainOnDelete"),
             ignore_changes=list(request.ignoreChanges),
@@ -184,7 +198,7 @@ class RecordingMonitor(MockMonitor):
         self._store(RecordedResource(
             seq=self._next_seq(), urn=response.urn, type=request.type, name=request.name, custom=True,
             parent=request.parent, inputs=request.properties, id=request.id, provider=provider,
-            dependencies=list(request.dependencies), read=True, outputs=response.properties))
+            dependencies=sorted(request.dependencies), read=True, outputs=response.properties))
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> empty_pb2.Empty:

@@ -38,7 +38,7 @@ GOLDEN: dict[str, dict[str, Any]] = {
 
 
 def urn_of(token: str, name: str) -> str:
-    return f"urn:pulumi:dev::eks-platform::pulumi:pulumi:Stack${token}::{name}"
+    return f"urn:pulumi:dev::eks-platform::{token}::{name}"
 
 
 def _opts() -> PolicyResourceOptions:

@@ -1,0 +1,182 @@
+"""preflight end to end: a real program, the policy pack in its own process over gRPC, exit codes, output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, preflight_json, run_preflight
+
+pytestmark = pytest.mark.e2e
+
+MINIMAL = FIXTURES / "programs" / "minimal"
+KINDS = FIXTURES / "programs" / "kinds"
+PACKS = FIXTURES / "packs"
+STACK_URN = "urn:pulumi:dev::minimal::pulumi:pulumi:Stack::minimal-dev"
+
+
+def _urn(token: str, name: str, project: str = "minimal") -> str:
+    return f"urn:pulumi:dev::{project}::{token}::{name}"
+
+
+@pytest.fixture(scope="module")
+def minimal_run() -> tuple[int, dict, str]:  # type: ignore[type-arg]
+    return preflight_json("--program", str(MINIMAL), "--policy-pack", str(PACKS / "minimal"))
+
+
+def test_json_shape_and_mandatory_violation_exit_1(minimal_run) -> None:  # type: ignore[no-untyped-def]
+    code, data, _ = minimal_run
+    assert code == 1
+    assert set(data) >= {"stack", "resources", "violations", "manifestErrors", "summary"}
+    assert data["stack"] == "dev" and data["project"] == "minimal"
+    (violation,) = [v for v in data["violations"] if v["enforcement"] == "mandatory"]
+    assert violation["policy"] == "no-world-ingress"
+    assert violation["urn"] == _urn("aws:ec2/securityGroup:SecurityGroup", "web")
+    assert violation["message"].endswith("security group 'web' allows ingress from 0.0.0.0/0")
+    assert data["summary"]["mandatoryViolations"] == 1 and data["summary"]["result"] == "fail"
+    for r in data["resources"]:
+        assert set(r) >= {"urn", "type", "name", "parent", "custom", "protect", "inputs"}
+
+
+def test_records_options_dependencies_and_providers(minimal_run) -> None:  # type: ignore[no-untyped-def]
+    _, data, _ = minimal_run
+    by_name = {r["name"]: r for r in data["resources"]}
+    bucket, sg, vpc = by_name["data"], by_name["web"], by_name["net"]
+    assert bucket["protect"] is True and bucket["retainOnDelete"] is True
+    assert sg["ignoreChanges"] == ["tags"] and sg["deleteBeforeReplace"] is True
+    assert bucket["urn"] in sg["dependencies"] and vpc["urn"] in sg["dependencies"]
+    assert sg["propertyDependencies"] == {"vpcId": [vpc["urn"]]}
+    assert sg["inputs"]["vpcId"] == vpc["id"] and vpc["id"].startswith("vpc-0")
+    assert sg["parent"] == STACK_URN and sg["custom"] is True
+    assert sg["provider"].startswith("urn:pulumi:dev::minimal::pulumi:providers:aws::default_")
+    provider = by_name[sg["provider"].split("::")[-2]]
+    assert provider["inputs"]["region"] == "eu-west-1"
+    assert bucket["outputs"]["arn"].startswith("arn:aws:s3:::demo")
+
+
+def test_stack_outputs_secrets_and_mock_identity(minimal_run) -> None:  # type: ignore[no-untyped-def]
+    _, data, stderr = minimal_run
+    assert data["outputs"]["account"] == "123456789012"
+    assert data["outputs"]["api_key"] == "[secret]"
+    assert "hello from the program" in stderr, "program output goes to stderr; stdout is only the report"
+    cm = next(r for r in data["resources"] if r["name"] == "settings")
+    assert cm["inputs"]["data"]["zones"] == "eu-west-1a,eu-west-1b,eu-west-1c"
+
+
+def test_text_output_tree_grouped_violations_and_summary() -> None:
+    proc = run_preflight("--program", str(MINIMAL), "--policy-pack", str(PACKS / "minimal"))
+    assert proc.returncode == 1
+    out = proc.stdout
+    assert "pulumi:pulumi:Stack" in out and "├─ aws:ec2:SecurityGroup" in out
+    assert "aws:s3:Bucket" in out and "protected, retained on delete" in out
+    assert "mandatory (1):" in out
+    assert "- [mandatory]  no-world-ingress  (aws:ec2:SecurityGroup: web)" in out
+    assert out.rstrip().splitlines()[-1].startswith("Summary: 7 resources")
+    assert out.rstrip().endswith("result: FAIL")
+
+
+def test_deterministic_and_clean_exit(minimal_run) -> None:  # type: ignore[no-untyped-def]
+    _, first, stderr = minimal_run
+    _, second, stderr2 = preflight_json("--program", str(MINIMAL), "--policy-pack", str(PACKS / "minimal"))
+    assert first == second
+    for text in (stderr, stderr2):
+        for noise in ("Traceback", "Exception ignored", "Task was destroyed", "Event loop is closed"):
+            assert noise not in text
+
+
+def test_any_program_dir_outside_this_repo(tmp_path: Path) -> None:
+    program = tmp_path / "elsewhere"
+    shutil.copytree(MINIMAL, program)
+    pack = tmp_path / "pack"
+    shutil.copytree(PACKS / "minimal", pack)
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"no-world-ingress": "advisory"}))
+    code, data, _ = preflight_json("--program", str(program), "--policy-pack", str(pack),
+                                   "--policy-pack-config", str(config))
+    assert code == 0, "the only mandatory violation was lowered to advisory by the policy config"
+    assert [v["enforcement"] for v in data["violations"] if v["policy"] == "no-world-ingress"] == ["advisory"]
+
+
+def test_policy_protocol_as_the_cli_drives_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("PREFLIGHT_RECORDER_LOG", str(log))
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"record-analyze": {"threshold": 9}}))
+    code, data, _ = preflight_json("--program", str(MINIMAL), "--policy-pack", str(PACKS / "recorder"),
+                                   "--policy-pack-config", str(config))
+    assert code == 0
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    analyzed = [c for c in calls if c["call"] == "Analyze"]
+    stacked = [c for c in calls if c["call"] == "AnalyzeStack"]
+    urns = {r["urn"] for r in data["resources"]}
+    assert sorted(c["urn"] for c in analyzed) == sorted(urns), "one Analyze per resource, providers included"
+    assert sorted(c["urn"] for c in stacked) == sorted(urns), "AnalyzeStack sees every resource once"
+    sg = next(c for c in analyzed if c["name"] == "web")
+    assert sg["config"] == {"threshold": 9, "label": "schema-default"}, "schema defaults + policy config file"
+    assert sg["parent"] == STACK_URN and sg["ignoreChanges"] == ["tags"] and sg["deleteBeforeReplace"] is True
+    assert sg["provider"].startswith("urn:pulumi:dev::minimal::pulumi:providers:aws::")
+    assert sg["providerProps"]["region"] == "eu-west-1"
+    assert sg["env"] == {"PULUMI_PROJECT": "minimal", "PULUMI_STACK": "dev", "PULUMI_DRY_RUN": "true"}
+    sg_stack = next(c for c in stacked if c["urn"].endswith("::web"))
+    assert sg_stack["parent"] == STACK_URN
+    assert sg_stack["propertyDependencies"]["vpcId"] == [_urn("aws:ec2/vpc:Vpc", "net")]
+    assert sg_stack["props"]["vpcId"].startswith("vpc-0"), "stack policies see outputs"
+    findings = {v["policy"]: v for v in data["violations"]}
+    assert findings["record-analyze"]["urn"] == _urn("aws:s3/bucket:Bucket", "data")
+    assert findings["record-stack"]["urn"] == STACK_URN, "stack findings without a URN are attributed to the stack"
+    assert findings["record-stack"]["policyPackVersion"] == "1.2.3"
+    assert data["policyPacks"][0]["policies"] == [
+        {"name": "record-analyze", "kind": "resource", "enforcement": "advisory"},
+        {"name": "record-stack", "kind": "stack", "enforcement": "advisory"}]
+
+
+def test_invalid_manifest_exits_1_and_remote_components_are_named() -> None:
+    code, data, _ = preflight_json("--program", str(KINDS), "--no-policy-pack")
+    assert code == 1
+    assert data["summary"]["kubernetesVersion"] == "1.34", "taken from the stack's kubernetesVersion config"
+    assert data["summary"]["manifestsChecked"] == 2
+    bad = _urn("kinds:index:App$kubernetes:apps/v1:Deployment", "shop-bad", "kinds")
+    assert bad == "urn:pulumi:dev::kinds::kinds:index:App$kubernetes:apps/v1:Deployment::shop-bad"
+    assert {(e["urn"], e["path"]) for e in data["manifestErrors"]} == {
+        (bad, "spec.replicas"), (bad, "spec.template.spec.containers.0")}
+    assert any("imagePullPolcy" in e["message"] for e in data["manifestErrors"])
+    unseen = {n["type"]: n["reason"] for n in data["notVisible"]}
+    assert "remote (multi-language) component" in unseen["eks:index:Cluster"]
+    assert "no OpenAPI schema" in unseen["kubernetes:example.com/v1:Widget"]
+    assert "kubernetes:core/v1:ConfigMapPatch" in unseen
+    app = next(r for r in data["resources"] if r["type"] == "kinds:index:App")
+    assert app["custom"] is False and app["inputs"] == {"replicas": 2} and app["outputs"] == {"name": "shop"}
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--program", str(FIXTURES / "programs" / "failing"), "--no-policy-pack"],
+     "the program raised ZeroDivisionError: division by zero\n  at __main__.py:6"),
+    (["--program", str(MINIMAL), "--policy-pack", str(PACKS / "broken")], "failed to start"),
+    (["--program", str(MINIMAL), "--stack", "nope"], "no stack file Pulumi.nope.yaml"),
+    (["--program", str(FIXTURES)], "no Pulumi.yaml"),
+])
+def test_exit_2_with_one_clear_message(args: list[str], fragment: str) -> None:
+    proc = run_preflight(*args)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.count("preflight: error:") == 1
+    assert fragment in proc.stderr
+    if "broken" not in " ".join(args):
+        assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    ("{not json", "is not valid JSON"),
+    ('{"no-world-ingress": "sometimes"}', "has enforcement level 'sometimes'"),
+    ('{"buckets-tagged": {"requiredTags": "team"}}', "buckets-tagged: requiredTags: 'team' is not of type 'array'"),
+])
+def test_bad_policy_config_exits_2(tmp_path: Path, content: str, fragment: str) -> None:
+    config = tmp_path / "policy.json"
+    config.write_text(content)
+    proc = run_preflight("--program", str(MINIMAL), "--policy-pack", str(PACKS / "minimal"),
+                         "--policy-pack-config", str(config))
+    assert proc.returncode == 2, proc.stderr
+    assert fragment in proc.stderr

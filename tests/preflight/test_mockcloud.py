@@ -1,0 +1,98 @@
+"""The mock cloud returns realistic, deterministic outputs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
+
+from preflight.mockcloud import CloudIdentity, MockCloud, render_policy_document, ssm_public_parameter
+
+CLOUD = MockCloud(CloudIdentity(account="111122223333", region="eu-central-1"), stack="dev")
+
+
+def new(token: str, logical: str = "x", **inputs: object) -> tuple[str, dict]:  # type: ignore[type-arg]
+    return CLOUD.new_resource(MockResourceArgs(typ=token, name=logical, inputs=dict(inputs), custom=True))
+
+
+def call(token: str, **args: object) -> dict:  # type: ignore[type-arg]
+    return CLOUD.call(MockCallArgs(token=token, args=dict(args), provider=""))
+
+
+def test_ec2_ids_and_arns_carry_account_region_partition() -> None:
+    vpc_id, vpc = new("aws:ec2/vpc:Vpc", "main", cidrBlock="10.0.0.0/16")
+    assert re.fullmatch(r"vpc-0[0-9a-f]{16}", vpc_id)
+    assert vpc["arn"] == f"arn:aws:ec2:eu-central-1:111122223333:vpc/{vpc_id}"
+    assert vpc["cidrBlock"] == "10.0.0.0/16"
+
+
+def test_iam_is_global_and_cn_regions_use_their_partition() -> None:
+    _, role = new("aws:iam/role:Role", "nodes", name="eks-nodes")
+    assert role["arn"] == "arn:aws:iam::111122223333:role/eks-nodes"
+    cn = MockCloud(CloudIdentity(region="cn-north-1"))
+    _, key = cn.new_resource(MockResourceArgs(typ="aws:kms/key:Key", name="k", inputs={}, custom=True))
+    assert key["arn"].startswith("arn:aws-cn:kms:cn-north-1:123456789012:key/")
+    assert call("aws:index/getPartition:getPartition")["partition"] == "aws"
+
+
+def test_eks_cluster_outputs_programs_read() -> None:
+    _, cluster = new("aws:eks/cluster:Cluster", "control-plane", name="eks-dev", version="1.35")
+    assert re.fullmatch(r"https://[0-9A-F]{32}\.gr7\.eu-central-1\.eks\.amazonaws\.com", cluster["endpoint"])
+    assert base64.b64decode(cluster["certificateAuthority"]["data"]).startswith(b"-----BEGIN CERTIFICATE-----")
+    issuer = cluster["identities"][0]["oidcs"][0]["issuer"]
+    assert re.fullmatch(r"https://oidc\.eks\.eu-central-1\.amazonaws\.com/id/[0-9A-F]{32}", issuer)
+    assert cluster["arn"] == "arn:aws:eks:eu-central-1:111122223333:cluster/eks-dev"
+    assert cluster["vpcConfig"]["clusterSecurityGroupId"].startswith("sg-0")
+
+
+def test_remote_eks_component_gets_a_get_token_kubeconfig() -> None:
+    _, outputs = CLOUD.new_resource(MockResourceArgs(typ="eks:index:Cluster", name="c", inputs={}, custom=False))
+    user = outputs["kubeconfig"]["users"][0]["user"]["exec"]
+    assert user["command"] == "aws" and user["args"][:2] == ["eks", "get-token"]
+    assert json.loads(outputs["kubeconfigJson"]) == outputs["kubeconfig"]
+
+
+def test_invokes() -> None:
+    identity = call("aws:index/getCallerIdentity:getCallerIdentity")
+    assert identity["accountId"] == "111122223333"
+    zones = call("aws:index/getAvailabilityZones:getAvailabilityZones", state="available")
+    assert zones["names"] == ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
+    assert call("aws:index/getRegion:getRegion")["name"] == "eu-central-1"
+    version = call("aws:eks/getAddonVersion:getAddonVersion", addonName="vpc-cni", kubernetesVersion="1.35")
+    assert re.fullmatch(r"v\d+\.\d+\.\d+-eksbuild\.\d+", version["version"])
+    assert call("aws:unknown/getThing:getThing", name="n")["name"] == "n", "fallback echoes arguments"
+
+
+def test_ssm_public_parameters() -> None:
+    base = "/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended"
+    assert re.fullmatch(r"ami-0[0-9a-f]{16}", ssm_public_parameter(f"{base}/image_id"))
+    assert ssm_public_parameter(f"{base}/release_version").startswith("1.35.")
+    assert call("aws:ssm/getParameter:getParameter", name=f"{base}/image_id")["value"].startswith("ami-0")
+
+
+def test_policy_document_renders_iam_json() -> None:
+    doc = json.loads(render_policy_document({"statements": [{
+        "actions": ["sts:AssumeRoleWithWebIdentity"],
+        "principals": [{"type": "Federated", "identifiers": ["arn:aws:iam::1:oidc-provider/x"]}],
+        "conditions": [{"test": "StringEquals", "variable": "x:sub", "values": ["system:serviceaccount:a:b"]}],
+    }]}))
+    assert doc == {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+        "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/x"},
+        "Condition": {"StringEquals": {"x:sub": "system:serviceaccount:a:b"}}}]}
+    result = call("aws:iam/getPolicyDocument:getPolicyDocument", statements=[{"actions": ["s3:GetObject"],
+                                                                             "resources": ["*"]}])
+    assert json.loads(result["json"])["Statement"][0]["Action"] == "s3:GetObject"
+
+
+def test_same_identity_same_outputs() -> None:
+    assert new("aws:ec2/subnet:Subnet", "a") == new("aws:ec2/subnet:Subnet", "a")
+    assert new("aws:ec2/subnet:Subnet", "a")[0] != new("aws:ec2/subnet:Subnet", "b")[0]
+
+
+def test_kubernetes_objects_are_autonamed_like_the_provider() -> None:
+    _, cm = CLOUD.new_resource(MockResourceArgs(typ="kubernetes:core/v1:ConfigMap", name="settings",
+                                                inputs={"metadata": {"namespace": "a"}}, custom=True))
+    assert re.fullmatch(r"settings-[0-9a-f]{8}", cm["metadata"]["name"])

@@ -1,0 +1,76 @@
+"""Reading Pulumi.yaml and stack files the way the CLI does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from preflight.errors import PreflightError
+from preflight.project import load_project
+
+
+def write(tmp: Path, project: str, stack: str | None = None, main: str | None = None) -> Path:
+    (tmp / "Pulumi.yaml").write_text(project)
+    if stack is not None:
+        (tmp / "Pulumi.dev.yaml").write_text(stack)
+    (tmp / (main or ".")).mkdir(exist_ok=True, parents=True)
+    (tmp / (main or ".") / "__main__.py").write_text("")
+    return tmp
+
+
+def test_defaults_types_and_namespacing(tmp_path: Path) -> None:
+    write(tmp_path, "name: demo\nruntime: python\nconfig:\n  size: {type: integer, default: 3}\n  mode: fast\n"
+                    "  zones: {type: array, items: {type: string}, default: [a, b]}\n",
+          "config:\n  aws:region: eu-west-1\n  demo:size: 5\n  demo:obj: {a: 1}\n")
+    p = load_project(tmp_path, "dev")
+    assert p.name == "demo" and p.stack == "dev" and p.main == tmp_path.resolve()
+    assert p.config == {"aws:region": "eu-west-1", "demo:mode": "fast", "demo:obj": '{"a":1}', "demo:size": "5",
+                        "demo:zones": '["a","b"]'}
+    assert p.config_value("demo:obj") == {"a": 1}
+
+
+def test_secure_values_become_marked_placeholders(tmp_path: Path) -> None:
+    write(tmp_path, "name: demo\nruntime: python\n",
+          "config:\n  demo:token:\n    secure: v1:abc:def\n  demo:nested:\n    user: me\n    pass:\n      secure: v1:x:y\n")
+    p = load_project(tmp_path, "dev")
+    assert p.secret_keys == ("demo:nested", "demo:token")
+    assert p.config["demo:token"] == "preflight-secret-demo-token"
+    assert json.loads(p.config["demo:nested"]) == {"user": "me", "pass": "preflight-secret-demo-nested"}
+
+
+def test_main_and_stack_config_dir(tmp_path: Path) -> None:
+    write(tmp_path, "name: demo\nruntime: {name: python, options: {virtualenv: venv}}\nmain: infra/\n"
+                    "stackConfigDir: stacks\n", main="infra")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text("config: {}\n")
+    p = load_project(tmp_path, "dev")
+    assert p.main == (tmp_path / "infra").resolve()
+
+
+@pytest.mark.parametrize(("project", "stack", "fragment"), [
+    ("name: demo\nruntime: nodejs\n", "config: {}\n", "runtime is 'nodejs'; preflight runs Python programs"),
+    ("runtime: python\n", "config: {}\n", "'name' is required"),
+    ("name: demo\nruntime: python\nconfig:\n  n: {type: integer}\n", "config:\n  demo:n: many\n",
+     "config key 'demo:n' must be of type integer"),
+    ("name: demo\nruntime: python\nconfig:\n  n: {type: object}\n", "config: {}\n", "config key 'n' needs a type"),
+    ("name: demo\nruntime: python\nconfig:\n  n: {type: array}\n", "config: {}\n", "needs 'items"),
+    ("name: demo\nruntime: python\nmain: nowhere/\n", "config: {}\n", "main points to"),
+    ("name: demo\nruntime: python\n", "config: [1, 2]\n", "'config' must be a mapping"),
+    ("name: [demo\n", "config: {}\n", "is not valid YAML"),
+])
+def test_refusals_name_file_and_key(tmp_path: Path, project: str, stack: str, fragment: str) -> None:
+    (tmp_path / "Pulumi.yaml").write_text(project)
+    (tmp_path / "Pulumi.dev.yaml").write_text(stack)
+    (tmp_path / "__main__.py").write_text("")
+    with pytest.raises(PreflightError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        load_project(tmp_path, "dev")
+
+
+def test_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(PreflightError, match="no Pulumi.yaml"):
+        load_project(tmp_path, "dev")
+    write(tmp_path, "name: demo\nruntime: python\n")
+    with pytest.raises(PreflightError, match=r"no stack file Pulumi.prod.yaml"):
+        load_project(tmp_path, "prod")

@@ -1,0 +1,133 @@
+"""Whole stacks: every environment synthesizes under preflight and passes its policy pack; bad config
+stops the program with exit 2 before any resource is registered."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import FIXTURES, REPO, preflight_json, run_preflight
+
+pytestmark = pytest.mark.e2e
+
+ENVIRONMENTS = {"dev": (2, 1, "us-west-2"), "staging": (3, 3, "us-west-2"), "prod": (3, 3, "us-east-1")}
+
+
+@pytest.mark.parametrize("stack", list(ENVIRONMENTS))
+def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
+    zones, nats, region = ENVIRONMENTS[stack]
+    code, data, stderr = preflight_json("--stack", stack, "--policy-pack-config",
+                                        str(REPO / "policies" / "config" / f"{stack}.json"))
+    assert code == 0, stderr
+    assert data["summary"]["mandatoryViolations"] == 0
+    assert data["summary"]["invalidManifests"] == 0
+    by_type: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+    for r in data["resources"]:
+        by_type.setdefault(r["type"], []).append(r)
+    (network,) = by_type["eks-platform:components:Network"]
+    assert network["urn"] == f"urn:pulumi:{stack}::eks-platform::eks-platform:components:Network::{stack}"
+    assert len(by_type["aws:ec2/subnet:Subnet"]) == 2 * zones
+    assert len(by_type["aws:ec2/natGateway:NatGateway"]) == nats
+    assert all(s["inputs"]["availabilityZone"].startswith(region) for s in by_type["aws:ec2/subnet:Subnet"])
+    children = [r for r in data["resources"] if r["type"].startswith("aws:")]
+    assert children and all(r["parent"] == network["urn"] for r in children), "children parented to the component"
+    assert set(data["outputs"]) >= {"vpc_id", "private_subnet_ids", "public_subnet_ids", "cluster_name"}
+    assert len(data["outputs"]["private_subnet_ids"]) == zones
+    policies = {p["name"]: p["enforcement"] for p in data["policyPacks"][0]["policies"]}
+    assert policies["aws-ec2-securitygroup-disallow-public-internet-ingress"] == "mandatory"
+    expected_flow = "advisory" if stack == "dev" else "mandatory"
+    assert policies["aws-ec2-vpc-enable-flow-logs"] == expected_flow, "prod is mandatory where dev is advisory"
+
+
+def test_make_preview_target_is_the_dev_stack_text_report() -> None:
+    proc = run_preflight("--stack", "dev", "--policy-pack-config", str(REPO / "policies" / "config" / "dev.json"))
+    assert proc.returncode == 0
+    assert "eks-platform:components:Network" in proc.stdout
+    assert "eks-platform@v0.1.0" in proc.stdout
+    assert proc.stdout.rstrip().endswith("result: PASS")
+
+
+VIOLATIONS = FIXTURES / "programs" / "violations"
+
+
+@pytest.mark.parametrize(("env", "flow_level"), [("dev", "advisory"), ("prod", "mandatory")])
+def test_real_pack_end_to_end_on_violating_program(env: str, flow_level: str) -> None:
+    code, data, _ = preflight_json("--program", str(VIOLATIONS), "--policy-pack-config",
+                                   str(REPO / "policies" / "config" / f"{env}.json"))
+    assert code == 1
+    found = {(v["policy"], v["urn"].split("::")[-1], v["enforcement"]) for v in data["violations"]}
+    assert ("aws-ec2-securitygroup-disallow-public-internet-ingress", "ssh-open", "mandatory") in found
+    assert ("aws-ec2-vpc-enable-flow-logs", "bare", flow_level) in found
+    assert ("aws-ec2-securitygroup-missing-description", "ssh-open", "advisory") in found
+    silent = {name for _, name, _ in found}
+    assert "logged" not in silent and "internal" not in silent, "compliant resources raise nothing"
+    ssh = next(v for v in data["violations"] if v["policy"].endswith("public-internet-ingress"))
+    assert ssh["urn"] == "urn:pulumi:dev::violations::aws:ec2/securityGroup:SecurityGroup::ssh-open"
+    assert "allows port 22/tcp from 0.0.0.0/0" in ssh["message"]
+
+
+def _project_with(tmp_path: Path, overrides: dict[str, object]) -> Path:
+    """A copy of this project whose 'bad' stack is dev's config with ``overrides`` applied."""
+    for name in ("infra", "components"):
+        (tmp_path / name).symlink_to(REPO / name)
+    (tmp_path / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
+    stack = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())
+    for key, value in overrides.items():
+        stack["config"][f"eks-platform:{key}"] = value
+    (tmp_path / "Pulumi.bad.yaml").write_text(yaml.safe_dump(stack))
+    return tmp_path
+
+
+COUNT_REGISTRATIONS = """
+import json, sys
+from pathlib import Path
+from preflight.errors import PreflightError
+from preflight.mockcloud import MockCloud
+from preflight.monitor import RecordingMonitor
+from preflight.project import load_project
+from preflight.runner import run_program
+project = load_project(Path(sys.argv[1]), "bad")
+monitor = RecordingMonitor(MockCloud(), project.config)
+try:
+    run_program(project, monitor)
+    print(json.dumps({"error": None}))
+except PreflightError as exc:
+    print(json.dumps({"error": str(exc), "types": sorted({r.type for r in monitor.records.values()})}))
+"""
+
+
+@pytest.mark.parametrize(("overrides", "key", "fragment"), [
+    ({"vpcCidr": "10.0.0.0/33"}, "eks-platform:vpcCidr", "is not an IPv4 CIDR. Example: 10.20.0.0/16"),
+    ({"vpcCidr": "100.0.0.0/16"}, "eks-platform:vpcCidr", "is not a private range"),
+    ({"availabilityZones": 1}, "eks-platform:availabilityZones", "must be a whole number from 2 to 6"),
+    ({"availabilityZones": 5}, "eks-platform:availabilityZones", "requested but the region has only 4"),
+    ({"kubernetesVersion": "1.21"}, "eks-platform:kubernetesVersion", "is not in EKS standard support"),
+    ({"nodeGroups": [{"instanceTypes": ["m7i.large"]}]}, "eks-platform:nodeGroups", "never a list"),
+    ({"nodeGroups": {"general": {"instanceTypes": [], "minSize": 1, "maxSize": 1}}},
+     "eks-platform:nodeGroups.general.instanceTypes", "must be a non-empty list"),
+])
+def test_bad_config_exits_2_naming_the_key_with_nothing_registered(
+        tmp_path: Path, overrides: dict[str, object], key: str, fragment: str) -> None:
+    program = _project_with(tmp_path, overrides)
+    proc = run_preflight("--program", str(program), "--stack", "bad")
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    assert key in proc.stderr and fragment in proc.stderr, proc.stderr
+    counted = subprocess.run([sys.executable, "-c", COUNT_REGISTRATIONS, str(program)], capture_output=True,
+                             text=True, cwd=REPO, check=True)
+    result = json.loads(counted.stdout.strip().splitlines()[-1])
+    assert key in result["error"]
+    assert result["types"] == ["pulumi:pulumi:Stack"], "no resource is registered before config is validated"
+
+
+def test_wrongly_typed_value_is_refused_like_the_cli(tmp_path: Path) -> None:
+    program = _project_with(tmp_path, {"availabilityZones": "three"})
+    proc = run_preflight("--program", str(program), "--stack", "bad")
+    assert proc.returncode == 2
+    assert "config key 'eks-platform:availabilityZones' must be of type integer" in proc.stderr
