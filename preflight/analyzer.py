@@ -11,6 +11,7 @@ This module does the same, in that order, with the same messages.
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import queue
@@ -44,6 +45,8 @@ _SEVERITIES = {0: "", 1: "low", 2: "medium", 3: "high", 4: "critical"}
 _GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024),
                  ("grpc.max_send_message_length", 400 * 1024 * 1024)]
 _STARTUP_TIMEOUT_S = 60.0
+#: Analyze calls in flight at once (the CLI also analyzes concurrently).
+_ANALYZE_WINDOW = 32
 
 
 @dataclass(frozen=True)
@@ -361,8 +364,17 @@ class Analysis:
                                                      properties=provider.inputs)
 
     def _run(self) -> None:
+        """Send ``Analyze`` for each queued resource, keeping a window of calls in flight.
+
+        The CLI analyzes resources concurrently too; pipelining hides the round trip so the pack
+        process (on its own core) stays busy while the program keeps registering resources.
+        """
+        in_flight: collections.deque[tuple[Any, str]] = collections.deque()
         while True:
             record = self._queue.get()
+            if record is None or len(in_flight) >= _ANALYZE_WINDOW:
+                while in_flight and (record is None or len(in_flight) >= _ANALYZE_WINDOW):
+                    self._settle(*in_flight.popleft())
             if record is None:
                 return
             if self._error is not None:
@@ -371,11 +383,16 @@ class Analysis:
                 request = analyzer_pb2.AnalyzeRequest(type=record.type, name=record.name, urn=record.urn,
                                                       properties=record.inputs, options=_options(record),
                                                       provider=self._provider_message(record))
-                self._collect(self.pack.stub.Analyze(request), record.urn)
-                self.analyzed += 1
-            except grpc.RpcError as exc:
-                self._error = exc
+                in_flight.append((self.pack.stub.Analyze.future(request), record.urn))
             except BaseException as exc:  # noqa: BLE001 - reported after the run
+                self._error = exc
+
+    def _settle(self, call: Any, urn: str) -> None:
+        try:
+            self._collect(call.result(), urn)
+            self.analyzed += 1
+        except BaseException as exc:  # noqa: BLE001 - reported after the run
+            if self._error is None:
                 self._error = exc
 
     def _collect(self, response: analyzer_pb2.AnalyzeResponse, default_urn: str) -> None:
@@ -388,10 +405,12 @@ class Analysis:
         for na in response.not_applicable:
             self.not_applicable[na.policy_name] = self.not_applicable.get(na.policy_name, 0) + 1
 
-    def finish(self, resources: list[RecordedResource], stack_urn: str) -> None:
+    def finish(self, resources: list[RecordedResource], stack_urn: str, timer: Any = None) -> None:
         """Wait for the streamed ``Analyze`` calls, then send ``AnalyzeStack`` with every resource."""
         self._queue.put(None)
         self._worker.join()
+        if timer is not None:
+            timer.lap("analyze (remaining after the program)")
         if self._error is not None:
             raise PreflightError(f"the policy pack failed while analyzing resources: {_describe(self._error)}"
                                  + _tail(self.pack.stderr))
@@ -408,6 +427,8 @@ class Analysis:
                     entry.propertyDependencies[key].urns.extend(urns)
         try:
             self._collect(self.pack.stub.AnalyzeStack(request), stack_urn)
+            if timer is not None:
+                timer.lap("analyze stack")
         except grpc.RpcError as exc:
             if exc.code() != grpc.StatusCode.UNIMPLEMENTED:  # type: ignore[attr-defined]
                 raise PreflightError(f"the policy pack failed in AnalyzeStack: {_describe(exc)}"
