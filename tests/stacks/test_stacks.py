@@ -131,3 +131,12 @@ def test_wrongly_typed_value_is_refused_like_the_cli(tmp_path: Path) -> None:
     proc = run_preflight("--program", str(program), "--stack", "bad")
     assert proc.returncode == 2
     assert "config key 'eks-platform:availabilityZones' must be of type integer" in proc.stderr
+
+
+def test_without_policy_config_the_pack_raises_its_baselines_to_mandatory() -> None:
+    code, data, _ = preflight_json("--program", str(VIOLATIONS))
+    assert code == 1
+    levels = {v["policy"]: v["enforcement"] for v in data["violations"]}
+    assert levels == {"aws-ec2-securitygroup-disallow-public-internet-ingress": "mandatory",
+                      "aws-ec2-vpc-enable-flow-logs": "mandatory",
+                      "aws-ec2-securitygroup-missing-description": "advisory"}
