@@ -72,6 +72,24 @@ class NodeGroupSpec:
     taints: tuple[Taint, ...] = ()
 
 
+ACCESS_LEVELS = ("cluster-admin", "namespace-admin", "namespace-viewer")
+_ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]+$")
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_RESERVED_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
+
+
+@dataclass(frozen=True)
+class TeamAccess:
+    """Who (an IAM role) may do what in the cluster, as configured under ``eks-platform:access.<team>``."""
+
+    role_arn: str
+    """IAM role ARN (never a user: access is through roles)."""
+    level: str
+    """cluster-admin (allowlisted roles only), namespace-admin or namespace-viewer."""
+    namespaces: tuple[str, ...] = ()
+    """Team namespaces, for the namespace levels."""
+
+
 @dataclass(frozen=True)
 class StackConfig:
     """Everything the stack program needs, validated."""
@@ -84,6 +102,11 @@ class StackConfig:
     highly_available_nat: bool = True
     log_retention_days: int = 90
     tags: Mapping[str, str] = field(default_factory=dict)
+    endpoint_public_access: bool = False
+    public_access_cidrs: tuple[str, ...] = ()
+    cluster_admin_allowlist: tuple[str, ...] = ()
+    access: Mapping[str, TeamAccess] = field(default_factory=dict)
+    protect_stateful_resources: bool = True
 
     @property
     def cluster_name(self) -> str:
@@ -234,6 +257,90 @@ def parse_tags(value: Any) -> tuple[dict[str, str], list[str]]:
     return dict(value), []
 
 
+def check_endpoint(public: Any, cidrs: Any) -> list[str]:
+    errors = []
+    if not isinstance(public, bool):
+        errors.append(f"{_key('endpointPublicAccess')}: must be true or false, got {public!r}")
+        return errors
+    if not isinstance(cidrs, list) or not all(isinstance(c, str) for c in cidrs):
+        return [f"{_key('publicAccessCidrs')}: must be a list of IPv4 CIDRs, got {cidrs!r}. Example: [\"203.0.113.0/24\"]"]
+    for c in cidrs:
+        try:
+            net = ipaddress.ip_network(c)
+        except ValueError:
+            errors.append(f"{_key('publicAccessCidrs')}: '{c}' is not a CIDR with its network address. "
+                          "Example: 203.0.113.0/24")
+            continue
+        if net.prefixlen == 0:
+            errors.append(f"{_key('publicAccessCidrs')}: '{c}' opens the API server to the whole internet; "
+                          "list your office or VPN ranges instead")
+    if public and not cidrs:
+        errors.append(f"{_key('publicAccessCidrs')}: a public endpoint ({_key('endpointPublicAccess')}: true) needs "
+                      "the CIDRs allowed to reach it. Example: [\"203.0.113.0/24\"]; or set endpointPublicAccess: false")
+    if not public and cidrs:
+        errors.append(f"{_key('publicAccessCidrs')}: set only with {_key('endpointPublicAccess')}: true")
+    return errors
+
+
+def parse_role_list(key: str, value: Any) -> tuple[tuple[str, ...], list[str]]:
+    if value is None:
+        return (), []
+    if not isinstance(value, list) or not all(isinstance(v, str) and _ROLE_ARN.match(v) for v in value):
+        return (), [f"{_key(key)}: must be a list of IAM role ARNs, got {value!r}. "
+                    "Example: [\"arn:aws:iam::123456789012:role/platform-admin\"]"]
+    return tuple(value), []
+
+
+def parse_access(value: Any, allowlist: tuple[str, ...]) -> tuple[dict[str, TeamAccess], list[str]]:
+    """Validate ``eks-platform:access``: teams keyed by a stable name."""
+    if value is None:
+        return {}, []
+    example = ('Example: {"payments": {"roleArn": "arn:aws:iam::123456789012:role/payments-dev", '
+               '"level": "namespace-admin", "namespaces": ["payments"]}}')
+    if not isinstance(value, dict):
+        return {}, [f"{_key('access')}: must be an object keyed by team name. {example}"]
+    teams: dict[str, TeamAccess] = {}
+    errors: list[str] = []
+    for team in sorted(value):
+        spec = value[team]
+        where = f"{_key('access')}.{team}"
+        if not _NODE_GROUP_KEY.match(str(team)):
+            errors.append(f"{where}: the key becomes part of resource and group names; use lowercase letters, "
+                          "digits and '-' (e.g. 'payments')")
+            continue
+        if not isinstance(spec, dict):
+            errors.append(f"{where}: must be an object with roleArn, level and namespaces. {example}")
+            continue
+        unknown = sorted(set(spec) - {"roleArn", "level", "namespaces"})
+        if unknown:
+            errors.append(f"{where}: unknown field(s) {', '.join(unknown)}; known: level, namespaces, roleArn")
+        role, level, namespaces = spec.get("roleArn"), spec.get("level"), spec.get("namespaces", [])
+        if not isinstance(role, str) or not _ROLE_ARN.match(role):
+            hint = " (IAM users are not allowed: use a role)" if isinstance(role, str) and ":user/" in role else ""
+            errors.append(f"{where}.roleArn: must be an IAM role ARN{hint}, got {role!r}. "
+                          "Example: arn:aws:iam::123456789012:role/payments-dev")
+        if level not in ACCESS_LEVELS:
+            errors.append(f"{where}.level: must be one of {', '.join(ACCESS_LEVELS)}, got {level!r}")
+        if level == "cluster-admin":
+            if role not in allowlist:
+                errors.append(f"{where}: cluster-admin is only for roles in {_key('clusterAdminAllowlist')}; add "
+                              f"{role!r} there or use namespace-admin")
+            if namespaces:
+                errors.append(f"{where}.namespaces: cluster-admin is cluster-wide; remove namespaces")
+        elif level in ACCESS_LEVELS:
+            if not isinstance(namespaces, list) or not namespaces:
+                errors.append(f"{where}.namespaces: {level} needs at least one namespace. Example: [\"{team}\"]")
+                namespaces = []
+            for ns in namespaces:
+                if not isinstance(ns, str) or not _NAMESPACE.match(ns):
+                    errors.append(f"{where}.namespaces: {ns!r} is not a valid namespace name (DNS-1123 label)")
+                elif ns in _RESERVED_NAMESPACES:
+                    errors.append(f"{where}.namespaces: '{ns}' is a system namespace; give the team its own")
+        if not any(e.startswith(where) for e in errors):
+            teams[str(team)] = TeamAccess(role_arn=role, level=level, namespaces=tuple(namespaces or ()))
+    return teams, errors
+
+
 # -- loading ---------------------------------------------------------------------------------
 
 def _decode(kind: str, raw: str) -> Any:
@@ -255,7 +362,9 @@ def _decode(kind: str, raw: str) -> Any:
 
 #: Every key this stack reads, with how its wire string decodes.
 CONFIG_KEYS = {"vpcCidr": "str", "availabilityZones": "int", "kubernetesVersion": "str", "nodeGroups": "json",
-               "highlyAvailableNat": "bool", "logRetentionDays": "int", "tags": "json"}
+               "highlyAvailableNat": "bool", "logRetentionDays": "int", "tags": "json",
+               "endpointPublicAccess": "bool", "publicAccessCidrs": "json", "clusterAdminAllowlist": "json",
+               "access": "json", "protectStatefulResources": "bool"}
 
 
 def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
@@ -276,11 +385,22 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     errors += check_log_retention(retention)
     tags, tag_errors = parse_tags(values.get("tags"))
     errors += tag_errors
+    public = values.get("endpointPublicAccess", False)
+    cidrs = values.get("publicAccessCidrs", [])
+    errors += check_endpoint(public, cidrs)
+    allowlist, allow_errors = parse_role_list("clusterAdminAllowlist", values.get("clusterAdminAllowlist"))
+    errors += allow_errors
+    access, access_errors = parse_access(values.get("access"), allowlist)
+    errors += access_errors
+    protect = values.get("protectStatefulResources", True)
+    if not isinstance(protect, bool):
+        errors.append(f"{_key('protectStatefulResources')}: must be true or false, got {protect!r}")
     if errors:
         raise ConfigError(f"invalid configuration for stack '{stack}':\n  " + "\n  ".join(errors))
     return StackConfig(stack=stack, vpc_cidr=vpc_cidr, availability_zones=azs, kubernetes_version=version,
                        node_groups=node_groups, highly_available_nat=ha_nat, log_retention_days=retention,
-                       tags=tags)
+                       tags=tags, endpoint_public_access=public, public_access_cidrs=tuple(cidrs),
+                       cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect)
 
 
 def load_config() -> StackConfig:

@@ -1,9 +1,9 @@
 """The eks-platform policy pack: assembly only.
 
-Every policy defaults to ADVISORY in its own file; this pack raises the security baselines to
-MANDATORY. Each environment then sets levels and values through its policy config file
-(``config/<stack>.json``, passed as ``--policy-pack-config``): prod keeps every rule mandatory, dev may
-relax the ones that cost money or time to satisfy.
+Every policy defaults to ADVISORY in its own file. This pack raises the security baselines to
+MANDATORY; rules that need an organisation's choice (who may be cluster admin) stay advisory until a
+stack's policy config (``config/<stack>.json``, passed as ``--policy-pack-config``) supplies the
+allowlist and raises them. Prod keeps every rule mandatory; dev may relax some.
 """
 
 import os
@@ -18,16 +18,50 @@ from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 from aws.ec2.securitygroup.disallow_public_internet_ingress import disallow_public_internet_ingress  # noqa: E402
 from aws.ec2.securitygroup.missing_description import missing_description  # noqa: E402
 from aws.ec2.vpc.enable_flow_logs import enable_flow_logs  # noqa: E402
-
-POLICIES = [disallow_public_internet_ingress, missing_description, enable_flow_logs]
+from aws.eks.accessentry.disallow_iam_users import disallow_iam_users  # noqa: E402
+from aws.eks.accessentry.disallow_system_masters import disallow_system_masters  # noqa: E402
+from aws.eks.accesspolicyassociation.configure_cluster_admin_allowlist import (  # noqa: E402
+    configure_cluster_admin_allowlist,
+)
+from aws.eks.cluster.configure_public_access_cidrs import configure_public_access_cidrs  # noqa: E402
+from aws.eks.cluster.configure_secrets_key_rotation import configure_secrets_key_rotation  # noqa: E402
+from aws.eks.cluster.configure_supported_version import configure_supported_version  # noqa: E402
+from aws.eks.cluster.disable_creator_admin import disable_creator_admin  # noqa: E402
+from aws.eks.cluster.disallow_api_endpoint_public_access import disallow_api_endpoint_public_access  # noqa: E402
+from aws.eks.cluster.enable_control_plane_logging import enable_control_plane_logging  # noqa: E402
+from aws.eks.cluster.enable_secrets_encryption import enable_secrets_encryption  # noqa: E402
+from aws.eks.cluster.enforce_access_entry_api import enforce_access_entry_api  # noqa: E402
+from aws.iam.policy.disallow_admin_wildcards import disallow_admin_wildcards  # noqa: E402
+from aws.iam.role.configure_irsa_trust_scope import configure_irsa_trust_scope  # noqa: E402
+from aws.iam.role.disallow_public_trust import disallow_public_trust  # noqa: E402
+from k8s.rbac.configure_cluster_admin_binding_allowlist import (  # noqa: E402
+    configure_cluster_admin_binding_allowlist,
+)
+from k8s.rbac.disallow_anonymous_bindings import disallow_anonymous_bindings  # noqa: E402
+from k8s.rbac.disallow_default_service_account_binding import (  # noqa: E402
+    disallow_default_service_account_binding,
+)
+from k8s.rbac.disallow_escalation_verbs import disallow_escalation_verbs  # noqa: E402
+from k8s.rbac.disallow_secrets_read import disallow_secrets_read  # noqa: E402
+from k8s.rbac.disallow_wildcards import disallow_wildcards  # noqa: E402
 
 #: Security baselines: mandatory unless a stack's policy config says otherwise.
-MANDATORY_BASELINE = [disallow_public_internet_ingress.name, enable_flow_logs.name]
+MANDATORY_BASELINE = [
+    disallow_public_internet_ingress, enable_flow_logs,
+    disallow_api_endpoint_public_access, configure_public_access_cidrs, enable_secrets_encryption,
+    configure_secrets_key_rotation, enable_control_plane_logging, configure_supported_version,
+    enforce_access_entry_api, disable_creator_admin,
+    disallow_system_masters, disallow_iam_users, disallow_anonymous_bindings,
+    configure_irsa_trust_scope, disallow_admin_wildcards, disallow_public_trust,
+    disallow_wildcards, disallow_secrets_read, disallow_escalation_verbs, disallow_default_service_account_binding,
+]
+#: Advisory until configured: low severity, or an allowlist only the organisation can provide.
+ADVISORY = [missing_description, configure_cluster_admin_allowlist, configure_cluster_admin_binding_allowlist]
 
 PolicyPack(
     name="eks-platform",
     description="eks-platform guardrails for the customer side of the EKS shared-responsibility model.",
     enforcement_level=EnforcementLevel.ADVISORY,
-    initial_config={name: EnforcementLevel.MANDATORY for name in MANDATORY_BASELINE},
-    policies=POLICIES,
+    initial_config={p.name: EnforcementLevel.MANDATORY for p in MANDATORY_BASELINE},
+    policies=MANDATORY_BASELINE + ADVISORY,
 )

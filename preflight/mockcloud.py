@@ -278,6 +278,13 @@ def _s3_bucket(cloud: MockCloud, args: MockResourceArgs, resource_id: str, state
     state["bucketRegionalDomainName"] = f"{name}.s3.{cloud.identity.region}.{cloud.identity.dns_suffix}"
 
 
+def _access_entry(cloud: MockCloud, args: MockResourceArgs, resource_id: str, state: dict[str, Any]) -> None:
+    cluster, principal = state.get("clusterName", "cluster"), str(state.get("principalArn", args.name))
+    state["accessEntryArn"] = cloud.identity.arn(
+        "eks", f"access-entry/{cluster}/role/{cloud.identity.account}/{principal.rsplit('/', 1)[-1]}/"
+               f"{stable_hex('ae', principal, length=8)}")
+
+
 def _subnet(cloud: MockCloud, args: MockResourceArgs, resource_id: str, state: dict[str, Any]) -> None:
     state.setdefault("mapPublicIpOnLaunch", False)
     state["ownerId"] = cloud.identity.account
@@ -296,6 +303,7 @@ _RESOURCE_HANDLERS: dict[str, NewResourceHandler] = {
     "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
     "aws:eks/addon:Addon": _eks_addon,
     "aws:ec2/subnet:Subnet": _subnet,
+    "aws:eks/accessEntry:AccessEntry": _access_entry,
     "aws:s3/bucket:Bucket": _s3_bucket,
     "aws:s3/bucketV2:BucketV2": _s3_bucket,
     "aws:sqs/queue:Queue": _named("sqs", ""),

@@ -153,3 +153,42 @@ def test_load_config_reports_undecodable_values(mocks: object) -> None:
     assert "eks-platform:availabilityZones: must be a whole number from 2 to 6" in str(info.value)
     assert "got 'three'" in str(info.value)
     assert "eks-platform:nodeGroups: must be a non-empty object" in str(info.value)
+
+
+ADMIN = "arn:aws:iam::123456789012:role/platform-admin"
+TEAMS = {"platform": {"roleArn": ADMIN, "level": "cluster-admin"},
+         "payments": {"roleArn": "arn:aws:iam::123456789012:role/payments", "level": "namespace-admin",
+                      "namespaces": ["payments"]}}
+
+
+def test_access_and_endpoint_config_parse() -> None:
+    cfg = build_config("dev", good(endpointPublicAccess=True, publicAccessCidrs=["203.0.113.0/24"],
+                                   clusterAdminAllowlist=[ADMIN], access=TEAMS, protectStatefulResources=False))
+    assert cfg.endpoint_public_access is True and cfg.public_access_cidrs == ("203.0.113.0/24",)
+    assert cfg.access["platform"].level == "cluster-admin"
+    assert cfg.access["payments"].namespaces == ("payments",)
+    assert cfg.protect_stateful_resources is False
+    assert build_config("prod", good()).protect_stateful_resources is True, "protected unless a stack opts out"
+
+
+@pytest.mark.parametrize(("overrides", "fragment"), [
+    ({"endpointPublicAccess": True}, "eks-platform:publicAccessCidrs: a public endpoint"),
+    ({"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}, "opens the API server to the whole internet"),
+    ({"publicAccessCidrs": ["203.0.113.0/24"]}, "set only with eks-platform:endpointPublicAccess: true"),
+    ({"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.7/24"]}, "is not a CIDR with its network"),
+    ({"access": TEAMS}, "eks-platform:access.platform: cluster-admin is only for roles in"),
+    ({"clusterAdminAllowlist": [ADMIN], "access": {"ops": {"roleArn": "arn:aws:iam::123456789012:user/ops",
+                                                           "level": "namespace-viewer", "namespaces": ["a"]}}},
+     "eks-platform:access.ops.roleArn: must be an IAM role ARN (IAM users are not allowed: use a role)"),
+    ({"access": {"ops": {"roleArn": ADMIN, "level": "namespace-admin"}}},
+     "eks-platform:access.ops.namespaces: namespace-admin needs at least one namespace"),
+    ({"access": {"ops": {"roleArn": ADMIN, "level": "namespace-admin", "namespaces": ["kube-system"]}}},
+     "'kube-system' is a system namespace"),
+    ({"access": {"ops": {"roleArn": ADMIN, "level": "root", "namespaces": ["a"]}}},
+     "eks-platform:access.ops.level: must be one of cluster-admin, namespace-admin, namespace-viewer"),
+    ({"clusterAdminAllowlist": ["platform-admin"]}, "eks-platform:clusterAdminAllowlist: must be a list of IAM role"),
+])
+def test_access_and_endpoint_errors(overrides: dict[str, object], fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        build_config("dev", good(**overrides))
+    assert fragment in str(info.value)

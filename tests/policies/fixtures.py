@@ -7,14 +7,19 @@ Sequence proxies they get from the analyzer server.
 from __future__ import annotations
 
 import copy
+import importlib
+import json
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
 from pulumi_policy import PolicyResourceOptions, ResourceValidationArgs
-from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResource, StackValidationArgs
+from pulumi_policy.policy import Policy, PolicyCustomTimeouts, PolicyResource, StackValidationArgs
 from pulumi_policy.proxy import unknown_checking_proxy
 
 STACK = "urn:pulumi:dev::eks-platform::pulumi:pulumi:Stack::eks-platform-dev"
+ADMIN_ROLE = "arn:aws:iam::111111111111:role/platform-admin"
+ISSUER = "oidc.eks.us-west-2.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789"
 
 GOLDEN: dict[str, dict[str, Any]] = {
     "aws:ec2/securityGroup:SecurityGroup": {
@@ -34,6 +39,83 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "securityGroupId": "sg-0123", "description": "SSH from the VPN",
     },
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {"vpcId": "vpc-0123", "ingress": [], "egress": []},
+    "aws:eks/cluster:Cluster": {
+        "name": "eks-dev", "version": "1.35", "roleArn": "arn:aws:iam::111111111111:role/cluster",
+        "vpcConfig": {"subnetIds": ["subnet-1", "subnet-2"], "endpointPublicAccess": False,
+                      "endpointPrivateAccess": True},
+        "encryptionConfig": {"resources": ["secrets"],
+                             "provider": {"keyArn": "arn:aws:kms:us-west-2:111111111111:key/abc"}},
+        "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+        "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False},
+        "upgradePolicy": {"supportType": "STANDARD"},
+    },
+    "eks:index:Cluster": {
+        "version": "1.35", "endpointPublicAccess": False, "endpointPrivateAccess": True,
+        "encryptionConfigKeyArn": "arn:aws:kms:us-west-2:111111111111:key/abc",
+        "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+        "authenticationMode": "API", "upgradePolicy": {"supportType": "STANDARD"},
+        "roleMappings": [{"roleArn": "arn:aws:iam::111111111111:role/ops", "username": "ops", "groups": ["ops"]}],
+        "accessEntries": {"platform": {"principalArn": ADMIN_ROLE, "accessPolicies": {"admin": {
+            "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            "accessScope": {"type": "cluster"}}}}},
+    },
+    "aws:eks/accessEntry:AccessEntry": {
+        "clusterName": "eks-dev", "principalArn": "arn:aws:iam::111111111111:role/payments", "type": "STANDARD",
+        "kubernetesGroups": ["eks-platform:payments:namespace-admin"],
+    },
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": {
+        "clusterName": "eks-dev", "principalArn": ADMIN_ROLE,
+        "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        "accessScope": {"type": "cluster"},
+    },
+    "kubernetes:core/v1:ConfigMap": {
+        "metadata": {"name": "aws-auth", "namespace": "kube-system"},
+        "data": {"mapRoles": "- rolearn: arn:aws:iam::111111111111:role/nodes\n  username: system:node:{{EC2PrivateDNSName}}\n"
+                             "  groups: [system:bootstrappers, system:nodes]\n"},
+    },
+    "aws:iam/role:Role": {
+        "assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+            "Principal": {"Federated": f"arn:aws:iam::111111111111:oidc-provider/{ISSUER}"},
+            "Condition": {"StringEquals": {f"{ISSUER}:sub": "system:serviceaccount:payments:api",
+                                           f"{ISSUER}:aud": "sts.amazonaws.com"}}}]}),
+        "managedPolicyArns": ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"],
+    },
+    "aws:iam/policy:Policy": {"policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+        "Resource": ["arn:aws:s3:::artifacts", "arn:aws:s3:::artifacts/*"]}]})},
+    "aws:iam/rolePolicy:RolePolicy": {"role": "nodes", "policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:us-west-2:1:log-group:x:*"}]})},
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
+        "role": "nodes", "policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"},
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": {
+        "metadata": {"name": "eks-platform:namespace-viewer"},
+        "rules": [{"apiGroups": [""], "resources": ["pods", "services"], "verbs": ["get", "list", "watch"]},
+                  {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list", "watch"]}],
+    },
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": {
+        "metadata": {"name": "deployer", "namespace": "payments"},
+        "rules": [{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "update", "patch"]},
+                  {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create", "update"]}],
+    },
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": {
+        "metadata": {"name": "payments-admins", "namespace": "payments"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                    "name": "eks-platform:namespace-admin"},
+        "subjects": [{"kind": "Group", "name": "eks-platform:payments:namespace-admin",
+                      "apiGroup": "rbac.authorization.k8s.io"}],
+    },
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": {
+        "metadata": {"name": "break-glass"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [{"kind": "Group", "name": "platform-admins", "apiGroup": "rbac.authorization.k8s.io"}],
+    },
+}
+
+#: Config under which every golden fixture is compliant with every policy.
+GOLDEN_CONFIG: dict[str, dict[str, Any]] = {
+    "aws-eks-accesspolicyassociation-configure-cluster-admin-allowlist": {"allowedPrincipals": [ADMIN_ROLE]},
+    "kubernetes-rbac-configure-cluster-admin-binding-allowlist": {"allowedSubjects": ["platform-admins"]},
 }
 
 
@@ -69,4 +151,17 @@ def run(policy: Any, args: Any) -> list[tuple[str, str | None]]:
     """Run a policy's validate; return (message, urn) for each violation reported."""
     found: list[tuple[str, str | None]] = []
     policy.validate(args, lambda message, urn=None: found.append((message, urn)))
+    return found
+
+
+def pack_policies() -> dict[str, Policy]:
+    """Every Policy object defined under the pack's packages, by its Python variable name."""
+    import aws  # the pack's policy packages (policies/ is on sys.path in tests)
+    import k8s
+
+    found: dict[str, Policy] = {}
+    for package in (aws, k8s):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            module = importlib.import_module(info.name)
+            found |= {k: v for k, v in vars(module).items() if isinstance(v, Policy)}
     return found

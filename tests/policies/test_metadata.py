@@ -7,12 +7,10 @@ import re
 import pytest
 from pulumi_policy import Severity
 
-from aws.ec2.securitygroup.disallow_public_internet_ingress import disallow_public_internet_ingress
-from aws.ec2.securitygroup.missing_description import missing_description
-from aws.ec2.vpc.enable_flow_logs import enable_flow_logs
+from tests.policies.fixtures import pack_policies
 
-ALL = [disallow_public_internet_ingress, missing_description, enable_flow_logs]
-NAME = re.compile(r"^aws-[a-z0-9]+-[a-z0-9]+-(missing|disallow|enable|disable|configure|enforce)-[a-z0-9-]+$")
+ALL = sorted(pack_policies().values(), key=lambda p: p.name)
+NAME = re.compile(r"^(aws-[a-z0-9]+-[a-z0-9]+|kubernetes-[a-z0-9]+)-(missing|disallow|enable|disable|configure|enforce)-[a-z0-9-]+$")
 
 
 @pytest.mark.parametrize("policy", ALL, ids=lambda p: p.name)
@@ -24,5 +22,5 @@ def test_metadata(policy) -> None:  # type: ignore[no-untyped-def]
     assert policy.enforcement_level is None, "levels are set by the pack and the stack's policy config"
 
 
-def test_names_are_unique() -> None:
-    assert len({p.name for p in ALL}) == len(ALL)
+def test_names_are_unique_and_the_pack_is_complete() -> None:
+    assert len({p.name for p in ALL}) == len(ALL) >= 23

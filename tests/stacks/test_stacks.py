@@ -34,8 +34,10 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
     assert len(by_type["aws:ec2/subnet:Subnet"]) == 2 * zones
     assert len(by_type["aws:ec2/natGateway:NatGateway"]) == nats
     assert all(s["inputs"]["availabilityZone"].startswith(region) for s in by_type["aws:ec2/subnet:Subnet"])
-    children = [r for r in data["resources"] if r["type"].startswith("aws:")]
-    assert children and all(r["parent"] == network["urn"] for r in children), "children parented to the component"
+    children = [r for r in data["resources"] if "eks-platform:components:Network$" in r["urn"]]
+    assert len(children) >= 20 and all(r["parent"] == network["urn"] for r in children), "parented to the component"
+    assert not [r for r in data["resources"] if r["type"].startswith("aws:") and r["parent"] == data["resources"][0]["urn"]], \
+        "no AWS resource is left outside a component"
     assert set(data["outputs"]) >= {"vpc_id", "private_subnet_ids", "public_subnet_ids", "cluster_name"}
     assert len(data["outputs"]["private_subnet_ids"]) == zones
     policies = {p["name"]: p["enforcement"] for p in data["policyPacks"][0]["policies"]}
@@ -140,3 +142,40 @@ def test_without_policy_config_the_pack_raises_its_baselines_to_mandatory() -> N
     assert levels == {"aws-ec2-securitygroup-disallow-public-internet-ingress": "mandatory",
                       "aws-ec2-vpc-enable-flow-logs": "mandatory",
                       "aws-ec2-securitygroup-missing-description": "advisory"}
+
+
+ACCESS_VIOLATIONS = FIXTURES / "programs" / "access-violations"
+EXPECTED_ISSUE3 = {
+    "aws-eks-cluster-disallow-api-endpoint-public-access": "insecure-cluster",
+    "aws-eks-cluster-configure-public-access-cidrs": "insecure-cluster",
+    "aws-eks-cluster-enable-secrets-encryption": "insecure-cluster",
+    "aws-eks-cluster-configure-secrets-key-rotation": "stale-key",
+    "aws-eks-cluster-enable-control-plane-logging": "insecure-cluster",
+    "aws-eks-cluster-configure-supported-version": "insecure-cluster",
+    "aws-eks-cluster-enforce-access-entry-api": "insecure-cluster",
+    "aws-eks-cluster-disable-creator-admin": "insecure-cluster",
+    "aws-eks-accessentry-disallow-system-masters": "user-entry",
+    "aws-eks-accessentry-disallow-iam-users": "user-entry",
+    "aws-eks-accesspolicyassociation-configure-cluster-admin-allowlist": "stranger-admin",
+    "aws-iam-role-configure-irsa-trust-scope": "wide-irsa",
+    "aws-iam-role-disallow-public-trust": "public-trust",
+    "aws-iam-policy-disallow-admin-wildcards": "admin-attachment",
+    "kubernetes-rbac-disallow-wildcards": "too-much",
+    "kubernetes-rbac-disallow-secrets-read": "too-much",
+    "kubernetes-rbac-disallow-escalation-verbs": "too-much",
+    "kubernetes-rbac-configure-cluster-admin-binding-allowlist": "admin-for-anyone",
+    "kubernetes-rbac-disallow-anonymous-bindings": "admin-for-anyone",
+    "kubernetes-rbac-disallow-default-service-account-binding": "default-sa",
+}
+
+
+def test_control_plane_and_access_rules_through_the_real_pack() -> None:
+    code, data, stderr = preflight_json("--program", str(ACCESS_VIOLATIONS), "--policy-pack-config",
+                                        str(REPO / "policies" / "config" / "prod.json"))
+    assert code == 1, stderr
+    found = {(v["policy"], v["urn"].split("::")[-1]) for v in data["violations"] if v["enforcement"] == "mandatory"}
+    for policy, resource in EXPECTED_ISSUE3.items():
+        assert (policy, resource) in found, (policy, resource)
+    cluster_rules = {p for p in EXPECTED_ISSUE3 if p.startswith("aws-eks-cluster-") and "rotation" not in p}
+    assert not {(p, r) for p, r in found if p in cluster_rules and r == "stale-key-cluster"}, \
+        "the compliant cluster raises nothing but A4 (on its key)"

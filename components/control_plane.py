@@ -1,0 +1,209 @@
+"""ControlPlane: the EKS cluster and what it needs to be secure and usable.
+
+Children (named ``{name}-<role>``, parented to the component):
+
+* ``{name}-cluster-role`` (+ ``-AmazonEKSClusterPolicy`` attachment): the role EKS assumes;
+* ``{name}-cluster-sg``: an extra security group for the control-plane ENIs, egress only;
+* ``{name}-secrets-key`` / ``{name}-secrets-key-alias``: a customer-managed KMS key with yearly rotation
+  for envelope encryption of Kubernetes Secrets (protected when ``protect`` is set);
+* ``{name}-logs``: the ``/aws/eks/<cluster>/cluster`` log group with retention, created before the
+  cluster so EKS does not create it without one;
+* ``{name}-cluster``: the ``aws.eks.Cluster``: all five control-plane log types, access entries only
+  (``API``), no permanent creator admin, standard-support upgrade policy, private endpoint (public only
+  with an explicit CIDR allowlist), self-managed default add-ons off;
+* ``{name}-oidc``: the IAM OIDC provider for IRSA;
+* add-ons with versions resolved for the cluster version (or pinned through ``addon_versions``):
+  ``{name}-pod-identity-agent``, ``{name}-vpc-cni`` (network policy enforcement on, its own Pod Identity
+  role ``{name}-vpc-cni-role`` instead of the node role), ``{name}-kube-proxy``; ``coredns`` needs
+  running pods, so :meth:`ControlPlane.add_coredns` creates it once compute exists;
+* ``{name}-k8s``: a ``pulumi_kubernetes.Provider`` for in-cluster components.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from ._iam import role_with_policies, service_trust
+from ._tags import merged_tags
+
+TYPE_TOKEN = "eks-platform:components:ControlPlane"
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+POD_IDENTITY_TRUST = service_trust("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
+
+
+@dataclass(frozen=True)
+class ControlPlaneArgs:
+    """Inputs of :class:`ControlPlane`."""
+
+    cluster_name: str
+    """EKS cluster name."""
+    kubernetes_version: str
+    """EKS version, e.g. "1.35"."""
+    vpc_id: pulumi.Input[str]
+    """VPC of the cluster."""
+    subnet_ids: pulumi.Input[Sequence[str]]
+    """Private subnets across all AZs for the control-plane ENIs."""
+    endpoint_public_access: bool = False
+    """Expose the API server publicly (then ``public_access_cidrs`` is required)."""
+    public_access_cidrs: Sequence[str] = ()
+    """CIDRs allowed to reach a public endpoint; never 0.0.0.0/0."""
+    log_retention_days: int = 90
+    """Retention of the control-plane log group."""
+    addon_versions: Mapping[str, str] = field(default_factory=dict)
+    """Pinned add-on versions by add-on name; unpinned ones resolve to the newest for the cluster version."""
+    protect: bool = True
+    """Protect the KMS key and turn on cluster deletion protection (prod)."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on every taggable child."""
+
+    def __post_init__(self) -> None:
+        if self.endpoint_public_access and not self.public_access_cidrs:
+            raise ValueError("ControlPlaneArgs.public_access_cidrs: a public endpoint needs explicit CIDRs")
+        if not self.endpoint_public_access and self.public_access_cidrs:
+            raise ValueError("ControlPlaneArgs.public_access_cidrs: set only with endpoint_public_access=True")
+        for cidr in self.public_access_cidrs:
+            if ipaddress.ip_network(cidr).prefixlen == 0:
+                raise ValueError(f"ControlPlaneArgs.public_access_cidrs: {cidr} opens the endpoint to the internet")
+
+
+class ControlPlane(pulumi.ComponentResource):
+    """An EKS control plane with encryption, logging, access entries, IRSA and the core add-ons."""
+
+    cluster: aws.eks.Cluster
+    cluster_name: pulumi.Output[str]
+    """Name of the EKS cluster."""
+    endpoint: pulumi.Output[str]
+    """API server endpoint."""
+    certificate_authority: pulumi.Output[str]
+    """Base64 cluster CA certificate."""
+    oidc_issuer: pulumi.Output[str]
+    """OIDC issuer URL without ``https://``."""
+    oidc_provider_arn: pulumi.Output[str]
+    """ARN of the IAM OIDC provider (IRSA)."""
+    secrets_key_arn: pulumi.Output[str]
+    """ARN of the KMS key encrypting Secrets."""
+    cluster_security_group_id: pulumi.Output[str]
+    """The security group EKS creates for the cluster (nodes join it)."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig (secret) authenticating with ``aws eks get-token``."""
+    provider: k8s.Provider
+    """Kubernetes provider for in-cluster resources."""
+
+    def __init__(self, name: str, args: ControlPlaneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        self._name = name
+        self._args = args
+        base = dict(args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        partition = aws.get_partition().partition
+        region = aws.get_region().region
+
+        role, attachments = role_with_policies(
+            f"{name}-cluster-role", service_trust("eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
+            ["AmazonEKSClusterPolicy"], partition, base, self, f"EKS control plane of {args.cluster_name}")
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-cluster-sg", vpc_id=args.vpc_id,
+            description=f"Additional security group for the {args.cluster_name} control-plane ENIs",
+            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"],
+                     "description": "control plane to nodes and AWS APIs"}],
+            tags=merged_tags(base, f"{name}-cluster-sg"), opts=child)
+        key = aws.kms.Key(
+            f"{name}-secrets-key", description=f"Envelope encryption of Kubernetes Secrets in {args.cluster_name}",
+            enable_key_rotation=True, deletion_window_in_days=30, tags=merged_tags(base, f"{name}-secrets-key"),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+        aws.kms.Alias(f"{name}-secrets-key-alias", name=f"alias/eks/{args.cluster_name}/secrets",
+                      target_key_id=key.key_id, opts=child)
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/aws/eks/{args.cluster_name}/cluster", retention_in_days=args.log_retention_days,
+            tags=merged_tags(base, f"{name}-logs"), opts=child)
+
+        vpc_config: dict[str, object] = {
+            "subnet_ids": args.subnet_ids, "security_group_ids": [sg.id],
+            "endpoint_private_access": True, "endpoint_public_access": args.endpoint_public_access,
+        }
+        if args.endpoint_public_access:
+            vpc_config["public_access_cidrs"] = list(args.public_access_cidrs)
+        self.cluster = aws.eks.Cluster(
+            f"{name}-cluster", name=args.cluster_name, version=args.kubernetes_version, role_arn=role.arn,
+            vpc_config=vpc_config,
+            encryption_config={"provider": {"key_arn": key.arn}, "resources": ["secrets"]},
+            enabled_cluster_log_types=list(LOG_TYPES),
+            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
+            upgrade_policy={"support_type": "STANDARD"},
+            bootstrap_self_managed_addons=False,
+            deletion_protection=args.protect,
+            tags=merged_tags(base, args.cluster_name),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *attachments]))
+        cluster = self.cluster
+
+        issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
+        oidc = aws.iam.OpenIdConnectProvider(f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"],
+                                             tags=merged_tags(base, f"{name}-oidc"), opts=child)
+
+        pod_identity = self._addon("eks-pod-identity-agent", "pod-identity-agent")
+        cni_role, cni_attachments = role_with_policies(
+            f"{name}-vpc-cni-role", POD_IDENTITY_TRUST, ["AmazonEKS_CNI_Policy"], partition, base, self,
+            f"VPC CNI (aws-node) of {args.cluster_name} through EKS Pod Identity")
+        self._addon("vpc-cni", "vpc-cni",
+                    configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
+                    pod_identity_associations=[{"role_arn": cni_role.arn, "service_account": "aws-node"}],
+                    depends_on=[pod_identity, *cni_attachments])
+        self._addon("kube-proxy", "kube-proxy")
+
+        self.cluster_name = cluster.name
+        self.endpoint = cluster.endpoint
+        self.certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data)
+        self.oidc_issuer = issuer.apply(lambda url: url.removeprefix("https://"))
+        self.oidc_provider_arn = oidc.arn
+        self.secrets_key_arn = key.arn
+        self.cluster_security_group_id = cluster.vpc_config.apply(lambda v: v.cluster_security_group_id)
+        self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(cluster.name, cluster.endpoint,
+                                                                 self.certificate_authority).apply(
+            lambda v: json.dumps(kubeconfig(v[0], v[1], v[2], region))))
+        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig,
+                                     enable_server_side_apply=True, opts=child)
+        self.register_outputs({
+            "cluster_name": self.cluster_name, "endpoint": self.endpoint,
+            "certificate_authority": self.certificate_authority, "oidc_issuer": self.oidc_issuer,
+            "oidc_provider_arn": self.oidc_provider_arn, "secrets_key_arn": self.secrets_key_arn,
+            "cluster_security_group_id": self.cluster_security_group_id, "kubeconfig": self.kubeconfig,
+        })
+
+    def _addon(self, addon: str, role: str, depends_on: Sequence[pulumi.Resource] = (),
+               **kwargs: object) -> aws.eks.Addon:
+        version = self._args.addon_versions.get(addon) or aws.eks.get_addon_version_output(
+            addon_name=addon, kubernetes_version=self.cluster.version, most_recent=True).version
+        return aws.eks.Addon(
+            f"{self._name}-{role}", cluster_name=self.cluster.name, addon_name=addon, addon_version=version,
+            resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
+            tags=merged_tags(dict(self._args.tags), f"{self._name}-{role}"), **kwargs,  # type: ignore[arg-type]
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)))
+
+    def add_coredns(self, compute: Sequence[pulumi.Resource]) -> aws.eks.Addon:
+        """Create the coredns add-on once ``compute`` (node groups or Fargate profiles) exists.
+
+        coredns is a Deployment: on a cluster with nowhere to run pods it stays DEGRADED and the
+        update hangs, so it must wait for compute.
+        """
+        if not compute:
+            raise ValueError("ControlPlane.add_coredns: pass the node groups or Fargate profiles coredns will run on")
+        return self._addon("coredns", "coredns", depends_on=compute)
+
+
+def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> dict[str, object]:
+    """A kubeconfig that authenticates through ``aws eks get-token`` (no long-lived credentials)."""
+    return {
+        "apiVersion": "v1", "kind": "Config", "current-context": cluster_name,
+        "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+        "users": [{"name": cluster_name, "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"]}}}],
+    }

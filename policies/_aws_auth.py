@@ -1,0 +1,36 @@
+"""Mappings from the legacy ``kube-system/aws-auth`` ConfigMap and pulumi-eks role/user mappings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from _helpers import as_list
+
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+EKS_COMPONENT = "eks:index:Cluster"
+
+
+def is_aws_auth(token: str, props: Any) -> bool:
+    metadata = props.get("metadata") or {}
+    return token == CONFIG_MAP and metadata.get("name") == "aws-auth" and metadata.get("namespace") == "kube-system"
+
+
+def aws_auth_mappings(props: Any) -> dict[str, list[dict[str, Any]]]:
+    """{"mapRoles": [...], "mapUsers": [...]} parsed from the ConfigMap's YAML strings."""
+    data = props.get("data") or {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key in ("mapRoles", "mapUsers"):
+        try:
+            parsed = yaml.safe_load(str(data.get(key) or "[]")) or []
+        except yaml.YAMLError:
+            parsed = []
+        out[key] = [dict(m) for m in parsed if isinstance(m, dict)]
+    return out
+
+
+def component_mappings(props: Any) -> dict[str, list[dict[str, Any]]]:
+    """pulumi-eks ``roleMappings``/``userMappings`` in the aws-auth shape."""
+    return {"mapRoles": [dict(m) for m in as_list(props.get("roleMappings"))],
+            "mapUsers": [dict(m) for m in as_list(props.get("userMappings"))]}

@@ -1,0 +1,43 @@
+"""B3: cluster access goes through IAM roles, never IAM users (BPG iam, CKV_AWS_273)."""
+
+from __future__ import annotations
+
+import re
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+from _aws_auth import EKS_COMPONENT, aws_auth_mappings, component_mappings, is_aws_auth
+
+ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
+_ROLE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|assumed-role)/")
+_FIX = "Grant access to an IAM role that people assume (SSO permission set or federated role), not to a user."
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = args.props
+    if args.resource_type == ACCESS_ENTRY:
+        principal = str(props.get("principalArn") or "")
+        entry_type = str(props.get("type") or "STANDARD")
+        if entry_type == "STANDARD" and not _ROLE.match(principal):
+            report(f"access entry '{args.name}' grants access to {principal}, which is not an IAM role. {_FIX}")
+        return
+    if is_aws_auth(args.resource_type, props):
+        users = aws_auth_mappings(props)["mapUsers"]
+    elif args.resource_type == EKS_COMPONENT and props:
+        users = component_mappings(props)["mapUsers"]
+    else:
+        return
+    for user in users:
+        report(f"{args.resource_type.split(':')[-1]} '{args.name}' maps IAM user "
+               f"{user.get('userarn') or user.get('userArn')} into the cluster. {_FIX}")
+
+
+disallow_iam_users = ResourceValidationPolicy(
+    name="aws-eks-accessentry-disallow-iam-users",
+    description="EKS cluster access must be granted to IAM roles, not IAM users.",
+    validate=_validate,
+    severity=Severity.MEDIUM,
+    tags=["eks", "access", "ckv-aws-273"],
+    remediation_steps="Use a role ARN as principalArn; remove mapUsers/userMappings.",
+    url="https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html",
+)

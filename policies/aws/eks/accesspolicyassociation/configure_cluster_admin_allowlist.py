@@ -1,0 +1,53 @@
+"""B2: cluster-wide admin access policies only for allowlisted principals (CIS EKS 4.1.1)."""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+EKS_COMPONENT = "eks:index:Cluster"
+ADMIN_POLICIES = ("AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy")
+
+
+def _check(args: ResourceValidationArgs, report: ReportViolation, principal: str, policy_arn: str,
+           scope: str, allowed: list[str]) -> None:
+    if not policy_arn.endswith(ADMIN_POLICIES) or scope != "cluster":
+        return
+    if principal not in allowed:
+        report(f"'{args.name}' grants {policy_arn.rsplit('/', 1)[-1]} on the whole cluster to {principal}, which is "
+               f"not in the cluster-admin allowlist ({', '.join(allowed) or 'empty'}). Scope it to namespaces, or "
+               "add the role to allowedPrincipals in the policy config.")
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    allowed = [str(p) for p in args.get_config().get("allowedPrincipals", [])]
+    props = args.props
+    if args.resource_type == ASSOCIATION:
+        scope = str((props.get("accessScope") or {}).get("type") or "")
+        _check(args, report, str(props.get("principalArn")), str(props.get("policyArn") or ""), scope, allowed)
+    elif args.resource_type == EKS_COMPONENT and props:
+        for entry in dict(props.get("accessEntries") or {}).values():
+            for policy in dict(entry.get("accessPolicies") or {}).values():
+                scope = str((policy.get("accessScope") or {}).get("type") or "")
+                _check(args, report, str(entry.get("principalArn")), str(policy.get("policyArn") or ""), scope,
+                       allowed)
+
+
+configure_cluster_admin_allowlist = ResourceValidationPolicy(
+    name="aws-eks-accesspolicyassociation-configure-cluster-admin-allowlist",
+    description="Cluster-wide EKS admin access policies may only be associated with allowlisted principals.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    tags=["eks", "access", "cis-eks-4.1.1"],
+    remediation_steps="Scope admin policies to namespaces or list the platform role in allowedPrincipals.",
+    url="https://docs.aws.amazon.com/eks/latest/userguide/access-policies.html",
+    config_schema=PolicyConfigSchema(properties={
+        "allowedPrincipals": {"type": "array", "items": {"type": "string"}, "default": [],
+                              "description": "Role ARNs allowed cluster-wide admin access policies."}}),
+)

@@ -1,0 +1,50 @@
+"""A6: the cluster runs a Kubernetes version in EKS standard support (CKV_AWS_339)."""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from _eks import CLUSTER, cluster_view
+
+#: EKS standard support as of 2026-11; organisations override it through supportedVersions.
+STANDARD_SUPPORT = ["1.34", "1.35", "1.36", "1.37"]
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    view = cluster_view(args)
+    if view is None:
+        return
+    config = args.get_config()
+    supported = [str(v) for v in config.get("supportedVersions", STANDARD_SUPPORT)]
+    if view.version is None:
+        report(f"cluster '{args.name}' does not pin a Kubernetes version, so AWS picks one. Set version to one of "
+               f"{', '.join(supported)}.")
+    elif str(view.version) not in supported:
+        report(f"cluster '{args.name}' runs Kubernetes {view.version}, outside the supported versions "
+               f"({', '.join(supported)}). Upgrade one minor version at a time.")
+    # Unset on aws:eks/cluster:Cluster means EXTENDED; pulumi-eks components leave it to their child.
+    unset_means_extended = args.resource_type == CLUSTER
+    if config.get("requireStandardSupport", True) and view.support_type != "STANDARD" and (
+            view.support_type is not None or unset_means_extended):
+        report(f"cluster '{args.name}' may roll into paid extended support (upgradePolicy.supportType is "
+               f"{view.support_type or 'unset, which means EXTENDED'}). Set upgradePolicy.supportType=STANDARD.")
+
+
+configure_supported_version = ResourceValidationPolicy(
+    name="aws-eks-cluster-configure-supported-version",
+    description="EKS clusters must run a Kubernetes version in standard support.",
+    validate=_validate,
+    severity=Severity.MEDIUM,
+    tags=["eks", "control-plane", "lifecycle", "ckv-aws-339"],
+    remediation_steps="Set version to a supported release and upgradePolicy.supportType=STANDARD.",
+    url="https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html",
+    config_schema=PolicyConfigSchema(properties={
+        "supportedVersions": {"type": "array", "items": {"type": "string"}, "default": STANDARD_SUPPORT},
+        "requireStandardSupport": {"type": "boolean", "default": True}}),
+)

@@ -1,0 +1,30 @@
+"""A1: the EKS API endpoint is private (CIS EKS 5.4.2, CKV_AWS_39, BPG iam "Make the EKS Cluster Endpoint private")."""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+from _eks import cluster_view
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    view = cluster_view(args)
+    if view is None:
+        return
+    if view.public_endpoint:
+        report(f"cluster '{args.name}' exposes its API endpoint publicly (endpointPublicAccess is true or unset). "
+               "Set endpointPublicAccess=false and endpointPrivateAccess=true, and reach the API from the VPC "
+               "(VPN, bastion or CI runners in the VPC).")
+    elif not view.private_endpoint:
+        report(f"cluster '{args.name}' has neither a public nor a private endpoint; set endpointPrivateAccess=true.")
+
+
+disallow_api_endpoint_public_access = ResourceValidationPolicy(
+    name="aws-eks-cluster-disallow-api-endpoint-public-access",
+    description="EKS cluster API endpoints must be private.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    tags=["eks", "control-plane", "network", "cis-eks-5.4.2", "ckv-aws-39"],
+    remediation_steps="Set vpcConfig.endpointPublicAccess=false and endpointPrivateAccess=true.",
+    url="https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html",
+)

@@ -1,0 +1,25 @@
+"""A3: Kubernetes Secrets are envelope-encrypted with KMS (CIS EKS 5.3.1, CKV_AWS_58)."""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+from _eks import cluster_view
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    view = cluster_view(args)
+    if view is not None and not view.secrets_encrypted:
+        report(f"cluster '{args.name}' does not envelope-encrypt Secrets. Set encryptionConfig with "
+               "resources=[\"secrets\"] and provider.keyArn of a customer-managed KMS key.")
+
+
+enable_secrets_encryption = ResourceValidationPolicy(
+    name="aws-eks-cluster-enable-secrets-encryption",
+    description="EKS clusters must envelope-encrypt Kubernetes Secrets with KMS.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    tags=["eks", "control-plane", "encryption", "cis-eks-5.3.1", "ckv-aws-58"],
+    remediation_steps="Add encryptionConfig {resources: [secrets], provider: {keyArn: <CMK ARN>}}.",
+    url="https://docs.aws.amazon.com/eks/latest/userguide/envelope-encryption.html",
+)

@@ -1,0 +1,241 @@
+"""Each rule fires on its golden fixture with one field changed, with a message naming the resource and fix.
+
+(The silent half of each pair is ``test_golden_silence.py``.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pulumi_policy.policy import _NotApplicableError
+
+from tests.policies.fixtures import ADMIN_ROLE, GOLDEN_CONFIG, ISSUER, pack_policies, resource_args, run
+
+POLICIES = {p.name: p for p in pack_policies().values()}
+CLUSTER = "aws:eks/cluster:Cluster"
+COMPONENT = "eks:index:Cluster"
+ENTRY = "aws:eks/accessEntry:AccessEntry"
+ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+AWS_AUTH = "kubernetes:core/v1:ConfigMap"
+ROLE = "aws:iam/role:Role"
+RBAC = "kubernetes:rbac.authorization.k8s.io/v1:"
+
+
+def vpc(**kv: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda p: p["vpcConfig"].update(kv)
+
+
+def access(**kv: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda p: p["accessConfig"].update(kv)
+
+
+def trust(statement_changes: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def change(p: dict[str, Any]) -> None:
+        doc = json.loads(p["assumeRolePolicy"])
+        statement_changes(doc["Statement"][0])
+        p["assumeRolePolicy"] = json.dumps(doc)
+    return change
+
+
+def rules(new_rules: list[dict[str, Any]]) -> Callable[[dict[str, Any]], None]:
+    return lambda p: p.update(rules=new_rules)
+
+
+def policy_doc(statement: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    return lambda p: p.update(policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+
+
+CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], dict[str, Any] | None, str]] = [
+    # A1
+    ("aws-eks-cluster-disallow-api-endpoint-public-access", CLUSTER, vpc(endpointPublicAccess=True), None,
+     "cluster 'subject' exposes its API endpoint publicly"),
+    ("aws-eks-cluster-disallow-api-endpoint-public-access", CLUSTER, lambda p: p["vpcConfig"].pop("endpointPublicAccess"),
+     None, "endpointPublicAccess is true or unset"),
+    ("aws-eks-cluster-disallow-api-endpoint-public-access", CLUSTER, vpc(endpointPrivateAccess=False), None,
+     "has neither a public nor a private endpoint"),
+    ("aws-eks-cluster-disallow-api-endpoint-public-access", COMPONENT, lambda p: p.update(endpointPublicAccess=True),
+     None, "exposes its API endpoint publicly"),
+    # A2
+    ("aws-eks-cluster-configure-public-access-cidrs", CLUSTER, vpc(endpointPublicAccess=True), None,
+     "open to 0.0.0.0/0 (publicAccessCidrs unset)"),
+    ("aws-eks-cluster-configure-public-access-cidrs", CLUSTER,
+     vpc(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]), None, "allows 0.0.0.0/0 to reach"),
+    ("aws-eks-cluster-configure-public-access-cidrs", CLUSTER,
+     vpc(endpointPublicAccess=True, publicAccessCidrs=["198.51.100.0/24"]), {"allowedCidrs": ["203.0.113.0/24"]},
+     "allows 198.51.100.0/24, outside the approved ranges"),
+    ("aws-eks-cluster-configure-public-access-cidrs", COMPONENT,
+     lambda p: p.update(endpointPublicAccess=True, publicAccessCidrs=["::/0"]), None, "allows ::/0"),
+    # A3
+    ("aws-eks-cluster-enable-secrets-encryption", CLUSTER, lambda p: p.pop("encryptionConfig"), None,
+     "does not envelope-encrypt Secrets"),
+    ("aws-eks-cluster-enable-secrets-encryption", CLUSTER,
+     lambda p: p["encryptionConfig"].update(resources=[]), None, "does not envelope-encrypt Secrets"),
+    ("aws-eks-cluster-enable-secrets-encryption", COMPONENT, lambda p: p.pop("encryptionConfigKeyArn"), None,
+     "does not envelope-encrypt Secrets"),
+    # A5
+    ("aws-eks-cluster-enable-control-plane-logging", CLUSTER,
+     lambda p: p.update(enabledClusterLogTypes=["api", "audit"]), None,
+     "does not log authenticator, controllerManager, scheduler"),
+    ("aws-eks-cluster-enable-control-plane-logging", CLUSTER, lambda p: p.update(enabledClusterLogTypes=["api"]),
+     {"requiredLogTypes": ["audit", "authenticator"]}, "does not log audit, authenticator"),
+    ("aws-eks-cluster-enable-control-plane-logging", COMPONENT, lambda p: p.pop("enabledClusterLogTypes"), None,
+     "does not log api, audit"),
+    # A6
+    ("aws-eks-cluster-configure-supported-version", CLUSTER, lambda p: p.update(version="1.29"), None,
+     "runs Kubernetes 1.29, outside the supported versions"),
+    ("aws-eks-cluster-configure-supported-version", CLUSTER, lambda p: p.pop("version"), None,
+     "does not pin a Kubernetes version"),
+    ("aws-eks-cluster-configure-supported-version", CLUSTER, lambda p: p.pop("upgradePolicy"), None,
+     "unset, which means EXTENDED"),
+    ("aws-eks-cluster-configure-supported-version", CLUSTER, lambda p: p.update(version="1.35"),
+     {"supportedVersions": ["1.36", "1.37"]}, "outside the supported versions (1.36, 1.37)"),
+    ("aws-eks-cluster-configure-supported-version", COMPONENT, lambda p: p.update(version="1.30"), None,
+     "runs Kubernetes 1.30"),
+    # A7
+    ("aws-eks-cluster-enforce-access-entry-api", CLUSTER, lambda p: p.pop("accessConfig"), None,
+     "uses authentication mode CONFIG_MAP"),
+    ("aws-eks-cluster-enforce-access-entry-api", CLUSTER, access(authenticationMode="API_AND_CONFIG_MAP"), None,
+     "uses authentication mode API_AND_CONFIG_MAP"),
+    ("aws-eks-cluster-enforce-access-entry-api", COMPONENT, lambda p: p.pop("authenticationMode"), None,
+     "uses authentication mode CONFIG_MAP"),
+    # A8
+    ("aws-eks-cluster-disable-creator-admin", CLUSTER, access(bootstrapClusterCreatorAdminPermissions=True), None,
+     "gives its creator permanent cluster-admin"),
+    ("aws-eks-cluster-disable-creator-admin", CLUSTER,
+     lambda p: p["accessConfig"].pop("bootstrapClusterCreatorAdminPermissions"), None, "true or unset"),
+    # B1
+    ("aws-eks-accessentry-disallow-system-masters", ENTRY, lambda p: p.update(kubernetesGroups=["system:masters"]),
+     None, "maps arn:aws:iam::111111111111:role/payments into system:masters"),
+    ("aws-eks-accessentry-disallow-system-masters", AWS_AUTH,
+     lambda p: p["data"].update(mapRoles="- rolearn: arn:aws:iam::1:role/ops\n  groups: [system:masters]\n"), None,
+     "maps arn:aws:iam::1:role/ops into system:masters (mapRoles)"),
+    ("aws-eks-accessentry-disallow-system-masters", COMPONENT,
+     lambda p: p["roleMappings"][0].update(groups=["system:masters"]), None, "into system:masters"),
+    # B2
+    ("aws-eks-accesspolicyassociation-configure-cluster-admin-allowlist", ASSOCIATION,
+     lambda p: p.update(principalArn="arn:aws:iam::111111111111:role/payments"),
+     GOLDEN_CONFIG["aws-eks-accesspolicyassociation-configure-cluster-admin-allowlist"],
+     "grants AmazonEKSClusterAdminPolicy on the whole cluster to arn:aws:iam::111111111111:role/payments"),
+    ("aws-eks-accesspolicyassociation-configure-cluster-admin-allowlist", ASSOCIATION,
+     lambda p: p.update(policyArn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy"), {},
+     "not in the cluster-admin allowlist (empty)"),
+    ("aws-eks-accesspolicyassociation-configure-cluster-admin-allowlist", COMPONENT, lambda p: None, {},
+     f"to {ADMIN_ROLE}, which is not in the cluster-admin allowlist"),
+    # B3
+    ("aws-eks-accessentry-disallow-iam-users", ENTRY,
+     lambda p: p.update(principalArn="arn:aws:iam::111111111111:user/alice"), None,
+     "grants access to arn:aws:iam::111111111111:user/alice, which is not an IAM role"),
+    ("aws-eks-accessentry-disallow-iam-users", AWS_AUTH,
+     lambda p: p["data"].update(mapUsers="- userarn: arn:aws:iam::1:user/bob\n  groups: [dev]\n"), None,
+     "maps IAM user arn:aws:iam::1:user/bob"),
+    ("aws-eks-accessentry-disallow-iam-users", COMPONENT,
+     lambda p: p.update(userMappings=[{"userArn": "arn:aws:iam::1:user/carol", "groups": ["x"]}]), None,
+     "maps IAM user arn:aws:iam::1:user/carol"),
+    # H1
+    ("aws-iam-role-configure-irsa-trust-scope", ROLE, trust(lambda s: s.pop("Condition")), None,
+     "no StringEquals on " + ISSUER + ":sub"),
+    ("aws-iam-role-configure-irsa-trust-scope", ROLE,
+     trust(lambda s: s["Condition"]["StringEquals"].update({f"{ISSUER}:sub": "system:serviceaccount:payments:*"})),
+     None, "is not an exact system:serviceaccount"),
+    ("aws-iam-role-configure-irsa-trust-scope", ROLE,
+     trust(lambda s: s["Condition"]["StringEquals"].pop(f"{ISSUER}:aud")), None,
+     "aud must be exactly sts.amazonaws.com"),
+    # H5
+    ("aws-iam-policy-disallow-admin-wildcards", "aws:iam/policy:Policy",
+     policy_doc({"Effect": "Allow", "Action": "*", "Resource": "*"}), None, "allows every action"),
+    ("aws-iam-policy-disallow-admin-wildcards", "aws:iam/rolePolicy:RolePolicy",
+     policy_doc({"Effect": "Allow", "Action": ["s3:*"], "Resource": "*"}), None, "allows s3:* on every resource"),
+    ("aws-iam-policy-disallow-admin-wildcards", "aws:iam/policy:Policy",
+     policy_doc({"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": "*"}), None,
+     "privilege escalation (iam:passrole)"),
+    ("aws-iam-policy-disallow-admin-wildcards", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+     lambda p: p.update(policyArn="arn:aws:iam::aws:policy/AdministratorAccess"), None,
+     "gives a role AdministratorAccess"),
+    ("aws-iam-policy-disallow-admin-wildcards", ROLE,
+     lambda p: p.update(managedPolicyArns=["arn:aws:iam::aws:policy/IAMFullAccess"]), None,
+     "has IAMFullAccess attached"),
+    # H6
+    ("aws-iam-role-disallow-public-trust", ROLE,
+     trust(lambda s: s.update(Principal={"AWS": "*"}, Action="sts:AssumeRole")), None,
+     "lets any AWS principal"),
+    ("aws-iam-role-disallow-public-trust", ROLE,
+     trust(lambda s: (s.pop("Condition"), s.update(Principal={"AWS": "arn:aws:iam::222222222222:root"}))), None,
+     "trusts a whole account root without conditions"),
+    # B5
+    ("kubernetes-rbac-disallow-anonymous-bindings", RBAC + "RoleBinding",
+     lambda p: p["subjects"].append({"kind": "User", "name": "system:anonymous"}), None,
+     "binds eks-platform:namespace-admin to system:anonymous"),
+    ("kubernetes-rbac-disallow-anonymous-bindings", RBAC + "ClusterRoleBinding",
+     lambda p: p.update(subjects=[{"kind": "Group", "name": "system:unauthenticated"}]),
+     None, "to system:unauthenticated"),
+    # I1
+    ("kubernetes-rbac-configure-cluster-admin-binding-allowlist", RBAC + "ClusterRoleBinding",
+     lambda p: p["subjects"].append({"kind": "User", "name": "mallory"}),
+     GOLDEN_CONFIG["kubernetes-rbac-configure-cluster-admin-binding-allowlist"],
+     "binds cluster-admin to User/mallory, which is not allowlisted"),
+    ("kubernetes-rbac-configure-cluster-admin-binding-allowlist", RBAC + "RoleBinding",
+     lambda p: p["roleRef"].update(name="admin"), {"adminRoles": ["cluster-admin", "admin"]},
+     "binds admin to Group/eks-platform:payments:namespace-admin"),
+    # I2
+    ("kubernetes-rbac-disallow-wildcards", RBAC + "ClusterRole",
+     rules([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]), None,
+     "ClusterRole 'eks-platform:namespace-viewer' rule 0 uses \"*\" in apiGroups, resources, verbs"),
+    ("kubernetes-rbac-disallow-wildcards", RBAC + "Role",
+     rules([{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["*"]}]), None, "uses \"*\" in verbs"),
+    # I3
+    ("kubernetes-rbac-disallow-secrets-read", RBAC + "ClusterRole",
+     rules([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}]), None,
+     "can read Secrets (get, list) in every namespace it is bound in"),
+    ("kubernetes-rbac-disallow-secrets-read", RBAC + "Role",
+     rules([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["watch"]}]), None,
+     "Role 'deployer' rule 0 can read Secrets (watch) in its namespace"),
+    # I5
+    ("kubernetes-rbac-disallow-escalation-verbs", RBAC + "ClusterRole",
+     rules([{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["bind", "escalate"]}]),
+     None, "grants bind, escalate on clusterroles"),
+    ("kubernetes-rbac-disallow-escalation-verbs", RBAC + "Role",
+     rules([{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}]), None,
+     "grants impersonate on serviceaccounts"),
+    # I12
+    ("kubernetes-rbac-disallow-default-service-account-binding", RBAC + "RoleBinding",
+     lambda p: p.update(subjects=[{"kind": "ServiceAccount", "name": "default", "namespace": "payments"}]), None,
+     "to the default ServiceAccount of namespace 'payments'"),
+]
+
+
+@pytest.mark.parametrize(("policy_name", "token", "change", "config", "fragment"), CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_rule_fires(policy_name: str, token: str, change: Callable[[dict[str, Any]], None],
+                    config: dict[str, Any] | None, fragment: str) -> None:
+    policy = POLICIES[policy_name]
+    found = run(policy, resource_args(token, change, config=config if config is not None else {}))
+    assert found, f"{policy_name} stayed silent"
+    assert any(fragment in message for message, _ in found), found
+
+
+def test_every_new_rule_has_a_firing_case() -> None:
+    fired = {c[0] for c in CASES}
+    for name in POLICIES:
+        if name.startswith(("aws-eks-", "aws-iam-", "kubernetes-rbac-")) and "secrets-key-rotation" not in name:
+            assert name in fired, name
+
+
+def test_empty_component_inputs_are_not_applicable() -> None:
+    """A real preview sends eks:index:Cluster with empty inputs: the cluster rules must not guess."""
+    policy = POLICIES["aws-eks-cluster-disallow-api-endpoint-public-access"]
+    args = resource_args(COMPONENT, lambda p: p.clear())
+    with pytest.raises(_NotApplicableError):
+        run(policy, args)
+
+
+def test_aws_auth_is_only_read_in_kube_system() -> None:
+    policy = POLICIES["aws-eks-accessentry-disallow-system-masters"]
+
+    def change(p: dict[str, Any]) -> None:
+        p["metadata"]["namespace"] = "apps"
+        p["data"]["mapRoles"] = "- rolearn: x\n  groups: [system:masters]\n"
+
+    assert run(policy, resource_args(AWS_AUTH, change)) == []
