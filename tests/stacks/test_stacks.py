@@ -40,6 +40,20 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
         "no AWS resource is left outside a component"
     assert set(data["outputs"]) >= {"vpc_id", "private_subnet_ids", "public_subnet_ids", "cluster_name"}
     assert len(data["outputs"]["private_subnet_ids"]) == zones
+    (cluster,) = by_type["aws:eks/cluster:Cluster"]
+    vpc = cluster["inputs"]["vpcConfig"]
+    assert vpc["endpointPrivateAccess"] is True
+    if stack == "dev":
+        assert vpc["endpointPublicAccess"] is True and vpc["publicAccessCidrs"] == ["203.0.113.0/24"]
+    else:
+        assert vpc["endpointPublicAccess"] is False and "publicAccessCidrs" not in vpc
+    (key,) = by_type["aws:kms/key:Key"]
+    assert key["protect"] is (stack != "dev"), "stateful resources are protected outside dev"
+    assert {a["inputs"]["addonName"] for a in by_type["aws:eks/addon:Addon"]} == {
+        "eks-pod-identity-agent", "vpc-cni", "kube-proxy"}
+    assert len(by_type["aws:eks/accessEntry:AccessEntry"]) == 3
+    assert {r["inputs"]["metadata"]["name"] for r in by_type["kubernetes:core/v1:Namespace"]} == {"payments",
+                                                                                                 "checkout"}
     policies = {p["name"]: p["enforcement"] for p in data["policyPacks"][0]["policies"]}
     assert policies["aws-ec2-securitygroup-disallow-public-internet-ingress"] == "mandatory"
     expected_flow = "advisory" if stack == "dev" else "mandatory"
