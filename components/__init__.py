@@ -1,8 +1,10 @@
 """eks-platform components: one Pulumi ComponentResource per EKS concept, each usable on its own."""
 
 from .access import Access, AccessArgs, TeamAccessArgs
+from .compute import Compute, ComputeArgs, FargateSelectorArgs, NodeGroupArgs, SubnetRef
 from .control_plane import ControlPlane, ControlPlaneArgs
 from .network import Network, NetworkArgs, plan_subnets
 
-__all__ = ["Access", "AccessArgs", "ControlPlane", "ControlPlaneArgs", "Network", "NetworkArgs", "TeamAccessArgs",
+__all__ = ["Access", "AccessArgs", "Compute", "ComputeArgs", "ControlPlane", "ControlPlaneArgs",
+           "FargateSelectorArgs", "Network", "NetworkArgs", "NodeGroupArgs", "SubnetRef", "TeamAccessArgs",
            "plan_subnets"]

@@ -100,6 +100,7 @@ class ControlPlane(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, None, opts)
         self._name = name
         self._args = args
+        self.addons: dict[str, aws.eks.Addon] = {}
         base = dict(args.tags)
         child = pulumi.ResourceOptions(parent=self)
         partition = aws.get_partition().partition
@@ -180,11 +181,17 @@ class ControlPlane(pulumi.ComponentResource):
                **kwargs: object) -> aws.eks.Addon:
         version = self._args.addon_versions.get(addon) or aws.eks.get_addon_version_output(
             addon_name=addon, kubernetes_version=self.cluster.version, most_recent=True).version
-        return aws.eks.Addon(
+        self.addons[addon] = aws.eks.Addon(
             f"{self._name}-{role}", cluster_name=self.cluster.name, addon_name=addon, addon_version=version,
             resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
             tags=merged_tags(dict(self._args.tags), f"{self._name}-{role}"), **kwargs,  # type: ignore[arg-type]
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)))
+        return self.addons[addon]
+
+    @property
+    def addon_versions(self) -> pulumi.Output[dict[str, str]]:
+        """Installed add-on versions by name: what dev ran, to promote to staging and prod."""
+        return pulumi.Output.all(**{name: addon.addon_version for name, addon in sorted(self.addons.items())})
 
     def add_coredns(self, compute: Sequence[pulumi.Resource]) -> aws.eks.Addon:
         """Create the coredns add-on once ``compute`` (node groups or Fargate profiles) exists.

@@ -31,6 +31,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._tags import merged_tags
+from .compute import SubnetRef
 
 TYPE_TOKEN = "eks-platform:components:Network"
 MAX_AZS = 6
@@ -88,6 +89,8 @@ class Network(pulumi.ComponentResource):
     """Private subnet IDs, in AZ order: for nodes, pods and Fargate."""
     public_subnet_ids: pulumi.Output[list[str]]
     """Public subnet IDs, in AZ order: for internet-facing load balancers and NAT gateways only."""
+    private_subnets: list[SubnetRef]
+    """Private subnets with their AZ, marked private: what compute accepts."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -141,6 +144,7 @@ class Network(pulumi.ComponentResource):
 
         self._flow_logs(name, vpc, args, base)
 
+        self.private_subnets = [SubnetRef(id=s.id, public=False, zone=z) for s, z in zip(private_subnets, zones, strict=True)]
         self.vpc_id = vpc.id
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private_subnets])
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public_subnets])

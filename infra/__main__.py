@@ -18,12 +18,17 @@ import pulumi_aws as aws  # noqa: E402
 from components import (  # noqa: E402
     Access,
     AccessArgs,
+    Compute,
+    ComputeArgs,
     ControlPlane,
     ControlPlaneArgs,
+    FargateSelectorArgs,
     Network,
     NetworkArgs,
+    NodeGroupArgs,
     TeamAccessArgs,
 )
+from components.compute import Taint  # noqa: E402
 from infra.config import ConfigError, load_config  # noqa: E402
 
 cfg = load_config()
@@ -56,12 +61,45 @@ control_plane = ControlPlane(
         endpoint_public_access=cfg.endpoint_public_access,
         public_access_cidrs=cfg.public_access_cidrs,
         log_retention_days=cfg.log_retention_days,
+        addon_versions=cfg.updates.addon_versions,
         protect=cfg.protect_stateful_resources,
         tags=cfg.base_tags,
     ),
 )
-# coredns waits for compute (ControlPlane.add_coredns): the node groups and Fargate profiles arrive
-# with the compute component; until then the cluster has nowhere to run it.
+
+# Node AMI releases: dev follows the newest EKS-optimised AL2023 release for its Kubernetes version
+# (SSM public parameter, read at every preview); staging and prod run the release promoted in config.
+if cfg.updates.channel == "latest":
+    release = aws.ssm.get_parameter_output(
+        name=f"/aws/service/eks/optimized-ami/{cfg.kubernetes_version}/amazon-linux-2023/x86_64/standard/"
+             "recommended/release_version").value
+else:
+    release = cfg.updates.ami_release_version
+
+compute = Compute(
+    cfg.stack,
+    ComputeArgs(
+        cluster_name=control_plane.cluster_name,
+        kubernetes_version=cfg.kubernetes_version,
+        subnets=network.private_subnets,
+        node_groups={
+            key: NodeGroupArgs(
+                instance_types=g.instance_types, min_size=g.min_size, desired_size=g.desired_size,
+                max_size=g.max_size, capacity_type=g.capacity_type, ami_type=g.ami_type,
+                max_unavailable=g.max_unavailable, disk_size_gib=g.disk_size_gib, labels=g.labels,
+                taints=[Taint(key=t.key, value=t.value, effect=t.effect) for t in g.taints],
+                metadata_hop_limit=g.metadata_hop_limit, detailed_monitoring=g.detailed_monitoring)
+            for key, g in cfg.node_groups.items()
+        },
+        fargate_profiles={key: [FargateSelectorArgs(namespace=s.namespace, labels=s.labels) for s in selectors]
+                          for key, selectors in cfg.fargate_profiles.items()},
+        ami_release_version=release,
+        protect=cfg.protect_stateful_resources,
+        tags=cfg.base_tags,
+    ),
+)
+# coredns is a Deployment: it waits for compute so it never sits DEGRADED on a cluster with no nodes.
+control_plane.add_coredns(compute.scheduling_resources)
 
 access = Access(
     f"{cfg.stack}-access",
@@ -86,4 +124,8 @@ pulumi.export("oidc_issuer", control_plane.oidc_issuer)
 pulumi.export("oidc_provider_arn", control_plane.oidc_provider_arn)
 pulumi.export("kubeconfig", control_plane.kubeconfig)
 pulumi.export("team_namespaces", access.namespaces)
+pulumi.export("node_role_arn", compute.node_role_arn)
+# What this stack runs; dev's values are what staging and prod promote (see README, "Updates").
+pulumi.export("ami_release_version", compute.release_version)
+pulumi.export("addon_versions", control_plane.addon_versions)
 pulumi.export("kubernetes_version", cfg.kubernetes_version)

@@ -70,6 +70,31 @@ class NodeGroupSpec:
     """Root volume size (encrypted gp3)."""
     labels: Mapping[str, str] = field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
+    metadata_hop_limit: int = 1
+    """IMDS hop limit: 1 blocks pods from node credentials; 2 only for groups whose pods need IMDS."""
+    detailed_monitoring: bool = False
+    """One-minute EC2 metrics."""
+
+
+@dataclass(frozen=True)
+class FargateSelector:
+    """Pods a Fargate profile runs: a namespace and, optionally, labels."""
+
+    namespace: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UpdatePolicy:
+    """How nodes and add-ons take updates.
+
+    ``latest`` (dev): the newest EKS-optimised AMI release and add-on versions for the cluster version,
+    read at each preview. ``pinned`` (staging, prod): exactly the versions in config, promoted from dev.
+    """
+
+    channel: str = "pinned"
+    ami_release_version: str | None = None
+    addon_versions: Mapping[str, str] = field(default_factory=dict)
 
 
 ACCESS_LEVELS = ("cluster-admin", "namespace-admin", "namespace-viewer")
@@ -107,6 +132,8 @@ class StackConfig:
     cluster_admin_allowlist: tuple[str, ...] = ()
     access: Mapping[str, TeamAccess] = field(default_factory=dict)
     protect_stateful_resources: bool = True
+    fargate_profiles: Mapping[str, tuple[FargateSelector, ...]] = field(default_factory=dict)
+    updates: UpdatePolicy = field(default_factory=UpdatePolicy)
 
     @property
     def cluster_name(self) -> str:
@@ -171,7 +198,7 @@ def check_log_retention(value: Any) -> list[str]:
 
 
 _NODE_GROUP_FIELDS = {"instanceTypes", "capacityType", "amiType", "minSize", "desiredSize", "maxSize",
-                      "maxUnavailable", "diskSizeGiB", "labels", "taints"}
+                      "maxUnavailable", "diskSizeGiB", "labels", "taints", "metadataHopLimit", "detailedMonitoring"}
 _NODE_GROUP_EXAMPLE = ('Example: {"general": {"instanceTypes": ["m7i.large"], "minSize": 1, "desiredSize": 2, '
                        '"maxSize": 4}}')
 
@@ -227,11 +254,16 @@ def parse_node_group(name: str, spec: Any) -> tuple[NodeGroupSpec | None, list[s
             continue
         value = t.get("value")
         taints.append(Taint(key=t["key"], effect=t["effect"], value=None if value is None else str(value)))
+    hop = _int_field(where, spec, "metadataHopLimit", 1, 1, 2, errors)
+    monitoring = spec.get("detailedMonitoring", False)
+    if not isinstance(monitoring, bool):
+        errors.append(f"{where}.detailedMonitoring: must be true or false, got {monitoring!r}")
     if errors:
         return None, errors
     return NodeGroupSpec(instance_types=tuple(types), capacity_type=capacity, ami_type=ami, min_size=lo,
                          desired_size=desired, max_size=hi, max_unavailable=unavailable, disk_size_gib=disk,
-                         labels=dict(labels), taints=tuple(taints)), []
+                         labels=dict(labels), taints=tuple(taints), metadata_hop_limit=hop,
+                         detailed_monitoring=monitoring), []
 
 
 def parse_node_groups(value: Any) -> tuple[dict[str, NodeGroupSpec], list[str]]:
@@ -341,6 +373,104 @@ def parse_access(value: Any, allowlist: tuple[str, ...]) -> tuple[dict[str, Team
     return teams, errors
 
 
+def parse_fargate_profiles(value: Any) -> tuple[dict[str, tuple[FargateSelector, ...]], list[str]]:
+    if value is None:
+        return {}, []
+    example = 'Example: {"batch": {"selectors": [{"namespace": "batch", "labels": {"compute": "fargate"}}]}}'
+    if not isinstance(value, dict):
+        return {}, [f"{_key('fargateProfiles')}: must be an object keyed by profile name. {example}"]
+    profiles: dict[str, tuple[FargateSelector, ...]] = {}
+    errors: list[str] = []
+    for name in sorted(value):
+        where = f"{_key('fargateProfiles')}.{name}"
+        spec = value[name]
+        if not _NODE_GROUP_KEY.match(str(name)):
+            errors.append(f"{where}: use lowercase letters, digits and '-' (the key is part of resource names)")
+            continue
+        selectors = spec.get("selectors") if isinstance(spec, dict) else None
+        if not isinstance(selectors, list) or not 1 <= len(selectors) <= 5:
+            errors.append(f"{where}.selectors: must be a list of 1 to 5 selectors (an EKS limit). {example}")
+            continue
+        parsed = []
+        for i, sel in enumerate(selectors):
+            ns = sel.get("namespace") if isinstance(sel, dict) else None
+            labels = sel.get("labels", {}) if isinstance(sel, dict) else None
+            if not isinstance(ns, str) or not _NAMESPACE.match(ns):
+                errors.append(f"{where}.selectors[{i}].namespace: must be a namespace name, got {ns!r}")
+            elif not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+                errors.append(f"{where}.selectors[{i}].labels: must map label names to strings, got {labels!r}")
+            else:
+                parsed.append(FargateSelector(namespace=ns, labels=dict(labels)))
+        if len(parsed) == len(selectors):
+            profiles[str(name)] = tuple(parsed)
+    return profiles, errors
+
+
+_RELEASE = re.compile(r"^(\d+)\.(\d+)\.\d+-\d{8}$")
+_ADDON_VERSION = re.compile(r"^v\d+\.(\d+)\.\d+-eksbuild\.\d+$")
+#: Add-ons the stack installs; pinned environments must name a version for each.
+MANAGED_ADDONS = ("coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni")
+#: Oldest kubelet minor EKS supports against a control plane (n-3 from Kubernetes 1.28 on).
+KUBELET_SKEW = 3
+
+
+def check_node_skew(control_plane: str, release: str) -> list[str]:
+    """Refuse node releases newer than the control plane or more than three minors behind it."""
+    m = _RELEASE.match(release)
+    if not m:
+        return [f"{_key('amiReleaseVersion')}: '{release}' is not an EKS AMI release version such as "
+                "'1.35.0-20261101' (the release_version output of dev)"]
+    node_minor, cp_minor = int(m.group(2)), int(control_plane.split(".")[1])
+    if node_minor > cp_minor:
+        return [f"{_key('amiReleaseVersion')}: nodes at 1.{node_minor} would be newer than the control plane "
+                f"({control_plane}); EKS does not allow that. Upgrade the control plane first "
+                f"({_key('kubernetesVersion')}), then the nodes"]
+    if cp_minor - node_minor > KUBELET_SKEW:
+        return [f"{_key('amiReleaseVersion')}: nodes at 1.{node_minor} are {cp_minor - node_minor} minor versions "
+                f"behind the control plane ({control_plane}); EKS supports at most {KUBELET_SKEW}. Roll nodes "
+                "forward before upgrading the control plane again"]
+    return []
+
+
+def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: str) -> tuple[UpdatePolicy, list[str]]:
+    errors: list[str] = []
+    if channel not in ("latest", "pinned"):
+        return UpdatePolicy(), [f"{_key('updateChannel')}: must be 'latest' (dev: newest AMI and add-ons at each "
+                                f"preview) or 'pinned' (versions promoted in config), got {channel!r}"]
+    if addons is None:
+        addons = {}
+    if not isinstance(addons, dict) or not all(isinstance(v, str) for v in addons.values()):
+        return UpdatePolicy(), [f"{_key('addonVersions')}: must map add-on names to versions such as "
+                                "'v1.20.5-eksbuild.1'"]
+    unknown = sorted(set(addons) - set(MANAGED_ADDONS))
+    if unknown:
+        errors.append(f"{_key('addonVersions')}: unknown add-on(s) {', '.join(unknown)}; "
+                      f"known: {', '.join(MANAGED_ADDONS)}")
+    for name, version in sorted(addons.items()):
+        m = _ADDON_VERSION.match(version)
+        if not m:
+            errors.append(f"{_key('addonVersions')}.{name}: '{version}' is not an EKS add-on version such as "
+                          "'v1.20.5-eksbuild.1'")
+        elif name == "kube-proxy" and check_kubernetes_version(kubernetes_version) == [] and \
+                int(m.group(1)) != int(kubernetes_version.split(".")[1]):
+            errors.append(f"{_key('addonVersions')}.kube-proxy: '{version}' is for Kubernetes 1.{m.group(1)}, but the "
+                          f"cluster runs {kubernetes_version}; kube-proxy must match the cluster's minor version")
+    if channel == "pinned":
+        missing = [a for a in MANAGED_ADDONS if a not in addons]
+        if release is None:
+            errors.append(f"{_key('amiReleaseVersion')}: required with updateChannel 'pinned'; promote dev's "
+                          "release_version output (e.g. '1.35.0-20261101')")
+        if missing:
+            errors.append(f"{_key('addonVersions')}: updateChannel 'pinned' needs a version for "
+                          f"{', '.join(missing)}; promote dev's addon_versions output")
+    if release is not None:
+        if not isinstance(release, str):
+            errors.append(f"{_key('amiReleaseVersion')}: must be a string such as '1.35.0-20261101'")
+        elif check_kubernetes_version(kubernetes_version) == []:
+            errors += check_node_skew(kubernetes_version, release)
+    return UpdatePolicy(channel=channel, ami_release_version=release, addon_versions=dict(addons)), errors
+
+
 # -- loading ---------------------------------------------------------------------------------
 
 def _decode(kind: str, raw: str) -> Any:
@@ -364,7 +494,8 @@ def _decode(kind: str, raw: str) -> Any:
 CONFIG_KEYS = {"vpcCidr": "str", "availabilityZones": "int", "kubernetesVersion": "str", "nodeGroups": "json",
                "highlyAvailableNat": "bool", "logRetentionDays": "int", "tags": "json",
                "endpointPublicAccess": "bool", "publicAccessCidrs": "json", "clusterAdminAllowlist": "json",
-               "access": "json", "protectStatefulResources": "bool"}
+               "access": "json", "protectStatefulResources": "bool", "fargateProfiles": "json",
+               "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json"}
 
 
 def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
@@ -395,12 +526,18 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     protect = values.get("protectStatefulResources", True)
     if not isinstance(protect, bool):
         errors.append(f"{_key('protectStatefulResources')}: must be true or false, got {protect!r}")
+    fargate, fargate_errors = parse_fargate_profiles(values.get("fargateProfiles"))
+    errors += fargate_errors
+    updates, update_errors = parse_updates(values.get("updateChannel", "pinned"), values.get("amiReleaseVersion"),
+                                           values.get("addonVersions"), version if isinstance(version, str) else "")
+    errors += update_errors
     if errors:
         raise ConfigError(f"invalid configuration for stack '{stack}':\n  " + "\n  ".join(errors))
     return StackConfig(stack=stack, vpc_cidr=vpc_cidr, availability_zones=azs, kubernetes_version=version,
                        node_groups=node_groups, highly_available_nat=ha_nat, log_retention_days=retention,
                        tags=tags, endpoint_public_access=public, public_access_cidrs=tuple(cidrs),
-                       cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect)
+                       cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect,
+                       fargate_profiles=fargate, updates=updates)
 
 
 def load_config() -> StackConfig:

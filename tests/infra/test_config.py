@@ -23,7 +23,7 @@ GOOD_GROUPS = {"general": {"instanceTypes": ["m7i.large"], "minSize": 1, "desire
 
 def good(**overrides: object) -> dict[str, object]:
     values: dict[str, object] = {"vpcCidr": "10.20.0.0/16", "availabilityZones": 3, "kubernetesVersion": "1.35",
-                                 "nodeGroups": GOOD_GROUPS}
+                                 "nodeGroups": GOOD_GROUPS, "updateChannel": "latest"}
     values.update(overrides)
     return values
 
@@ -136,7 +136,8 @@ def test_config_error_is_a_run_error_so_no_traceback_is_printed() -> None:
 def test_load_config_reads_wire_strings(mocks: object) -> None:
     wire = {"eks-platform:vpcCidr": "10.9.0.0/16", "eks-platform:availabilityZones": "2",
             "eks-platform:kubernetesVersion": "1.36", "eks-platform:highlyAvailableNat": "false",
-            "eks-platform:logRetentionDays": "30", "eks-platform:nodeGroups": json.dumps(GOOD_GROUPS)}
+            "eks-platform:logRetentionDays": "30", "eks-platform:nodeGroups": json.dumps(GOOD_GROUPS),
+            "eks-platform:updateChannel": "latest"}
     pulumi.runtime.set_all_config(wire, [])
     cfg = load_config()
     assert (cfg.stack, cfg.vpc_cidr, cfg.availability_zones, cfg.kubernetes_version) == ("test", "10.9.0.0/16", 2,

@@ -47,10 +47,23 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
         assert vpc["endpointPublicAccess"] is True and vpc["publicAccessCidrs"] == ["203.0.113.0/24"]
     else:
         assert vpc["endpointPublicAccess"] is False and "publicAccessCidrs" not in vpc
-    (key,) = by_type["aws:kms/key:Key"]
-    assert key["protect"] is (stack != "dev"), "stateful resources are protected outside dev"
-    assert {a["inputs"]["addonName"] for a in by_type["aws:eks/addon:Addon"]} == {
-        "eks-pod-identity-agent", "vpc-cni", "kube-proxy"}
+    keys = by_type["aws:kms/key:Key"]
+    assert len(keys) == 2 and all(k["protect"] is (stack != "dev") for k in keys), "protected outside dev"
+    addons = {a["inputs"]["addonName"]: a for a in by_type["aws:eks/addon:Addon"]}
+    assert set(addons) == {"eks-pod-identity-agent", "vpc-cni", "kube-proxy", "coredns"}
+    node_groups = by_type["aws:eks/nodeGroup:NodeGroup"]
+    assert all(ng["urn"] in addons["coredns"]["dependencies"] for ng in node_groups), "coredns waits for compute"
+    capacity = {ng["inputs"]["capacityType"] for ng in node_groups}
+    assert capacity == ({"SPOT"} if stack == "dev" else {"ON_DEMAND"})
+    private = set(data["outputs"]["private_subnet_ids"])
+    assert all(set(ng["inputs"]["subnetIds"]) == private for ng in node_groups), "nodes in every private subnet"
+    if stack == "dev":
+        (profile,) = by_type["aws:eks/fargateProfile:FargateProfile"]
+        assert set(profile["inputs"]["subnetIds"]) == private
+        assert data["outputs"]["ami_release_version"] == "1.35.0-20261101", "dev tracks the SSM release"
+    else:
+        assert all(ng["inputs"]["releaseVersion"] == "1.35.0-20261101" for ng in node_groups), "pinned"
+        assert addons["coredns"]["inputs"]["addonVersion"] == "v1.12.5-eksbuild.1", "pinned"
     assert len(by_type["aws:eks/accessEntry:AccessEntry"]) == 3
     assert {r["inputs"]["metadata"]["name"] for r in by_type["kubernetes:core/v1:Namespace"]} == {"payments",
                                                                                                  "checkout"}
