@@ -15,6 +15,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
+from aws.autoscaling.group.enforce_launch_template import enforce_launch_template  # noqa: E402
+from aws.ec2.launchtemplate.configure_imds_hop_limit import configure_imds_hop_limit  # noqa: E402
+from aws.ec2.launchtemplate.configure_volume_cmk import configure_volume_cmk  # noqa: E402
+from aws.ec2.launchtemplate.disallow_public_ip import disallow_public_ip  # noqa: E402
+from aws.ec2.launchtemplate.disallow_secrets_in_user_data import disallow_secrets_in_user_data  # noqa: E402
+from aws.ec2.launchtemplate.enable_volume_encryption import enable_volume_encryption  # noqa: E402
+from aws.ec2.launchtemplate.enforce_imdsv2 import enforce_imdsv2  # noqa: E402
 from aws.ec2.securitygroup.disallow_public_internet_ingress import disallow_public_internet_ingress  # noqa: E402
 from aws.ec2.securitygroup.missing_description import missing_description  # noqa: E402
 from aws.ec2.vpc.enable_flow_logs import enable_flow_logs  # noqa: E402
@@ -31,6 +38,15 @@ from aws.eks.cluster.disallow_api_endpoint_public_access import disallow_api_end
 from aws.eks.cluster.enable_control_plane_logging import enable_control_plane_logging  # noqa: E402
 from aws.eks.cluster.enable_secrets_encryption import enable_secrets_encryption  # noqa: E402
 from aws.eks.cluster.enforce_access_entry_api import enforce_access_entry_api  # noqa: E402
+from aws.eks.fargateprofile.configure_minimal_pod_execution_role import (  # noqa: E402
+    configure_minimal_pod_execution_role,
+)
+from aws.eks.fargateprofile.disallow_public_subnets import (  # noqa: E402
+    disallow_public_subnets as disallow_fargate_public_subnets,
+)
+from aws.eks.nodegroup.configure_container_optimized_ami import configure_container_optimized_ami  # noqa: E402
+from aws.eks.nodegroup.disallow_public_subnets import disallow_public_subnets  # noqa: E402
+from aws.eks.nodegroup.disallow_ssh import disallow_ssh  # noqa: E402
 from aws.iam.policy.disallow_admin_wildcards import disallow_admin_wildcards  # noqa: E402
 from aws.iam.role.configure_irsa_trust_scope import configure_irsa_trust_scope  # noqa: E402
 from aws.iam.role.disallow_public_trust import disallow_public_trust  # noqa: E402
@@ -54,6 +70,9 @@ MANDATORY_BASELINE = [
     disallow_system_masters, disallow_iam_users, disallow_anonymous_bindings,
     configure_irsa_trust_scope, disallow_admin_wildcards, disallow_public_trust,
     disallow_wildcards, disallow_secrets_read, disallow_escalation_verbs, disallow_default_service_account_binding,
+    enforce_imdsv2, configure_imds_hop_limit, disallow_public_ip, disallow_public_subnets, enable_volume_encryption,
+    configure_volume_cmk, disallow_ssh, disallow_secrets_in_user_data, configure_container_optimized_ami,
+    enforce_launch_template, disallow_fargate_public_subnets, configure_minimal_pod_execution_role,
 ]
 #: Advisory until configured: low severity, or an allowlist only the organisation can provide.
 ADVISORY = [missing_description, configure_cluster_admin_allowlist, configure_cluster_admin_binding_allowlist]

@@ -110,12 +110,43 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
         "subjects": [{"kind": "Group", "name": "platform-admins", "apiGroup": "rbac.authorization.k8s.io"}],
     },
+    "aws:ec2/launchTemplate:LaunchTemplate": {
+        "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1},
+        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {
+            "encrypted": "true", "kmsKeyId": "arn:aws:kms:us-west-2:111111111111:key/nodes", "volumeType": "gp3",
+            "volumeSize": 50}}],
+        "monitoring": {"enabled": True},
+        "userData": "IyEvYmluL2Jhc2gKZWNobyBoZWxsbwo=",
+    },
+    "aws:ec2/instance:Instance": {
+        "ami": "ami-0123", "instanceType": "m7i.large", "associatePublicIpAddress": False,
+        "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1},
+        "rootBlockDevice": {"encrypted": True, "kmsKeyId": "arn:aws:kms:us-west-2:111111111111:key/nodes"},
+    },
+    "aws:eks/nodeGroup:NodeGroup": {
+        "clusterName": "eks-dev", "nodeRoleArn": "arn:aws:iam::111111111111:role/nodes", "subnetIds": ["subnet-1"],
+        "amiType": "AL2023_x86_64_STANDARD", "instanceTypes": ["m7i.large"], "capacityType": "ON_DEMAND",
+        "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 3}, "launchTemplate": {"id": "lt-1", "version": "1"},
+    },
+    "aws:autoscaling/group:Group": {
+        "maxSize": 3, "minSize": 1, "vpcZoneIdentifiers": ["subnet-1"],
+        "launchTemplate": {"id": "lt-1", "version": "$Latest"},
+    },
+    "eks:index:NodeGroupV2": {
+        "instanceType": "m7i.large", "nodeAssociatePublicIpAddress": False, "nodeRootVolumeEncrypted": True,
+        "amiType": "AL2023_x86_64_STANDARD", "minSize": 1, "maxSize": 3,
+    },
+    "eks:index:ManagedNodeGroup": {
+        "amiType": "BOTTLEROCKET_x86_64", "enableIMDSv2": True, "instanceTypes": ["m7i.large"],
+    },
 }
 
 #: Config under which every golden fixture is compliant with every policy.
 GOLDEN_CONFIG: dict[str, dict[str, Any]] = {
     "aws-eks-accesspolicyassociation-configure-cluster-admin-allowlist": {"allowedPrincipals": [ADMIN_ROLE]},
     "kubernetes-rbac-configure-cluster-admin-binding-allowlist": {"allowedSubjects": ["platform-admins"]},
+    # pulumi-eks enableIMDSv2 sets hop limit 2 (nodejs/eks/nodes/nodegroup.ts); the fixture's group needs it.
+    "aws-ec2-launchtemplate-configure-imds-hop-limit": {"allowHopLimitTwo": ["subject"]},
 }
 
 

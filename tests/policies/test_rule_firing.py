@@ -48,6 +48,25 @@ def policy_doc(statement: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
     return lambda p: p.update(policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
 
 
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+NG = "aws:eks/nodeGroup:NodeGroup"
+V2 = "eks:index:NodeGroupV2"
+MNG = "eks:index:ManagedNodeGroup"
+
+
+def meta(**kv: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda p: p["metadataOptions"].update(kv)
+
+
+def ebs(**kv: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda p: p["blockDeviceMappings"][0]["ebs"].update(kv)
+
+
+def user_data(text: str) -> Callable[[dict[str, Any]], None]:
+    import base64
+    return lambda p: p.update(userData=base64.b64encode(text.encode()).decode())
+
+
 CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], dict[str, Any] | None, str]] = [
     # A1
     ("aws-eks-cluster-disallow-api-endpoint-public-access", CLUSTER, vpc(endpointPublicAccess=True), None,
@@ -199,6 +218,60 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], dict[str, Any] | N
     ("kubernetes-rbac-disallow-escalation-verbs", RBAC + "Role",
      rules([{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}]), None,
      "grants impersonate on serviceaccounts"),
+    # C1
+    ("aws-ec2-launchtemplate-enforce-imdsv2", LT, meta(httpTokens="optional"), None,
+     "LaunchTemplate 'subject' allows IMDSv1 (httpTokens is optional)"),
+    ("aws-ec2-launchtemplate-enforce-imdsv2", LT, lambda p: p.pop("metadataOptions"), None, "allows IMDSv1"),
+    ("aws-ec2-launchtemplate-enforce-imdsv2", "aws:ec2/instance:Instance", meta(httpTokens="optional"), None,
+     "Instance 'subject' allows IMDSv1"),
+    ("aws-ec2-launchtemplate-enforce-imdsv2", MNG, lambda p: p.update(enableIMDSv2=False), None, "allows IMDSv1"),
+    # C2
+    ("aws-ec2-launchtemplate-configure-imds-hop-limit", LT, meta(httpPutResponseHopLimit=2), None,
+     "has IMDS hop limit 2, so containers can reach"),
+    ("aws-ec2-launchtemplate-configure-imds-hop-limit", MNG, lambda p: None, {}, "has IMDS hop limit 2"),
+    # C3 (resource)
+    ("aws-ec2-launchtemplate-disallow-public-ip", LT,
+     lambda p: p.update(networkInterfaces=[{"associatePublicIpAddress": "true"}]), None,
+     "LaunchTemplate 'subject' gives nodes public IP addresses"),
+    ("aws-ec2-launchtemplate-disallow-public-ip", V2, lambda p: p.update(nodeAssociatePublicIpAddress=True), None,
+     "NodeGroupV2 'subject' gives nodes public IP addresses"),
+    ("aws-ec2-launchtemplate-disallow-public-ip", "aws:ec2/instance:Instance",
+     lambda p: p.update(associatePublicIpAddress=True), None, "gives nodes public IP addresses"),
+    # C4
+    ("aws-ec2-launchtemplate-enable-volume-encryption", LT, ebs(encrypted="false"), None,
+     "launches volume /dev/xvda unencrypted"),
+    ("aws-ec2-launchtemplate-enable-volume-encryption", V2, lambda p: p.update(nodeRootVolumeEncrypted=False), None,
+     "launches volume root unencrypted"),
+    # C5
+    ("aws-ec2-launchtemplate-configure-volume-cmk", LT, lambda p: p["blockDeviceMappings"][0]["ebs"].pop("kmsKeyId"),
+     None, "encrypts /dev/xvda with the AWS-managed key"),
+    ("aws-ec2-launchtemplate-configure-volume-cmk", LT, lambda p: None, {"allowedKeyIds": ["arn:other"]},
+     "which is not an approved key"),
+    # C6
+    ("aws-eks-nodegroup-disallow-ssh", NG, lambda p: p.update(remoteAccess={"ec2SshKey": "ops"}), None,
+     "NodeGroup 'subject' allows SSH with key 'ops' from anywhere"),
+    ("aws-eks-nodegroup-disallow-ssh", LT, lambda p: p.update(keyName="ops"), None, "installs SSH key 'ops'"),
+    ("aws-eks-nodegroup-disallow-ssh", V2, lambda p: p.update(nodePublicKey="ssh-ed25519 AAAA"), None,
+     "installs SSH key"),
+    # C7
+    ("aws-ec2-launchtemplate-disallow-secrets-in-user-data", LT,
+     user_data("#!/bin/bash\nexport AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP\n"), None, "has an AWS access key id"),
+    ("aws-ec2-launchtemplate-disallow-secrets-in-user-data", LT, user_data("DB_PASSWORD=hunter2hunter2\n"), None,
+     "has a password assignment"),
+    ("aws-ec2-launchtemplate-disallow-secrets-in-user-data", V2,
+     lambda p: p.update(kubeletExtraArgs="--token=abcdefghijklmnop"), None, "has a password assignment"),
+    ("aws-ec2-launchtemplate-disallow-secrets-in-user-data", LT,
+     user_data("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n"), None, "has a private key"),
+    # C8
+    ("aws-eks-nodegroup-configure-container-optimized-ami", NG, lambda p: p.update(amiType="AL2_x86_64"), None,
+     "uses AMI type AL2_x86_64"),
+    ("aws-eks-nodegroup-configure-container-optimized-ami", NG,
+     lambda p: (p.pop("amiType"), p.pop("launchTemplate")), None, "sets no amiType"),
+    ("aws-eks-nodegroup-configure-container-optimized-ami", V2, lambda p: p.update(amiType="WINDOWS_CORE_2022_x86_64"),
+     None, "uses AMI type WINDOWS_CORE_2022_x86_64"),
+    # C10
+    ("aws-autoscaling-group-enforce-launch-template", "aws:autoscaling/group:Group",
+     lambda p: (p.pop("launchTemplate"), p.update(launchConfiguration="lc-1")), None, "has no launch template"),
     # I12
     ("kubernetes-rbac-disallow-default-service-account-binding", RBAC + "RoleBinding",
      lambda p: p.update(subjects=[{"kind": "ServiceAccount", "name": "default", "namespace": "payments"}]), None,
@@ -219,7 +292,9 @@ def test_rule_fires(policy_name: str, token: str, change: Callable[[dict[str, An
 def test_every_new_rule_has_a_firing_case() -> None:
     fired = {c[0] for c in CASES}
     for name in POLICIES:
-        if name.startswith(("aws-eks-", "aws-iam-", "kubernetes-rbac-")) and "secrets-key-rotation" not in name:
+        stack_policies = ("secrets-key-rotation", "disallow-public-subnets", "minimal-pod-execution-role")
+        if name.startswith(("aws-eks-", "aws-iam-", "kubernetes-rbac-", "aws-ec2-launchtemplate-", "aws-autoscaling-")) \
+                and not name.endswith(stack_policies) and "secrets-key-rotation" not in name:
             assert name in fired, name
 
 
@@ -239,3 +314,26 @@ def test_aws_auth_is_only_read_in_kube_system() -> None:
         p["data"]["mapRoles"] = "- rolearn: x\n  groups: [system:masters]\n"
 
     assert run(policy, resource_args(AWS_AUTH, change)) == []
+
+
+def test_launch_configurations_are_refused() -> None:
+    policy = POLICIES["aws-autoscaling-group-enforce-launch-template"]
+    found = run(policy, resource_args("aws:autoscaling/group:Group", lambda p: None))
+    assert found == []
+    from pulumi_policy import ResourceValidationArgs
+
+    from tests.policies.fixtures import _opts, urn_of
+    lc = ResourceValidationArgs("aws:ec2/launchConfiguration:LaunchConfiguration", {"imageId": "ami-1"},
+                                urn_of("aws:ec2/launchConfiguration:LaunchConfiguration", "old"), "old", _opts(), None, {})
+    (message, _), = run(policy, lc)
+    assert message.startswith("LaunchConfiguration 'old' is deprecated")
+
+
+@pytest.mark.parametrize("text", [
+    "#!/bin/bash\n/etc/eks/bootstrap.sh eks-dev\n",
+    "DB_PASSWORD_ARN=arn:aws:secretsmanager:us-west-2:1:secret:db\n",
+    "TOKEN=${TOKEN_FROM_SSM}\n",
+])
+def test_user_data_without_credentials_is_silent(text: str) -> None:
+    policy = POLICIES["aws-ec2-launchtemplate-disallow-secrets-in-user-data"]
+    assert run(policy, resource_args(LT, user_data(text))) == []

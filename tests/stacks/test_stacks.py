@@ -206,3 +206,20 @@ def test_control_plane_and_access_rules_through_the_real_pack() -> None:
     cluster_rules = {p for p in EXPECTED_ISSUE3 if p.startswith("aws-eks-cluster-") and "rotation" not in p}
     assert not {(p, r) for p, r in found if p in cluster_rules and r == "stale-key-cluster"}, \
         "the compliant cluster raises nothing but A4 (on its key)"
+
+
+def test_compute_stack_policies_through_the_real_pack() -> None:
+    code, data, stderr = preflight_json("--program", str(FIXTURES / "programs" / "compute-violations"),
+                                        "--policy-pack-config", str(REPO / "policies" / "config" / "prod.json"))
+    assert code == 1, stderr
+    found: dict[tuple[str, str], str] = {}
+    for v in data["violations"]:
+        key = (v["policy"], v["urn"].split("::")[-1])
+        found[key] = found.get(key, "") + v["message"] + "\n"
+    assert "maps public IPs on launch" in found[("aws-eks-nodegroup-disallow-public-subnets", "public-nodes")]
+    assert "routes 0.0.0.0/0 to an internet gateway" in found[("aws-eks-fargateprofile-disallow-public-subnets",
+                                                               "public-fargate")]
+    d2 = found[("aws-eks-fargateprofile-configure-minimal-pod-execution-role", "fat-role")]
+    assert "trust statement 0 lets" in d2 and "AmazonS3FullAccess" in d2
+    for compliant in ("private-nodes", "private-fargate", "lean-role"):
+        assert not [k for k in found if k[1] == compliant], compliant

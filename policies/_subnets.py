@@ -1,0 +1,50 @@
+"""Which subnets in a stack are public, from the resources and their property dependencies.
+
+A subnet is public if it maps public IPs on launch, or if a route table associated with it sends
+0.0.0.0/0 to an internet gateway (inline ``routes`` or a separate ``aws:ec2/route:Route``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from _helpers import as_list
+
+SUBNET = "aws:ec2/subnet:Subnet"
+IGW = "aws:ec2/internetGateway:InternetGateway"
+
+
+def _deps(resource: Any, key: str, token: str) -> list[Any]:
+    return [d for d in resource.property_dependencies.get(key, []) if d.resource_type == token]
+
+
+def public_subnets(resources: Iterable[Any]) -> dict[str, str]:
+    """URN -> reason, for every public subnet."""
+    resources = list(resources)
+    reasons: dict[str, str] = {}
+    for r in resources:
+        if r.resource_type == SUBNET and r.props.get("mapPublicIpOnLaunch") is True:
+            reasons[r.urn] = "maps public IPs on launch"
+    internet_tables: set[str] = set()
+    for r in resources:
+        if r.resource_type == "aws:ec2/routeTable:RouteTable":
+            world = any(str(route.get("cidrBlock")) == "0.0.0.0/0" or str(route.get("ipv6CidrBlock")) == "::/0"
+                        for route in as_list(r.props.get("routes")))
+            if world and (_deps(r, "routes", IGW) or any(str(route.get("gatewayId", "")).startswith("igw-")
+                                                         for route in as_list(r.props.get("routes")))):
+                internet_tables.add(r.urn)
+        elif r.resource_type == "aws:ec2/route:Route" and (
+                str(r.props.get("destinationCidrBlock")) == "0.0.0.0/0") and (
+                _deps(r, "gatewayId", IGW) or str(r.props.get("gatewayId", "")).startswith("igw-")):
+            internet_tables.update(d.urn for d in r.property_dependencies.get("routeTableId", []))
+    for r in resources:
+        if r.resource_type == "aws:ec2/routeTableAssociation:RouteTableAssociation":
+            if any(d.urn in internet_tables for d in r.property_dependencies.get("routeTableId", [])):
+                for subnet in _deps(r, "subnetId", SUBNET):
+                    reasons.setdefault(subnet.urn, "routes 0.0.0.0/0 to an internet gateway")
+    return reasons
+
+
+def subnet_dependencies(resource: Any, key: str) -> list[Any]:
+    return _deps(resource, key, SUBNET)

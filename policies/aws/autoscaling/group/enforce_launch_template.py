@@ -1,0 +1,30 @@
+"""C10: self-managed node groups use launch templates, not launch configurations (CKV_AWS_315)."""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+GROUP = "aws:autoscaling/group:Group"
+LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == LAUNCH_CONFIGURATION:
+        report(f"LaunchConfiguration '{args.name}' is deprecated and cannot require IMDSv2 tokens per version or use "
+               "newer instance types. Use an aws.ec2.LaunchTemplate.")
+    elif args.resource_type == GROUP:
+        props = args.props
+        if not props.get("launchTemplate") and not props.get("mixedInstancesPolicy"):
+            report(f"autoscaling Group '{args.name}' has no launch template. Set launchTemplate (or a "
+                   "mixedInstancesPolicy) instead of launchConfiguration.")
+
+
+enforce_launch_template = ResourceValidationPolicy(
+    name="aws-autoscaling-group-enforce-launch-template",
+    description="Autoscaling groups must use launch templates, not launch configurations.",
+    validate=_validate,
+    severity=Severity.MEDIUM,
+    tags=["nodes", "ckv-aws-315"],
+    remediation_steps="Replace launch configurations with launch templates.",
+    url="https://docs.aws.amazon.com/autoscaling/ec2/userguide/launch-templates.html",
+)

@@ -1,0 +1,1 @@
+"""Policies for aws:ec2:launchtemplate resources."""

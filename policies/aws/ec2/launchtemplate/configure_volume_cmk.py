@@ -1,0 +1,41 @@
+"""C5: node volumes use a customer-managed KMS key (PCP launch template CMK rule)."""
+
+from __future__ import annotations
+
+from _nodes import LAUNCH_TEMPLATE, node_view
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != LAUNCH_TEMPLATE:
+        return
+    view = node_view(args)
+    if view is None:
+        return
+    allowed = [str(k) for k in args.get_config().get("allowedKeyIds", [])]
+    for volume in view.volumes:
+        if volume.encrypted and not volume.kms_key_id:
+            report(f"LaunchTemplate '{args.name}' encrypts {volume.device} with the AWS-managed key. Set "
+                   "ebs.kmsKeyId to a customer-managed key so access and rotation are yours to control.")
+        elif volume.kms_key_id and allowed and str(volume.kms_key_id) not in allowed:
+            report(f"LaunchTemplate '{args.name}' encrypts {volume.device} with {volume.kms_key_id}, which is not "
+                   "an approved key (allowedKeyIds).")
+
+
+configure_volume_cmk = ResourceValidationPolicy(
+    name="aws-ec2-launchtemplate-configure-volume-cmk",
+    description="Worker node EBS volumes must be encrypted with a customer-managed KMS key.",
+    validate=_validate,
+    severity=Severity.MEDIUM,
+    tags=["nodes", "encryption", "kms"],
+    remediation_steps="Set blockDeviceMappings[].ebs.kmsKeyId to a customer-managed key.",
+    url="https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
+    config_schema=PolicyConfigSchema(properties={
+        "allowedKeyIds": {"type": "array", "items": {"type": "string"}, "default": []}}),
+)

@@ -1,0 +1,25 @@
+"""C3 (resource part): nodes get no public IP addresses (CIS EKS 5.4.3, CKV_AWS_88)."""
+
+from __future__ import annotations
+
+from _nodes import node_view
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    view = node_view(args)
+    if view is not None and view.public_ip:
+        report(f"{args.resource_type.split(':')[-1]} '{args.name}' gives nodes public IP addresses. Remove "
+               "associatePublicIpAddress (pulumi-eks: nodeAssociatePublicIpAddress=false) and place nodes in "
+               "private subnets behind NAT.")
+
+
+disallow_public_ip = ResourceValidationPolicy(
+    name="aws-ec2-launchtemplate-disallow-public-ip",
+    description="Worker nodes must not have public IP addresses.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    tags=["nodes", "network", "cis-eks-5.4.3", "ckv-aws-88"],
+    remediation_steps="Set associatePublicIpAddress to false and use private subnets.",
+    url="https://docs.aws.amazon.com/eks/latest/best-practices/protecting-the-infrastructure.html",
+)

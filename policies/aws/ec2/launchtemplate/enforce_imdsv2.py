@@ -1,0 +1,27 @@
+"""C1: instances require IMDSv2 (CKV_AWS_79, BPG iam "use IMDSv2")."""
+
+from __future__ import annotations
+
+from _nodes import node_view
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    view = node_view(args)
+    if view is None or view.imds_disabled or view.http_tokens is None:
+        return
+    if view.http_tokens != "required":
+        report(f"{args.resource_type.split(':')[-1]} '{args.name}' allows IMDSv1 (httpTokens is "
+               f"{view.http_tokens}): any SSRF in a pod can read the node's credentials. Set "
+               "metadataOptions.httpTokens=\"required\" (pulumi-eks: enableIMDSv2=true).")
+
+
+enforce_imdsv2 = ResourceValidationPolicy(
+    name="aws-ec2-launchtemplate-enforce-imdsv2",
+    description="EC2 nodes must require IMDSv2 session tokens.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    tags=["nodes", "imds", "ckv-aws-79"],
+    remediation_steps="Set metadataOptions.httpTokens to required.",
+    url="https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html",
+)

@@ -1,0 +1,50 @@
+"""D2: the Fargate pod execution role is minimal (CIS EKS 5.1.3, derived; BPG iam least privilege)."""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
+
+from _helpers import as_list
+from _iam_docs import principals, statements
+
+FARGATE = "aws:eks/fargateProfile:FargateProfile"
+ROLE = "aws:iam/role:Role"
+ALLOWED = ("/AmazonEKSFargatePodExecutionRolePolicy", "/AmazonEC2ContainerRegistryReadOnly")
+POLICY_RESOURCES = {"aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/rolePolicy:RolePolicy"}
+
+
+def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
+    profiles = [r for r in args.resources if r.resource_type == FARGATE]
+    if not profiles:
+        args.not_applicable("the stack has no Fargate profiles")
+    roles = {d.urn: d for p in profiles for d in p.property_dependencies.get("podExecutionRoleArn", [])
+             if d.resource_type == ROLE}
+    for role in roles.values():
+        for i, st in enumerate(statements(role.props.get("assumeRolePolicy"))):
+            services = principals(st).get("Service", [])
+            if principals(st) and services != ["eks-fargate-pods.amazonaws.com"]:
+                report(f"pod execution role '{role.name}' trust statement {i} lets {principals(st)} assume it; only "
+                       "eks-fargate-pods.amazonaws.com should.", role.urn)
+        extra = [str(a) for a in as_list(role.props.get("managedPolicyArns")) if not str(a).endswith(ALLOWED)]
+        if role.props.get("inlinePolicies"):
+            extra.append("inline policies")
+        for r in args.resources:
+            if r.resource_type in POLICY_RESOURCES and any(d.urn == role.urn for d in r.property_dependencies.get("role", [])):
+                arn = str(r.props.get("policyArn") or "")
+                if r.resource_type.endswith("RolePolicy") or not arn.endswith(ALLOWED):
+                    extra.append(arn or f"inline policy '{r.name}'")
+        if extra:
+            report(f"pod execution role '{role.name}' has more than the Fargate policy: {', '.join(extra)}. The pod "
+                   "execution role only pulls images and writes logs; give applications their own IRSA or Pod "
+                   "Identity roles.", role.urn)
+
+
+configure_minimal_pod_execution_role = StackValidationPolicy(
+    name="aws-eks-fargateprofile-configure-minimal-pod-execution-role",
+    description="Fargate pod execution roles must have only the Fargate execution policy and Fargate trust.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    tags=["fargate", "iam", "least-privilege"],
+    remediation_steps="Attach only AmazonEKSFargatePodExecutionRolePolicy; trust eks-fargate-pods.amazonaws.com.",
+    url="https://docs.aws.amazon.com/eks/latest/userguide/pod-execution-role.html",
+)

@@ -1,0 +1,32 @@
+"""C6: no SSH into nodes; use SSM Session Manager (CKV_AWS_100, BPG hosts "Minimize access to worker nodes")."""
+
+from __future__ import annotations
+
+from _nodes import node_view
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+_FIX = "Remove the key and use SSM Session Manager (the node role has AmazonSSMManagedInstanceCore)."
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == NODE_GROUP:
+        remote = args.props.get("remoteAccess")
+        if remote:
+            open_to = "from anywhere" if not remote.get("sourceSecurityGroupIds") else "from the listed groups"
+            report(f"NodeGroup '{args.name}' allows SSH with key '{remote.get('ec2SshKey')}' {open_to}. {_FIX}")
+        return
+    view = node_view(args)
+    if view is not None and view.ssh_key:
+        report(f"{args.resource_type.split(':')[-1]} '{args.name}' installs SSH key '{view.ssh_key}' on nodes. {_FIX}")
+
+
+disallow_ssh = ResourceValidationPolicy(
+    name="aws-eks-nodegroup-disallow-ssh",
+    description="Worker nodes must not accept SSH keys; use SSM Session Manager.",
+    validate=_validate,
+    severity=Severity.MEDIUM,
+    tags=["nodes", "access", "ckv-aws-100"],
+    remediation_steps="Remove remoteAccess/keyName/nodePublicKey.",
+    url="https://docs.aws.amazon.com/eks/latest/best-practices/protecting-the-infrastructure.html",
+)
