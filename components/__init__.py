@@ -4,7 +4,9 @@ from .access import Access, AccessArgs, TeamAccessArgs
 from .compute import Compute, ComputeArgs, FargateSelectorArgs, NodeGroupArgs, SubnetRef
 from .control_plane import ControlPlane, ControlPlaneArgs
 from .network import Network, NetworkArgs, plan_subnets
+from .registry import Registry, RegistryArgs, RepositoryArgs
 
 __all__ = ["Access", "AccessArgs", "Compute", "ComputeArgs", "ControlPlane", "ControlPlaneArgs",
-           "FargateSelectorArgs", "Network", "NetworkArgs", "NodeGroupArgs", "SubnetRef", "TeamAccessArgs",
+           "FargateSelectorArgs", "Network", "NetworkArgs", "NodeGroupArgs", "Registry", "RegistryArgs", "RepositoryArgs", "SubnetRef",
+           "TeamAccessArgs",
            "plan_subnets"]

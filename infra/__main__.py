@@ -26,6 +26,9 @@ from components import (  # noqa: E402
     Network,
     NetworkArgs,
     NodeGroupArgs,
+    Registry,
+    RegistryArgs,
+    RepositoryArgs,
     TeamAccessArgs,
 )
 from components.compute import Taint  # noqa: E402
@@ -114,6 +117,17 @@ access = Access(
     ),
 )
 
+registry = Registry(
+    f"{cfg.stack}-registry",
+    RegistryArgs(
+        repositories={name: RepositoryArgs(keep_images=r.keep_images, untagged_expiry_days=r.untagged_expiry_days)
+                      for name, r in cfg.repositories.items()},
+        organization_id=cfg.organization_id,
+        protect=cfg.protect_stateful_resources,
+        tags=cfg.base_tags,
+    ),
+)
+
 pulumi.export("vpc_id", network.vpc_id)
 pulumi.export("private_subnet_ids", network.private_subnet_ids)
 pulumi.export("public_subnet_ids", network.public_subnet_ids)
@@ -125,6 +139,7 @@ pulumi.export("oidc_provider_arn", control_plane.oidc_provider_arn)
 pulumi.export("kubeconfig", control_plane.kubeconfig)
 pulumi.export("team_namespaces", access.namespaces)
 pulumi.export("node_role_arn", compute.node_role_arn)
+pulumi.export("repository_urls", registry.repository_urls)
 # What this stack runs; dev's values are what staging and prod promote (see README, "Updates").
 pulumi.export("ami_release_version", compute.release_version)
 pulumi.export("addon_versions", control_plane.addon_versions)

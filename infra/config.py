@@ -97,6 +97,14 @@ class UpdatePolicy:
     addon_versions: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RepositorySpec:
+    """An ECR repository, as configured under ``eks-platform:repositories.<name>``."""
+
+    keep_images: int = 50
+    untagged_expiry_days: int = 7
+
+
 ACCESS_LEVELS = ("cluster-admin", "namespace-admin", "namespace-viewer")
 _ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]+$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -134,6 +142,8 @@ class StackConfig:
     protect_stateful_resources: bool = True
     fargate_profiles: Mapping[str, tuple[FargateSelector, ...]] = field(default_factory=dict)
     updates: UpdatePolicy = field(default_factory=UpdatePolicy)
+    repositories: Mapping[str, RepositorySpec] = field(default_factory=dict)
+    organization_id: str | None = None
 
     @property
     def cluster_name(self) -> str:
@@ -406,6 +416,33 @@ def parse_fargate_profiles(value: Any) -> tuple[dict[str, tuple[FargateSelector,
     return profiles, errors
 
 
+_ECR_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+
+
+def parse_repositories(value: Any) -> tuple[dict[str, RepositorySpec], list[str]]:
+    if value is None:
+        return {}, []
+    if not isinstance(value, dict):
+        return {}, [f"{_key('repositories')}: must be an object keyed by ECR repository name. "
+                    'Example: {"payments/api": {"keepImages": 50}}']
+    repos: dict[str, RepositorySpec] = {}
+    errors: list[str] = []
+    for name in sorted(value):
+        where = f"{_key('repositories')}.{name}"
+        spec = value[name] if value[name] is not None else {}
+        if not _ECR_NAME.match(str(name)):
+            errors.append(f"{where}: not a valid ECR repository name (lowercase letters, digits, '.', '_', '-', "
+                          "and '/' between parts), e.g. payments/api")
+            continue
+        if not isinstance(spec, dict) or set(spec) - {"keepImages", "untaggedExpiryDays"}:
+            errors.append(f"{where}: may set keepImages and untaggedExpiryDays only, got {spec!r}")
+            continue
+        keep = _int_field(where, spec, "keepImages", 50, 1, 1000, errors)
+        days = _int_field(where, spec, "untaggedExpiryDays", 7, 1, 365, errors)
+        repos[str(name)] = RepositorySpec(keep_images=keep, untagged_expiry_days=days)
+    return repos, errors
+
+
 _RELEASE = re.compile(r"^(\d+)\.(\d+)\.\d+-\d{8}$")
 _ADDON_VERSION = re.compile(r"^v\d+\.(\d+)\.\d+-eksbuild\.\d+$")
 #: Add-ons the stack installs; pinned environments must name a version for each.
@@ -495,7 +532,8 @@ CONFIG_KEYS = {"vpcCidr": "str", "availabilityZones": "int", "kubernetesVersion"
                "highlyAvailableNat": "bool", "logRetentionDays": "int", "tags": "json",
                "endpointPublicAccess": "bool", "publicAccessCidrs": "json", "clusterAdminAllowlist": "json",
                "access": "json", "protectStatefulResources": "bool", "fargateProfiles": "json",
-               "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json"}
+               "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json",
+               "repositories": "json", "organizationId": "str"}
 
 
 def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
@@ -531,13 +569,18 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     updates, update_errors = parse_updates(values.get("updateChannel", "pinned"), values.get("amiReleaseVersion"),
                                            values.get("addonVersions"), version if isinstance(version, str) else "")
     errors += update_errors
+    repositories, repo_errors = parse_repositories(values.get("repositories"))
+    errors += repo_errors
+    org = values.get("organizationId")
+    if org is not None and not (isinstance(org, str) and re.match(r"^o-[a-z0-9]{10,32}$", org)):
+        errors.append(f"{_key('organizationId')}: {org!r} is not an AWS Organizations id such as o-a1b2c3d4e5")
     if errors:
         raise ConfigError(f"invalid configuration for stack '{stack}':\n  " + "\n  ".join(errors))
     return StackConfig(stack=stack, vpc_cidr=vpc_cidr, availability_zones=azs, kubernetes_version=version,
                        node_groups=node_groups, highly_available_nat=ha_nat, log_retention_days=retention,
                        tags=tags, endpoint_public_access=public, public_access_cidrs=tuple(cidrs),
                        cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect,
-                       fargate_profiles=fargate, updates=updates)
+                       fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org)
 
 
 def load_config() -> StackConfig:

@@ -25,6 +25,11 @@ from aws.ec2.launchtemplate.enforce_imdsv2 import enforce_imdsv2  # noqa: E402
 from aws.ec2.securitygroup.disallow_public_internet_ingress import disallow_public_internet_ingress  # noqa: E402
 from aws.ec2.securitygroup.missing_description import missing_description  # noqa: E402
 from aws.ec2.vpc.enable_flow_logs import enable_flow_logs  # noqa: E402
+from aws.ecr.repository.configure_customer_managed_key import configure_customer_managed_key  # noqa: E402
+from aws.ecr.repository.configure_lifecycle_policy import configure_lifecycle_policy  # noqa: E402
+from aws.ecr.repository.disallow_mutable_tags import disallow_mutable_tags  # noqa: E402
+from aws.ecr.repository.enable_image_scan import enable_image_scan  # noqa: E402
+from aws.ecr.repositorypolicy.disallow_public_access import disallow_public_access  # noqa: E402
 from aws.eks.accessentry.disallow_iam_users import disallow_iam_users  # noqa: E402
 from aws.eks.accessentry.disallow_system_masters import disallow_system_masters  # noqa: E402
 from aws.eks.accesspolicyassociation.configure_cluster_admin_allowlist import (  # noqa: E402
@@ -49,6 +54,7 @@ from aws.eks.nodegroup.disallow_public_subnets import disallow_public_subnets  #
 from aws.eks.nodegroup.disallow_ssh import disallow_ssh  # noqa: E402
 from aws.iam.policy.disallow_admin_wildcards import disallow_admin_wildcards  # noqa: E402
 from aws.iam.role.configure_irsa_trust_scope import configure_irsa_trust_scope  # noqa: E402
+from aws.iam.role.disallow_ecr_write_for_workloads import disallow_ecr_write_for_workloads  # noqa: E402
 from aws.iam.role.disallow_public_trust import disallow_public_trust  # noqa: E402
 from k8s.rbac.configure_cluster_admin_binding_allowlist import (  # noqa: E402
     configure_cluster_admin_binding_allowlist,
@@ -73,6 +79,8 @@ MANDATORY_BASELINE = [
     enforce_imdsv2, configure_imds_hop_limit, disallow_public_ip, disallow_public_subnets, enable_volume_encryption,
     configure_volume_cmk, disallow_ssh, disallow_secrets_in_user_data, configure_container_optimized_ami,
     enforce_launch_template, disallow_fargate_public_subnets, configure_minimal_pod_execution_role,
+    enable_image_scan, disallow_mutable_tags, configure_customer_managed_key, disallow_public_access,
+    configure_lifecycle_policy, disallow_ecr_write_for_workloads,
 ]
 #: Advisory until configured: low severity, or an allowlist only the organisation can provide.
 ADVISORY = [missing_description, configure_cluster_admin_allowlist, configure_cluster_admin_binding_allowlist]

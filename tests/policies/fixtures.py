@@ -139,6 +139,16 @@ GOLDEN: dict[str, dict[str, Any]] = {
     "eks:index:ManagedNodeGroup": {
         "amiType": "BOTTLEROCKET_x86_64", "enableIMDSv2": True, "instanceTypes": ["m7i.large"],
     },
+    "aws:ecr/repository:Repository": {
+        "name": "payments/api", "imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": {"scanOnPush": True},
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": "arn:aws:kms:us-west-2:111111111111:key/ecr"}],
+    },
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": {
+        "repository": "payments/api",
+        "policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}}}]}),
+    },
 }
 
 #: Config under which every golden fixture is compliant with every policy.

@@ -1,0 +1,31 @@
+"""G3: repositories are encrypted with a customer-managed KMS key (CKV_AWS_136)."""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+from _helpers import as_list
+
+REPOSITORY = "aws:ecr/repository:Repository"
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != REPOSITORY:
+        return
+    configs = as_list(args.props.get("encryptionConfigurations"))
+    kms = [c for c in configs if str(c.get("encryptionType")) == "KMS" and c.get("kmsKey")]
+    if not kms:
+        report(f"ECR repository '{args.props.get('name') or args.name}' is not encrypted with a customer-managed key "
+               "(default AES256 or the AWS-managed key). Set encryptionConfigurations to "
+               "[{encryptionType: KMS, kmsKey: <CMK ARN>}]; it can only be set at creation.")
+
+
+configure_customer_managed_key = ResourceValidationPolicy(
+    name="aws-ecr-repository-configure-customer-managed-key",
+    description="ECR repositories must be encrypted with a customer-managed KMS key.",
+    validate=_validate,
+    severity=Severity.MEDIUM,
+    tags=["ecr", "encryption", "ckv-aws-136"],
+    remediation_steps="Set encryptionConfigurations with encryptionType KMS and kmsKey.",
+    url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html",
+)

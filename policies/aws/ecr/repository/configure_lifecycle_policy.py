@@ -1,0 +1,37 @@
+"""G5: every repository has a lifecycle policy (BPG image "Implement lifecycle policies for ECR")."""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
+
+REPOSITORY = "aws:ecr/repository:Repository"
+LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+
+
+def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
+    repositories = [r for r in args.resources if r.resource_type == REPOSITORY]
+    if not repositories:
+        args.not_applicable("the stack has no ECR repositories")
+    covered_urns: set[str] = set()
+    covered_names: set[str] = set()
+    for r in args.resources:
+        if r.resource_type == LIFECYCLE:
+            covered_urns.update(d.urn for d in r.property_dependencies.get("repository", []))
+            covered_names.add(str(r.props.get("repository")))
+    for repo in repositories:
+        name = str(repo.props.get("name") or repo.name)
+        if repo.urn not in covered_urns and name not in covered_names:
+            report(f"ECR repository '{name}' has no lifecycle policy, so images accumulate forever (cost, and old "
+                   "vulnerable images stay pullable). Add an aws.ecr.LifecyclePolicy expiring untagged and old images.",
+                   repo.urn)
+
+
+configure_lifecycle_policy = StackValidationPolicy(
+    name="aws-ecr-repository-configure-lifecycle-policy",
+    description="Every ECR repository must have a lifecycle policy.",
+    validate=_validate,
+    severity=Severity.LOW,
+    tags=["ecr", "supply-chain"],
+    remediation_steps="Add an aws.ecr.LifecyclePolicy for the repository.",
+    url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html",
+)

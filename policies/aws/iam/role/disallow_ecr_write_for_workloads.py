@@ -1,0 +1,81 @@
+"""H4: node, Fargate and pod roles can only pull images (CIS EKS 5.1.3, 5.1.2).
+
+A stack policy: attachments name their role through the ``role`` property dependency, and whether a role
+belongs to nodes or pods is read from its trust policy.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
+
+from _helpers import as_list
+from _iam_docs import principals, statements, values
+
+ROLE = "aws:iam/role:Role"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+WRITE_MANAGED = ("/AmazonEC2ContainerRegistryFullAccess", "/AmazonEC2ContainerRegistryPowerUser",
+                 "/AmazonElasticContainerRegistryPublicFullAccess")
+WORKLOAD_SERVICES = {"ec2.amazonaws.com", "eks-fargate-pods.amazonaws.com", "pods.eks.amazonaws.com"}
+
+
+def _is_workload_role(role: object) -> bool:
+    for st in statements(role.props.get("assumeRolePolicy")):  # type: ignore[attr-defined]
+        who = principals(st)
+        if set(who.get("Service", [])) & WORKLOAD_SERVICES:
+            return True
+        if any("oidc.eks." in p for p in who.get("Federated", [])):
+            return True
+    return False
+
+
+def _write_actions(document: object) -> list[str]:
+    found = []
+    for st in statements(document):
+        if str(st.get("Effect", "Allow")) != "Allow":
+            continue
+        for action in values(st, "Action"):
+            a = action.lower()
+            if a in ("*", "ecr:*") or a.startswith(("ecr:put", "ecr:upload", "ecr:initiatelayerupload",
+                                                     "ecr:completelayerupload", "ecr:batchdeleteimage",
+                                                     "ecr:delete", "ecr:setrepositorypolicy")):
+                found.append(action)
+    return found
+
+
+def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
+    roles = {r.urn: r for r in args.resources if r.resource_type == ROLE and _is_workload_role(r)}
+    if not roles:
+        args.not_applicable("the stack has no node, Fargate or pod roles")
+    for role in roles.values():
+        for arn in [str(a) for a in as_list(role.props.get("managedPolicyArns"))]:
+            if arn.endswith(WRITE_MANAGED):
+                report(f"role '{role.name}' runs nodes or pods and has {arn.rsplit('/', 1)[-1]}: a compromised pod "
+                       "could overwrite images. Use AmazonEC2ContainerRegistryReadOnly.", role.urn)
+        for inline in as_list(role.props.get("inlinePolicies")):
+            if _write_actions(inline.get("policy")):
+                report(f"role '{role.name}' runs nodes or pods and an inline policy lets it push or delete images "
+                       f"({', '.join(_write_actions(inline.get('policy')))}). Grant pull actions only.", role.urn)
+    for r in args.resources:
+        if r.resource_type not in (ATTACHMENT, ROLE_POLICY):
+            continue
+        targets = [d for d in r.property_dependencies.get("role", []) if d.urn in roles]
+        for role in targets:
+            if r.resource_type == ATTACHMENT and str(r.props.get("policyArn") or "").endswith(WRITE_MANAGED):
+                report(f"'{r.name}' gives node/pod role '{role.name}' "
+                       f"{str(r.props.get('policyArn')).rsplit('/', 1)[-1]}. Use AmazonEC2ContainerRegistryReadOnly; "
+                       "push from CI with its own role.", r.urn)
+            elif r.resource_type == ROLE_POLICY and _write_actions(r.props.get("policy")):
+                report(f"RolePolicy '{r.name}' lets node/pod role '{role.name}' push or delete images "
+                       f"({', '.join(_write_actions(r.props.get('policy')))}). Grant pull actions only.", r.urn)
+
+
+disallow_ecr_write_for_workloads = StackValidationPolicy(
+    name="aws-iam-role-disallow-ecr-write-for-workloads",
+    description="Node, Fargate and pod roles must have read-only access to ECR.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    tags=["iam", "ecr", "cis-eks-5.1.3", "cis-eks-5.1.2"],
+    remediation_steps="Attach AmazonEC2ContainerRegistryReadOnly; remove full-access or push permissions.",
+    url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/ECR_on_EKS.html",
+)
