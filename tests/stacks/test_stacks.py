@@ -225,5 +225,9 @@ def test_compute_stack_policies_through_the_real_pack() -> None:
                                                                "public-fargate")]
     d2 = found[("aws-eks-fargateprofile-configure-minimal-pod-execution-role", "fat-role")]
     assert "trust statement 0 lets" in d2 and "AmazonS3FullAccess" in d2
-    for compliant in ("private-nodes", "private-fargate", "lean-role"):
+    assert "does not scan images" in found[("aws-ecr-repository-enable-image-scan", "unscanned")]
+    assert "has no lifecycle policy" in found[("aws-ecr-repository-configure-lifecycle-policy", "unscanned")]
+    assert "AmazonEC2ContainerRegistryPowerUser" in found[("aws-iam-role-disallow-ecr-write-for-workloads",
+                                                           "pushy-nodes-power")]
+    for compliant in ("private-nodes", "private-fargate", "lean-role", "scanned"):
         assert not [k for k in found if k[1] == compliant], compliant
