@@ -77,6 +77,7 @@ class ControlPlane(pulumi.ComponentResource):
     """An EKS control plane with encryption, logging, access entries, IRSA and the core add-ons."""
 
     cluster: aws.eks.Cluster
+    cluster_role: aws.iam.Role
     cluster_name: pulumi.Output[str]
     """Name of the EKS cluster."""
     endpoint: pulumi.Output[str]
@@ -106,7 +107,7 @@ class ControlPlane(pulumi.ComponentResource):
         partition = aws.get_partition().partition
         region = aws.get_region().region
 
-        role, attachments = role_with_policies(
+        self.cluster_role, attachments = role_with_policies(
             f"{name}-cluster-role", service_trust("eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
             ["AmazonEKSClusterPolicy"], partition, base, self, f"EKS control plane of {args.cluster_name}")
         sg = aws.ec2.SecurityGroup(
@@ -132,7 +133,7 @@ class ControlPlane(pulumi.ComponentResource):
         if args.endpoint_public_access:
             vpc_config["public_access_cidrs"] = list(args.public_access_cidrs)
         self.cluster = aws.eks.Cluster(
-            f"{name}-cluster", name=args.cluster_name, version=args.kubernetes_version, role_arn=role.arn,
+            f"{name}-cluster", name=args.cluster_name, version=args.kubernetes_version, role_arn=self.cluster_role.arn,
             vpc_config=vpc_config,
             encryption_config={"provider": {"key_arn": key.arn}, "resources": ["secrets"]},
             enabled_cluster_log_types=list(LOG_TYPES),

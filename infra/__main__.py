@@ -31,7 +31,9 @@ from components import (  # noqa: E402
     RepositoryArgs,
     TeamAccessArgs,
 )
+from components.autoscaling import ClusterAutoscaler, ClusterAutoscalerArgs  # noqa: E402
 from components.compute import Taint  # noqa: E402
+from components.self_managed import SelfManagedNodeGroup, SelfManagedNodeGroupArgs  # noqa: E402
 from infra.config import ConfigError, load_config  # noqa: E402
 
 cfg = load_config()
@@ -101,8 +103,36 @@ compute = Compute(
         tags=cfg.base_tags,
     ),
 )
+self_managed = [
+    SelfManagedNodeGroup(
+        f"{cfg.stack}-{key}",
+        SelfManagedNodeGroupArgs(
+            cluster=control_plane.cluster, cluster_role=control_plane.cluster_role,
+            cluster_security_group_id=control_plane.cluster_security_group_id,
+            kubernetes_provider=control_plane.provider, vpc_id=network.vpc_id, subnets=network.private_subnets,
+            node_role=compute.node_role, instance_type=g.instance_type, min_size=g.min_size,
+            desired_size=g.desired_size, max_size=g.max_size, ami_id=g.ami_id, labels=g.labels,
+            detailed_monitoring=g.detailed_monitoring, tags=cfg.base_tags),
+    )
+    for key, g in cfg.self_managed_node_groups.items()
+]
+
 # coredns is a Deployment: it waits for compute so it never sits DEGRADED on a cluster with no nodes.
 control_plane.add_coredns(compute.scheduling_resources)
+
+if compute.node_groups:
+    ClusterAutoscaler(
+        f"{cfg.stack}-cluster-autoscaler",
+        ClusterAutoscalerArgs(
+            cluster_name=cfg.cluster_name,
+            cluster=control_plane.cluster_name,
+            kubernetes_version=cfg.kubernetes_version,
+            region=aws.get_region().region,
+            kubernetes_provider=control_plane.provider,
+            depends_on=list(compute.node_groups.values()),
+            tags=cfg.base_tags,
+        ),
+    )
 
 access = Access(
     f"{cfg.stack}-access",

@@ -98,6 +98,19 @@ class UpdatePolicy:
 
 
 @dataclass(frozen=True)
+class SelfManagedSpec:
+    """A self-managed node group (pulumi-eks NodeGroupV2), for custom AMIs or bootstrap."""
+
+    instance_type: str
+    min_size: int
+    desired_size: int
+    max_size: int
+    ami_id: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    detailed_monitoring: bool = False
+
+
+@dataclass(frozen=True)
 class RepositorySpec:
     """An ECR repository, as configured under ``eks-platform:repositories.<name>``."""
 
@@ -144,6 +157,7 @@ class StackConfig:
     updates: UpdatePolicy = field(default_factory=UpdatePolicy)
     repositories: Mapping[str, RepositorySpec] = field(default_factory=dict)
     organization_id: str | None = None
+    self_managed_node_groups: Mapping[str, SelfManagedSpec] = field(default_factory=dict)
 
     @property
     def cluster_name(self) -> str:
@@ -443,6 +457,47 @@ def parse_repositories(value: Any) -> tuple[dict[str, RepositorySpec], list[str]
     return repos, errors
 
 
+_SELF_MANAGED_FIELDS = {"instanceType", "minSize", "desiredSize", "maxSize", "amiId", "labels", "detailedMonitoring"}
+
+
+def parse_self_managed(value: Any) -> tuple[dict[str, SelfManagedSpec], list[str]]:
+    if value is None:
+        return {}, []
+    example = 'Example: {"custom": {"instanceType": "m7i.xlarge", "minSize": 1, "desiredSize": 1, "maxSize": 3}}'
+    if not isinstance(value, dict):
+        return {}, [f"{_key('selfManagedNodeGroups')}: must be an object keyed by group name. {example}"]
+    groups: dict[str, SelfManagedSpec] = {}
+    errors: list[str] = []
+    for name in sorted(value):
+        where = f"{_key('selfManagedNodeGroups')}.{name}"
+        spec = value[name]
+        if not _NODE_GROUP_KEY.match(str(name)) or not isinstance(spec, dict):
+            errors.append(f"{where}: use a lowercase key and an object value. {example}")
+            continue
+        unknown = sorted(set(spec) - _SELF_MANAGED_FIELDS)
+        if unknown:
+            errors.append(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_SELF_MANAGED_FIELDS))}")
+        itype = spec.get("instanceType")
+        if not isinstance(itype, str) or not _INSTANCE_TYPE.match(itype):
+            errors.append(f"{where}.instanceType: must be an EC2 instance type such as m7i.xlarge, got {itype!r}")
+        lo = _int_field(where, spec, "minSize", None, 0, 1000, errors)
+        desired = _int_field(where, spec, "desiredSize", lo, 0, 1000, errors)
+        hi = _int_field(where, spec, "maxSize", None, 1, 1000, errors)
+        if not lo <= desired <= hi:
+            errors.append(f"{where}: sizes must satisfy minSize <= desiredSize <= maxSize")
+        ami = spec.get("amiId")
+        if ami is not None and not (isinstance(ami, str) and re.match(r"^ami-[0-9a-f]{8,17}$", ami)):
+            errors.append(f"{where}.amiId: must be an AMI id such as ami-0123456789abcdef0, got {ami!r}")
+        labels = spec.get("labels", {})
+        if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+            errors.append(f"{where}.labels: must map label names to strings")
+        if not any(e.startswith(where) for e in errors):
+            groups[str(name)] = SelfManagedSpec(instance_type=itype, min_size=lo, desired_size=desired, max_size=hi,
+                                                ami_id=ami, labels=dict(labels),
+                                                detailed_monitoring=bool(spec.get("detailedMonitoring", False)))
+    return groups, errors
+
+
 _RELEASE = re.compile(r"^(\d+)\.(\d+)\.\d+-\d{8}$")
 _ADDON_VERSION = re.compile(r"^v\d+\.(\d+)\.\d+-eksbuild\.\d+$")
 #: Add-ons the stack installs; pinned environments must name a version for each.
@@ -533,7 +588,7 @@ CONFIG_KEYS = {"vpcCidr": "str", "availabilityZones": "int", "kubernetesVersion"
                "endpointPublicAccess": "bool", "publicAccessCidrs": "json", "clusterAdminAllowlist": "json",
                "access": "json", "protectStatefulResources": "bool", "fargateProfiles": "json",
                "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json",
-               "repositories": "json", "organizationId": "str"}
+               "repositories": "json", "organizationId": "str", "selfManagedNodeGroups": "json"}
 
 
 def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
@@ -574,13 +629,16 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     org = values.get("organizationId")
     if org is not None and not (isinstance(org, str) and re.match(r"^o-[a-z0-9]{10,32}$", org)):
         errors.append(f"{_key('organizationId')}: {org!r} is not an AWS Organizations id such as o-a1b2c3d4e5")
+    self_managed, sm_errors = parse_self_managed(values.get("selfManagedNodeGroups"))
+    errors += sm_errors
     if errors:
         raise ConfigError(f"invalid configuration for stack '{stack}':\n  " + "\n  ".join(errors))
     return StackConfig(stack=stack, vpc_cidr=vpc_cidr, availability_zones=azs, kubernetes_version=version,
                        node_groups=node_groups, highly_available_nat=ha_nat, log_retention_days=retention,
                        tags=tags, endpoint_public_access=public, public_access_cidrs=tuple(cidrs),
                        cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect,
-                       fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org)
+                       fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org,
+                       self_managed_node_groups=self_managed)
 
 
 def load_config() -> StackConfig:

@@ -322,6 +322,34 @@ class PolicyPackProcess:
 
 # -- requests --------------------------------------------------------------------------------
 
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_RESOURCE_SIG_BYTES = _RESOURCE_SIG.encode()
+
+
+def _downgrade(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _RESOURCE_SIG:
+            return value.get("id") or value.get("urn", "")
+        return {k: _downgrade(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_downgrade(v) for v in value]
+    return value
+
+
+def engine_properties(props: struct_pb2.Struct) -> struct_pb2.Struct:
+    """Properties as the engine marshals them for analyzers.
+
+    The engine marshals with ``KeepResources`` off, so a resource reference reaches a policy pack as
+    the resource's ID (custom resources) or URN (components); policy SDKs do not accept references.
+    """
+    if _RESOURCE_SIG_BYTES not in props.SerializeToString():
+        return props
+    out = struct_pb2.Struct()
+    out.update(_downgrade(json_format.MessageToDict(props)))
+    return out
+
+
 def _options(record: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
     opts = analyzer_pb2.AnalyzerResourceOptions(
         protect=record.protect,
@@ -361,7 +389,7 @@ class Analysis:
         if provider is None:
             return None
         return analyzer_pb2.AnalyzerProviderResource(type=provider.type, name=provider.name, urn=provider.urn,
-                                                     properties=provider.inputs)
+                                                     properties=engine_properties(provider.inputs))
 
     def _run(self) -> None:
         """Send ``Analyze`` for each queued resource, keeping a window of calls in flight.
@@ -381,7 +409,8 @@ class Analysis:
                 continue
             try:
                 request = analyzer_pb2.AnalyzeRequest(type=record.type, name=record.name, urn=record.urn,
-                                                      properties=record.inputs, options=_options(record),
+                                                      properties=engine_properties(record.inputs),
+                                                      options=_options(record),
                                                       provider=self._provider_message(record))
                 in_flight.append((self.pack.stub.Analyze.future(request), record.urn))
             except BaseException as exc:  # noqa: BLE001 - reported after the run
@@ -418,7 +447,7 @@ class Analysis:
         for r in resources:
             entry = request.resources.add(type=r.type, name=r.name, urn=r.urn, parent=r.parent,
                                           dependencies=r.dependencies, options=_options(r))
-            entry.properties.CopyFrom(r.outputs if r.outputs is not None else struct_pb2.Struct())
+            entry.properties.CopyFrom(engine_properties(r.outputs) if r.outputs is not None else struct_pb2.Struct())
             provider = self._provider_message(r)
             if provider is not None:
                 entry.provider.CopyFrom(provider)

@@ -193,3 +193,46 @@ def test_access_and_endpoint_errors(overrides: dict[str, object], fragment: str)
     with pytest.raises(ConfigError) as info:
         build_config("dev", good(**overrides))
     assert fragment in str(info.value)
+
+
+PINS = {"coredns": "v1.12.5-eksbuild.1", "eks-pod-identity-agent": "v1.3.5-eksbuild.1",
+        "kube-proxy": "v1.35.5-eksbuild.1", "vpc-cni": "v1.20.5-eksbuild.1"}
+
+
+def test_pinned_updates_parse() -> None:
+    cfg = build_config("prod", good(updateChannel="pinned", amiReleaseVersion="1.35.0-20261101", addonVersions=PINS))
+    assert cfg.updates.channel == "pinned" and cfg.updates.ami_release_version == "1.35.0-20261101"
+    assert cfg.updates.addon_versions == PINS
+
+
+@pytest.mark.parametrize(("overrides", "fragment"), [
+    ({"updateChannel": "pinned"}, "eks-platform:amiReleaseVersion: required with updateChannel 'pinned'"),
+    ({"updateChannel": "pinned", "amiReleaseVersion": "1.35.0-20261101"},
+     "updateChannel 'pinned' needs a version for coredns, eks-pod-identity-agent, kube-proxy, vpc-cni"),
+    ({"updateChannel": "nightly"}, "eks-platform:updateChannel: must be 'latest'"),
+    ({"amiReleaseVersion": "1.36.0-20261101"}, "nodes at 1.36 would be newer than the control plane (1.35)"),
+    ({"amiReleaseVersion": "1.31.4-20250101"}, "are 4 minor versions behind the control plane (1.35)"),
+    ({"amiReleaseVersion": "latest"}, "is not an EKS AMI release version"),
+    ({"addonVersions": {**PINS, "kube-proxy": "v1.34.1-eksbuild.2"}},
+     "kube-proxy: 'v1.34.1-eksbuild.2' is for Kubernetes 1.34, but the cluster runs 1.35"),
+    ({"addonVersions": {"metrics-server": "v0.7.0-eksbuild.1"}}, "unknown add-on(s) metrics-server"),
+    ({"fargateProfiles": {"batch": {"selectors": []}}}, "eks-platform:fargateProfiles.batch.selectors"),
+    ({"fargateProfiles": {"batch": {"selectors": [{"namespace": "Batch"}]}}}, "must be a namespace name"),
+    ({"repositories": {"Payments/API": {}}}, "eks-platform:repositories.Payments/API: not a valid ECR"),
+    ({"repositories": {"api": {"keepImages": 0}}}, "eks-platform:repositories.api.keepImages"),
+    ({"organizationId": "acme"}, "eks-platform:organizationId: 'acme' is not an AWS Organizations id"),
+    ({"selfManagedNodeGroups": {"custom": {"instanceType": "m7i.xlarge", "minSize": 2, "maxSize": 1}}},
+     "eks-platform:selfManagedNodeGroups.custom: sizes must satisfy"),
+    ({"selfManagedNodeGroups": {"custom": {"instanceType": "m7i.xlarge", "minSize": 1, "maxSize": 1,
+                                           "amiId": "ubuntu"}}}, "amiId: must be an AMI id"),
+    ({"nodeGroups": {"g": {**GOOD_GROUPS["general"], "metadataHopLimit": 3}}}, "nodeGroups.g.metadataHopLimit"),
+])
+def test_compute_and_update_errors(overrides: dict[str, object], fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        build_config("prod", good(**overrides))
+    assert fragment in str(info.value)
+
+
+def test_one_minor_behind_and_three_behind_are_allowed() -> None:
+    for release in ("1.35.2-20261101", "1.34.0-20261001", "1.32.9-20260101"):
+        assert build_config("x", good(amiReleaseVersion=release)).updates.ami_release_version == release

@@ -96,3 +96,20 @@ def test_kubernetes_objects_are_autonamed_like_the_provider() -> None:
     _, cm = CLOUD.new_resource(MockResourceArgs(typ="kubernetes:core/v1:ConfigMap", name="settings",
                                                 inputs={"metadata": {"namespace": "a"}}, custom=True))
     assert re.fullmatch(r"settings-[0-9a-f]{8}", cm["metadata"]["name"])
+
+
+def test_resource_references_reach_analyzers_as_id_or_urn() -> None:
+    """The engine marshals for analyzers without resource references: custom -> ID, component -> URN."""
+    from google.protobuf import json_format, struct_pb2
+
+    from preflight.analyzer import engine_properties
+
+    sig = {"4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e"}
+    props = struct_pb2.Struct()
+    props.update({"cluster": {**sig, "urn": "urn:a", "id": "eks-dev"},
+                  "parts": [{**sig, "urn": "urn:comp", "id": ""}], "plain": "x"})
+    assert json_format.MessageToDict(engine_properties(props)) == {"cluster": "eks-dev", "parts": ["urn:comp"],
+                                                                   "plain": "x"}
+    untouched = struct_pb2.Struct()
+    untouched.update({"a": 1})
+    assert engine_properties(untouched) is untouched, "no copy when there is nothing to downgrade"

@@ -59,6 +59,7 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
     assert all(ng["urn"] in addons["coredns"]["dependencies"] for ng in node_groups), "coredns waits for compute"
     capacity = {ng["inputs"]["capacityType"] for ng in node_groups}
     assert capacity == ({"SPOT"} if stack == "dev" else {"ON_DEMAND"})
+    assert all(len(ng["inputs"]["subnetIds"]) == zones for ng in node_groups), "node groups span every AZ"
     private = set(data["outputs"]["private_subnet_ids"])
     assert all(set(ng["inputs"]["subnetIds"]) == private for ng in node_groups), "nodes in every private subnet"
     if stack == "dev":
@@ -68,7 +69,11 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
     else:
         assert all(ng["inputs"]["releaseVersion"] == "1.35.0-20261101" for ng in node_groups), "pinned"
         assert addons["coredns"]["inputs"]["addonVersion"] == "v1.12.5-eksbuild.1", "pinned"
-    assert len(by_type["aws:eks/accessEntry:AccessEntry"]) == 3
+    entry_types = sorted(e["inputs"]["type"] for e in by_type["aws:eks/accessEntry:AccessEntry"])
+    assert entry_types == sorted(["STANDARD"] * 3 + (["EC2_LINUX"] if stack == "prod" else []))
+    assert len(by_type.get("eks:index:NodeGroupV2", [])) == (1 if stack == "prod" else 0), "prod: self-managed group"
+    (autoscaler,) = by_type["eks-platform:components:ClusterAutoscaler"]
+    assert "kubernetes:helm.sh/v4:Chart" in {n["type"] for n in data["notVisible"]}
     assert {r["inputs"]["metadata"]["name"] for r in by_type["kubernetes:core/v1:Namespace"]} == {"payments",
                                                                                                  "checkout"}
     policies = {p["name"]: p["enforcement"] for p in data["policyPacks"][0]["policies"]}
