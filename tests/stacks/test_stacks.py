@@ -67,7 +67,8 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
         assert set(profile["inputs"]["subnetIds"]) == private
         assert data["outputs"]["ami_release_version"] == "1.35.0-20261101", "dev tracks the SSM release"
     else:
-        assert all(ng["inputs"]["releaseVersion"] == "1.35.0-20261101" for ng in node_groups), "pinned"
+        assert all(ng["inputs"]["releaseVersion"] == "1.35.0-20261015" for ng in node_groups), "pinned, not latest"
+        assert data["outputs"]["ami_release_version"] == "1.35.0-20261015"
         assert addons["coredns"]["inputs"]["addonVersion"] == "v1.12.5-eksbuild.1", "pinned"
     entry_types = sorted(e["inputs"]["type"] for e in by_type["aws:eks/accessEntry:AccessEntry"])
     assert entry_types == sorted(["STANDARD"] * 3 + (["EC2_LINUX"] if stack == "prod" else []))
