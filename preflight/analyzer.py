@@ -46,7 +46,7 @@ _GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024),
                  ("grpc.max_send_message_length", 400 * 1024 * 1024)]
 _STARTUP_TIMEOUT_S = 60.0
 #: Analyze calls in flight at once (the CLI also analyzes concurrently).
-_ANALYZE_WINDOW = 32
+_ANALYZE_WINDOW = 128
 
 
 @dataclass(frozen=True)
