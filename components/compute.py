@@ -66,6 +66,8 @@ class NodeGroupArgs:
     taints: Sequence[Taint] = ()
     metadata_hop_limit: int = 1
     detailed_monitoring: bool = False
+    release_version: pulumi.Input[str] | None = None
+    """This group's AMI release; default: ``ComputeArgs.ami_release_version`` (AL2023 releases)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_size <= self.desired_size <= self.max_size or self.max_size < 1:
@@ -149,7 +151,9 @@ class Compute(pulumi.ComponentResource):
                 f"{name}-{group}",
                 cluster_name=args.cluster_name, node_role_arn=self.node_role.arn, subnet_ids=subnet_ids,
                 instance_types=list(spec.instance_types), capacity_type=spec.capacity_type, ami_type=spec.ami_type,
-                version=args.kubernetes_version, release_version=args.ami_release_version,
+                version=args.kubernetes_version,
+                release_version=spec.release_version if spec.release_version is not None else (
+                    args.ami_release_version if spec.ami_type.startswith("AL2023") else None),
                 scaling_config={"min_size": spec.min_size, "desired_size": spec.desired_size,
                                 "max_size": spec.max_size},
                 update_config={"max_unavailable": spec.max_unavailable},

@@ -81,6 +81,17 @@ if cfg.updates.channel == "latest":
 else:
     release = cfg.updates.ami_release_version
 
+
+
+def bottlerocket_release(ami_type: str) -> pulumi.Output[str] | None:
+    """Latest Bottlerocket release for the cluster version (pinned stacks refuse Bottlerocket in config)."""
+    if cfg.updates.channel != "latest":
+        return None
+    arch = "arm64" if "ARM" in ami_type else "x86_64"
+    return aws.ssm.get_parameter_output(
+        name=f"/aws/service/bottlerocket/aws-k8s-{cfg.kubernetes_version}/{arch}/latest/image_version").value
+
+
 compute = Compute(
     cfg.stack,
     ComputeArgs(
@@ -93,7 +104,8 @@ compute = Compute(
                 max_size=g.max_size, capacity_type=g.capacity_type, ami_type=g.ami_type,
                 max_unavailable=g.max_unavailable, disk_size_gib=g.disk_size_gib, labels=g.labels,
                 taints=[Taint(key=t.key, value=t.value, effect=t.effect) for t in g.taints],
-                metadata_hop_limit=g.metadata_hop_limit, detailed_monitoring=g.detailed_monitoring)
+                metadata_hop_limit=g.metadata_hop_limit, detailed_monitoring=g.detailed_monitoring,
+                release_version=bottlerocket_release(g.ami_type) if g.ami_type.startswith("BOTTLEROCKET") else None)
             for key, g in cfg.node_groups.items()
         },
         fargate_profiles={key: [FargateSelectorArgs(namespace=s.namespace, labels=s.labels) for s in selectors]

@@ -631,6 +631,12 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
         errors.append(f"{_key('organizationId')}: {org!r} is not an AWS Organizations id such as o-a1b2c3d4e5")
     self_managed, sm_errors = parse_self_managed(values.get("selfManagedNodeGroups"))
     errors += sm_errors
+    if updates.channel == "pinned":
+        for name, group in node_groups.items():
+            if group.ami_type.startswith("BOTTLEROCKET"):
+                errors.append(f"{_key('nodeGroups')}.{name}.amiType: Bottlerocket releases cannot be pinned yet "
+                              f"({_key('amiReleaseVersion')} is an AL2023 release); use an AL2023 AMI type in "
+                              "pinned stacks, or updateChannel 'latest'")
     if errors:
         raise ConfigError(f"invalid configuration for stack '{stack}':\n  " + "\n  ".join(errors))
     return StackConfig(stack=stack, vpc_cidr=vpc_cidr, availability_zones=azs, kubernetes_version=version,

@@ -40,6 +40,7 @@ def test_launch_template_is_hardened(mocks) -> None:  # type: ignore[no-untyped-
     assert imds["metadataOptions"]["httpPutResponseHopLimit"] == 2, "2 only where configured"
     assert imds["monitoring"] == {"enabled": True}
     assert imds["blockDeviceMappings"][0]["deviceName"] == "/dev/xvdb", "Bottlerocket data volume"
+    assert "releaseVersion" not in mocks.created["c-imds"].inputs, "an AL2023 release never goes to Bottlerocket"
 
 
 def test_node_group_inputs(mocks) -> None:  # type: ignore[no-untyped-def]

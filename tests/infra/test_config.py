@@ -226,6 +226,9 @@ def test_pinned_updates_parse() -> None:
     ({"selfManagedNodeGroups": {"custom": {"instanceType": "m7i.xlarge", "minSize": 1, "maxSize": 1,
                                            "amiId": "ubuntu"}}}, "amiId: must be an AMI id"),
     ({"nodeGroups": {"g": {**GOOD_GROUPS["general"], "metadataHopLimit": 3}}}, "nodeGroups.g.metadataHopLimit"),
+    ({"updateChannel": "pinned", "amiReleaseVersion": "1.35.0-20261101", "addonVersions": PINS,
+      "nodeGroups": {"g": {**GOOD_GROUPS["general"], "amiType": "BOTTLEROCKET_x86_64"}}},
+     "eks-platform:nodeGroups.g.amiType: Bottlerocket releases cannot be pinned yet"),
 ])
 def test_compute_and_update_errors(overrides: dict[str, object], fragment: str) -> None:
     with pytest.raises(ConfigError) as info:
