@@ -5,6 +5,7 @@ Runs under the Pulumi CLI (``main: infra/``, so this directory is the working di
 ``components`` imports in both.
 """
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -22,17 +23,12 @@ from components import (  # noqa: E402
     ComputeArgs,
     ControlPlane,
     ControlPlaneArgs,
-    FargateSelectorArgs,
     Network,
     NetworkArgs,
-    NodeGroupArgs,
     Registry,
     RegistryArgs,
-    RepositoryArgs,
-    TeamAccessArgs,
 )
 from components.autoscaling import ClusterAutoscaler, ClusterAutoscalerArgs  # noqa: E402
-from components.compute import Taint  # noqa: E402
 from components.self_managed import SelfManagedNodeGroup, SelfManagedNodeGroupArgs  # noqa: E402
 from infra.config import ConfigError, load_config  # noqa: E402
 
@@ -99,17 +95,11 @@ compute = Compute(
         kubernetes_version=cfg.kubernetes_version,
         subnets=network.private_subnets,
         node_groups={
-            key: NodeGroupArgs(
-                instance_types=g.instance_types, min_size=g.min_size, desired_size=g.desired_size,
-                max_size=g.max_size, capacity_type=g.capacity_type, ami_type=g.ami_type,
-                max_unavailable=g.max_unavailable, disk_size_gib=g.disk_size_gib, labels=g.labels,
-                taints=[Taint(key=t.key, value=t.value, effect=t.effect) for t in g.taints],
-                metadata_hop_limit=g.metadata_hop_limit, detailed_monitoring=g.detailed_monitoring,
-                release_version=bottlerocket_release(g.ami_type) if g.ami_type.startswith("BOTTLEROCKET") else None)
+            key: dataclasses.replace(g, release_version=bottlerocket_release(g.ami_type))
+            if g.ami_type.startswith("BOTTLEROCKET") else g
             for key, g in cfg.node_groups.items()
         },
-        fargate_profiles={key: [FargateSelectorArgs(namespace=s.namespace, labels=s.labels) for s in selectors]
-                          for key, selectors in cfg.fargate_profiles.items()},
+        fargate_profiles=cfg.fargate_profiles,
         ami_release_version=release,
         protect=cfg.protect_stateful_resources,
         tags=cfg.base_tags,
@@ -150,8 +140,7 @@ access = Access(
     f"{cfg.stack}-access",
     AccessArgs(
         cluster_name=control_plane.cluster_name,
-        teams={team: TeamAccessArgs(role_arn=t.role_arn, level=t.level, namespaces=t.namespaces)
-               for team, t in cfg.access.items()},
+        teams=cfg.access,
         kubernetes_provider=control_plane.provider,
         cluster_admin_allowlist=cfg.cluster_admin_allowlist,
         partition=aws.get_partition().partition,
@@ -162,8 +151,7 @@ access = Access(
 registry = Registry(
     f"{cfg.stack}-registry",
     RegistryArgs(
-        repositories={name: RepositoryArgs(keep_images=r.keep_images, untagged_expiry_days=r.untagged_expiry_days)
-                      for name, r in cfg.repositories.items()},
+        repositories=cfg.repositories,
         organization_id=cfg.organization_id,
         protect=cfg.protect_stateful_resources,
         tags=cfg.base_tags,

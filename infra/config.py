@@ -1,5 +1,9 @@
 """Typed, validated stack configuration for eks-platform.
 
+Where a key configures a component, the parsed value *is* that component's Args class
+(``NodeGroupArgs``, ``TeamAccessArgs`` ...): config validates first, with messages that name the key,
+then hands the components their own types.
+
 ``load_config()`` reads every ``eks-platform:*`` key once, checks it, and returns a frozen
 :class:`StackConfig`. Any wrong value raises :class:`ConfigError` (a ``pulumi.RunError``: the CLI and
 preflight print its message without a traceback) *before* a single resource is registered. Each line
@@ -18,6 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+
+from components import FargateSelectorArgs, NodeGroupArgs, RepositoryArgs, TeamAccessArgs
+from components.compute import Taint
 
 NAMESPACE = "eks-platform"
 
@@ -40,48 +47,6 @@ _PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.1
 
 class ConfigError(pulumi.RunError):
     """One or more config values are wrong; the message names each key."""
-
-
-@dataclass(frozen=True)
-class Taint:
-    """A Kubernetes taint on a node group's nodes."""
-
-    key: str
-    effect: str
-    value: str | None = None
-
-
-@dataclass(frozen=True)
-class NodeGroupSpec:
-    """One managed node group, as configured under ``eks-platform:nodeGroups.<key>``."""
-
-    instance_types: tuple[str, ...]
-    """EC2 instance types, most preferred first."""
-    min_size: int
-    desired_size: int
-    max_size: int
-    capacity_type: str = "ON_DEMAND"
-    """ON_DEMAND or SPOT."""
-    ami_type: str = "AL2023_x86_64_STANDARD"
-    """An EKS AMI type: AL2023 or Bottlerocket."""
-    max_unavailable: int = 1
-    """Nodes replaced at once during a rolling update."""
-    disk_size_gib: int = 50
-    """Root volume size (encrypted gp3)."""
-    labels: Mapping[str, str] = field(default_factory=dict)
-    taints: tuple[Taint, ...] = ()
-    metadata_hop_limit: int = 1
-    """IMDS hop limit: 1 blocks pods from node credentials; 2 only for groups whose pods need IMDS."""
-    detailed_monitoring: bool = False
-    """One-minute EC2 metrics."""
-
-
-@dataclass(frozen=True)
-class FargateSelector:
-    """Pods a Fargate profile runs: a namespace and, optionally, labels."""
-
-    namespace: str
-    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,30 +75,10 @@ class SelfManagedSpec:
     detailed_monitoring: bool = False
 
 
-@dataclass(frozen=True)
-class RepositorySpec:
-    """An ECR repository, as configured under ``eks-platform:repositories.<name>``."""
-
-    keep_images: int = 50
-    untagged_expiry_days: int = 7
-
-
 ACCESS_LEVELS = ("cluster-admin", "namespace-admin", "namespace-viewer")
 _ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]+$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _RESERVED_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
-
-
-@dataclass(frozen=True)
-class TeamAccess:
-    """Who (an IAM role) may do what in the cluster, as configured under ``eks-platform:access.<team>``."""
-
-    role_arn: str
-    """IAM role ARN (never a user: access is through roles)."""
-    level: str
-    """cluster-admin (allowlisted roles only), namespace-admin or namespace-viewer."""
-    namespaces: tuple[str, ...] = ()
-    """Team namespaces, for the namespace levels."""
 
 
 @dataclass(frozen=True)
@@ -144,18 +89,18 @@ class StackConfig:
     vpc_cidr: str
     availability_zones: int
     kubernetes_version: str
-    node_groups: Mapping[str, NodeGroupSpec]
+    node_groups: Mapping[str, NodeGroupArgs]
     highly_available_nat: bool = True
     log_retention_days: int = 90
     tags: Mapping[str, str] = field(default_factory=dict)
     endpoint_public_access: bool = False
     public_access_cidrs: tuple[str, ...] = ()
     cluster_admin_allowlist: tuple[str, ...] = ()
-    access: Mapping[str, TeamAccess] = field(default_factory=dict)
+    access: Mapping[str, TeamAccessArgs] = field(default_factory=dict)
     protect_stateful_resources: bool = True
-    fargate_profiles: Mapping[str, tuple[FargateSelector, ...]] = field(default_factory=dict)
+    fargate_profiles: Mapping[str, tuple[FargateSelectorArgs, ...]] = field(default_factory=dict)
     updates: UpdatePolicy = field(default_factory=UpdatePolicy)
-    repositories: Mapping[str, RepositorySpec] = field(default_factory=dict)
+    repositories: Mapping[str, RepositoryArgs] = field(default_factory=dict)
     organization_id: str | None = None
     self_managed_node_groups: Mapping[str, SelfManagedSpec] = field(default_factory=dict)
 
@@ -236,7 +181,7 @@ def _int_field(where: str, spec: Mapping[str, Any], name: str, default: int | No
     return value
 
 
-def parse_node_group(name: str, spec: Any) -> tuple[NodeGroupSpec | None, list[str]]:
+def parse_node_group(name: str, spec: Any) -> tuple[NodeGroupArgs | None, list[str]]:
     """Validate one node group spec; return it (or None) and the errors found."""
     where = f"{_key('nodeGroups')}.{name}"
     errors: list[str] = []
@@ -284,17 +229,17 @@ def parse_node_group(name: str, spec: Any) -> tuple[NodeGroupSpec | None, list[s
         errors.append(f"{where}.detailedMonitoring: must be true or false, got {monitoring!r}")
     if errors:
         return None, errors
-    return NodeGroupSpec(instance_types=tuple(types), capacity_type=capacity, ami_type=ami, min_size=lo,
+    return NodeGroupArgs(instance_types=tuple(types), capacity_type=capacity, ami_type=ami, min_size=lo,
                          desired_size=desired, max_size=hi, max_unavailable=unavailable, disk_size_gib=disk,
                          labels=dict(labels), taints=tuple(taints), metadata_hop_limit=hop,
                          detailed_monitoring=monitoring), []
 
 
-def parse_node_groups(value: Any) -> tuple[dict[str, NodeGroupSpec], list[str]]:
+def parse_node_groups(value: Any) -> tuple[dict[str, NodeGroupArgs], list[str]]:
     if not isinstance(value, dict) or not value:
         return {}, [f"{_key('nodeGroups')}: must be a non-empty object keyed by a stable node group name "
                     f"(never a list: the key is part of resource names). {_NODE_GROUP_EXAMPLE}"]
-    groups: dict[str, NodeGroupSpec] = {}
+    groups: dict[str, NodeGroupArgs] = {}
     errors: list[str] = []
     for name in sorted(value):
         spec, errs = parse_node_group(str(name), value[name])
@@ -347,7 +292,7 @@ def parse_role_list(key: str, value: Any) -> tuple[tuple[str, ...], list[str]]:
     return tuple(value), []
 
 
-def parse_access(value: Any, allowlist: tuple[str, ...]) -> tuple[dict[str, TeamAccess], list[str]]:
+def parse_access(value: Any, allowlist: tuple[str, ...]) -> tuple[dict[str, TeamAccessArgs], list[str]]:
     """Validate ``eks-platform:access``: teams keyed by a stable name."""
     if value is None:
         return {}, []
@@ -355,7 +300,7 @@ def parse_access(value: Any, allowlist: tuple[str, ...]) -> tuple[dict[str, Team
                '"level": "namespace-admin", "namespaces": ["payments"]}}')
     if not isinstance(value, dict):
         return {}, [f"{_key('access')}: must be an object keyed by team name. {example}"]
-    teams: dict[str, TeamAccess] = {}
+    teams: dict[str, TeamAccessArgs] = {}
     errors: list[str] = []
     for team in sorted(value):
         spec = value[team]
@@ -393,17 +338,17 @@ def parse_access(value: Any, allowlist: tuple[str, ...]) -> tuple[dict[str, Team
                 elif ns in _RESERVED_NAMESPACES:
                     errors.append(f"{where}.namespaces: '{ns}' is a system namespace; give the team its own")
         if not any(e.startswith(where) for e in errors):
-            teams[str(team)] = TeamAccess(role_arn=role, level=level, namespaces=tuple(namespaces or ()))
+            teams[str(team)] = TeamAccessArgs(role_arn=role, level=level, namespaces=tuple(namespaces or ()))
     return teams, errors
 
 
-def parse_fargate_profiles(value: Any) -> tuple[dict[str, tuple[FargateSelector, ...]], list[str]]:
+def parse_fargate_profiles(value: Any) -> tuple[dict[str, tuple[FargateSelectorArgs, ...]], list[str]]:
     if value is None:
         return {}, []
     example = 'Example: {"batch": {"selectors": [{"namespace": "batch", "labels": {"compute": "fargate"}}]}}'
     if not isinstance(value, dict):
         return {}, [f"{_key('fargateProfiles')}: must be an object keyed by profile name. {example}"]
-    profiles: dict[str, tuple[FargateSelector, ...]] = {}
+    profiles: dict[str, tuple[FargateSelectorArgs, ...]] = {}
     errors: list[str] = []
     for name in sorted(value):
         where = f"{_key('fargateProfiles')}.{name}"
@@ -424,7 +369,7 @@ def parse_fargate_profiles(value: Any) -> tuple[dict[str, tuple[FargateSelector,
             elif not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
                 errors.append(f"{where}.selectors[{i}].labels: must map label names to strings, got {labels!r}")
             else:
-                parsed.append(FargateSelector(namespace=ns, labels=dict(labels)))
+                parsed.append(FargateSelectorArgs(namespace=ns, labels=dict(labels)))
         if len(parsed) == len(selectors):
             profiles[str(name)] = tuple(parsed)
     return profiles, errors
@@ -433,13 +378,13 @@ def parse_fargate_profiles(value: Any) -> tuple[dict[str, tuple[FargateSelector,
 _ECR_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
 
-def parse_repositories(value: Any) -> tuple[dict[str, RepositorySpec], list[str]]:
+def parse_repositories(value: Any) -> tuple[dict[str, RepositoryArgs], list[str]]:
     if value is None:
         return {}, []
     if not isinstance(value, dict):
         return {}, [f"{_key('repositories')}: must be an object keyed by ECR repository name. "
                     'Example: {"payments/api": {"keepImages": 50}}']
-    repos: dict[str, RepositorySpec] = {}
+    repos: dict[str, RepositoryArgs] = {}
     errors: list[str] = []
     for name in sorted(value):
         where = f"{_key('repositories')}.{name}"
@@ -453,7 +398,7 @@ def parse_repositories(value: Any) -> tuple[dict[str, RepositorySpec], list[str]
             continue
         keep = _int_field(where, spec, "keepImages", 50, 1, 1000, errors)
         days = _int_field(where, spec, "untaggedExpiryDays", 7, 1, 365, errors)
-        repos[str(name)] = RepositorySpec(keep_images=keep, untagged_expiry_days=days)
+        repos[str(name)] = RepositoryArgs(keep_images=keep, untagged_expiry_days=days)
     return repos, errors
 
 
