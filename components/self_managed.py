@@ -5,13 +5,17 @@ with ``CoreDataArgs`` from our own control plane instead of a pulumi-eks cluster
 
 * ``{name}-sg``: the nodes' security group: all traffic from the cluster security group and between
   nodes, egress anywhere; nothing from the internet;
+* ``{name}-cluster-ingress``: HTTPS from the nodes to the control plane (the rule NodeGroupV2 requires
+  when it is given its security group);
 * ``{name}-profile``: an instance profile for the shared node role;
 * ``{name}-access``: an ``EC2_LINUX`` access entry so the nodes can join (authentication mode API);
 * ``{name}``: the ``eks:index:NodeGroupV2`` remote component: private subnets, no public IPs,
   encrypted root volume, no SSH key, optional detailed monitoring.
 
 ``NodeGroupV2`` is a remote component: offline (preflight) it is one opaque resource; in a real
-preview its launch template and autoscaling group are analysed by the pack.
+preview its launch template and autoscaling group are analysed by the pack. pulumi-eks 4.x offers no
+metadata options for NodeGroupV2, so IMDSv2 comes from the EKS-optimised AL2023 AMI, which requires
+session tokens (ImdsSupport v2.0, hop limit 2); a custom AMI must be registered with ``--imds-support v2.0``.
 """
 
 from __future__ import annotations
@@ -81,6 +85,10 @@ class SelfManagedNodeGroup(pulumi.ComponentResource):
                      "description": "egress through NAT"}],
             tags=merged_tags(base, f"{name}-sg", {"eks-platform/node-group": name}),
             opts=child)
+        ingress = aws.ec2.SecurityGroupRule(
+            f"{name}-cluster-ingress", type="ingress", protocol="tcp", from_port=443, to_port=443,
+            security_group_id=args.cluster_security_group_id, source_security_group_id=sg.id,
+            description=f"kubelets and pods of {name} to the API server", opts=child)
         profile = aws.iam.InstanceProfile(f"{name}-profile", role=args.node_role.name, opts=child)
         access = aws.eks.AccessEntry(f"{name}-access", cluster_name=cluster_name, principal_arn=args.node_role.arn,
                                      type="EC2_LINUX", opts=child)
@@ -90,7 +98,7 @@ class SelfManagedNodeGroup(pulumi.ComponentResource):
             provider=args.kubernetes_provider, subnet_ids=[s.id for s in args.subnets], vpc_id=args.vpc_id,
             private_subnet_ids=[s.id for s in args.subnets])
         eks.NodeGroupV2(
-            name, cluster=core, instance_profile=profile, node_security_group=sg,
+            name, cluster=core, instance_profile=profile, node_security_group=sg, cluster_ingress_rule=ingress,
             node_subnet_ids=[s.id for s in args.subnets], instance_type=args.instance_type,
             min_size=args.min_size, desired_capacity=args.desired_size, max_size=args.max_size,
             ami_id=args.ami_id, ami_type=None if args.ami_id else "AL2023_x86_64_STANDARD",

@@ -69,6 +69,10 @@ def test_self_managed_node_group(mocks) -> None:  # type: ignore[no-untyped-def]
     assert "keyName" not in inputs and "nodePublicKey" not in inputs
     assert inputs["nodeSubnetIds"] == [PRIVATE[0].id]
     assert inputs["labels"] == {"workload": "custom", "eks-platform/node-group": "custom"}
+    rule = mocks.created["custom-cluster-ingress"].inputs
+    assert (rule["type"], rule["fromPort"], rule["toPort"]) == ("ingress", 443, 443)
+    assert rule["securityGroupId"] == "sg-0cluster" and rule["sourceSecurityGroupId"].startswith("sg-0")
+    assert "clusterIngressRule" in inputs, "NodeGroupV2 requires it when given a node security group"
     entry = mocks.created["custom-access"].inputs
     assert entry["type"] == "EC2_LINUX"
     sg = mocks.created["custom-sg"].inputs
