@@ -14,6 +14,11 @@ Children (named ``{name}-<role>``, parented to the component):
   cluster's Fargate profiles through ``aws:SourceArn``) and ``{name}-fargate-<key>`` per profile.
 
 Node groups carry the Cluster Autoscaler discovery tags and the ``eks-platform/node-group`` label.
+
+Prerequisite: the volume key's policy names the ``AWSServiceRoleForAutoScaling`` service-linked role
+(EKS launches managed nodes through it), and KMS refuses a policy naming a role that does not exist.
+Accounts that ever had an autoscaling group have it; in a new account create it once with
+``aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com``.
 """
 
 from __future__ import annotations
