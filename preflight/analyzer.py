@@ -30,6 +30,7 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
+from ._wire import RESOURCE_SIG, SIG_KEY
 from .errors import PreflightError
 from .monitor import RecordedResource
 
@@ -322,14 +323,12 @@ class PolicyPackProcess:
 
 # -- requests --------------------------------------------------------------------------------
 
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_RESOURCE_SIG_BYTES = _RESOURCE_SIG.encode()
+_RESOURCE_SIG_BYTES = RESOURCE_SIG.encode()
 
 
 def _downgrade(value: Any) -> Any:
     if isinstance(value, dict):
-        if value.get(_SIG_KEY) == _RESOURCE_SIG:
+        if value.get(SIG_KEY) == RESOURCE_SIG:
             return value.get("id") or value.get("urn", "")
         return {k: _downgrade(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -476,9 +475,8 @@ def _tail(text: str, lines: int = 20) -> str:
 
 
 def start_pack(pack_dir: Path, project: str, stack: str, config: dict[str, str], secret_keys: Iterable[str],
-               policy_config_file: Path | None) -> tuple[PolicyPackProcess, PackInfo]:
-    """Boot the pack, reconcile and send its configuration; return the process and its description."""
-    given = load_policy_config(policy_config_file) if policy_config_file else {}
+               given: dict[str, dict[str, Any]]) -> tuple[PolicyPackProcess, PackInfo]:
+    """Boot the pack, reconcile ``given`` (a parsed policy config file) and send the configuration."""
     pack = PolicyPackProcess(pack_dir, project, stack, config, secret_keys)
     try:
         info, initial = pack.describe()

@@ -12,8 +12,10 @@ import os
 import sys
 import threading
 import time
+from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .analyzer import Analysis, PackInfo, load_policy_config, start_pack
 from .errors import PreflightError
@@ -43,20 +45,21 @@ class _PackStarter:
     Resources that register before the pack is ready are buffered and analyzed once it is.
     """
 
-    def __init__(self, opts: Options, project: Project) -> None:
+    def __init__(self, opts: Options, project: Project, policy_config: dict[str, dict[str, Any]]) -> None:
         self.analysis: Analysis | None = None
         self.error: BaseException | None = None
         self._pending: list[RecordedResource] = []
         self._lock = threading.Lock()
         self._pack = None
-        self._thread = threading.Thread(target=self._start, args=(opts, project), name="preflight-pack", daemon=True)
+        self._thread = threading.Thread(target=self._start, args=(opts, project, policy_config), name="preflight-pack",
+                                        daemon=True)
         self._thread.start()
 
-    def _start(self, opts: Options, project: Project) -> None:
+    def _start(self, opts: Options, project: Project, policy_config: dict[str, dict[str, Any]]) -> None:
         try:
             assert opts.policy_pack is not None
             pack, info = start_pack(opts.policy_pack, project.name, project.stack, project.config,
-                                    project.secret_keys, opts.policy_pack_config)
+                                    project.secret_keys, policy_config)
             self._pack = pack
             analysis = Analysis(pack, info)
             with self._lock:
@@ -133,14 +136,14 @@ def _check_manifests(resources: list[RecordedResource], version: str) -> tuple[i
 def preflight(opts: Options) -> Report:
     """Run the program and its policy pack; return the report (raises PreflightError for exit 2)."""
     project = load_project(opts.program, opts.stack)
-    if opts.policy_pack_config is not None:
-        load_policy_config(opts.policy_pack_config)  # fail fast on a broken file, before running anything
+    # Parsed here, before anything runs, so a broken file fails fast; the pack gets the parsed config.
+    policy_config = load_policy_config(opts.policy_pack_config) if opts.policy_pack_config is not None else {}
     k8s_version = _kubernetes_version(opts, project)
     region = project.config.get("aws:region") or DEFAULT_REGION
     cloud = MockCloud(CloudIdentity(account=opts.account, region=region), stack=project.stack, project=project.name)
 
     timer = _Timer()
-    starter = _PackStarter(opts, project) if opts.policy_pack is not None else None
+    starter = _PackStarter(opts, project, policy_config) if opts.policy_pack is not None else None
     # The SDK keeps the interpreter busy on the program's threads; with the default 5 ms GIL switch
     # interval the thread streaming Analyze calls falls behind and the pack finishes long after the
     # program (bench: 0.8 s tail at 2,000 resources). 0.5 ms lets it keep pace (0.2 s tail) without
@@ -155,26 +158,22 @@ def preflight(opts: Options) -> Report:
         violations = []
         # Manifest checks are pure CPU in this process; the pack works in its own. Run them while the
         # policy pack finishes, instead of after it.
-        manifests: dict[str, tuple[int, list[ManifestError], list[NotVisible]]] = {}
-        checker = threading.Thread(target=lambda: manifests.setdefault(
-            "result", _check_manifests(run.resources, k8s_version)), name="preflight-manifests")
-        checker.start()
+        manifest_pool = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="preflight-manifests")
+        manifests = manifest_pool.submit(_check_manifests, run.resources, k8s_version)
+        manifest_pool.shutdown(wait=False)
         if starter is not None:
             analysis = starter.wait()
             stack_urn = run.stack.urn if run.stack else ""
             analysis.finish(run.resources, stack_urn, timer)
             pack_info = analysis.info
             violations = analysis.violations
-        checker.join()
+        checked, manifest_errors, unseen = manifests.result()
         timer.lap("manifests (remaining)")
     finally:
         sys.setswitchinterval(switch_interval)
         if starter is not None:
             starter.close()
 
-    if "result" not in manifests:
-        raise PreflightError("the Kubernetes manifest check failed; run with PREFLIGHT_DEBUG=1 for details")
-    checked, manifest_errors, unseen = manifests["result"]
     remote = [NotVisible(r.urn, r.type, "remote (multi-language) component: its children are created by its provider "
                                          "and are not visible offline; policies see it as one resource")
               for r in run.resources if r.remote]

@@ -13,15 +13,11 @@ from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 
+from ._wire import OUTPUT_VALUE_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
 from .analyzer import PackInfo, Violation
 from .k8s import ManifestError
 from .monitor import STACK_TYPE, RecordedResource
 
-_SIG = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 _LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
 
 
@@ -30,19 +26,19 @@ def plain(value: Any) -> Any:
     if isinstance(value, struct_pb2.Struct):
         value = json_format.MessageToDict(value)
     if isinstance(value, dict):
-        sig = value.get(_SIG)
-        if sig == _SECRET_SIG:
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
             return "[secret]"
-        if sig == _RESOURCE_SIG:
+        if sig == RESOURCE_SIG:
             return value.get("urn", "")
-        if sig == _OUTPUT_SIG:
+        if sig == OUTPUT_VALUE_SIG:
             return "[secret]" if value.get("secret") else plain(value.get("value", "[unknown]"))
         if sig is not None:
-            return {k: plain(v) for k, v in value.items() if k != _SIG}
+            return {k: plain(v) for k, v in value.items() if k != SIG_KEY}
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
-    if value == _UNKNOWN:
+    if value == UNKNOWN:
         return "[unknown]"
     if isinstance(value, float) and value.is_integer():
         return int(value)
