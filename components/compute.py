@@ -129,7 +129,7 @@ class Compute(pulumi.ComponentResource):
     node_groups: dict[str, aws.eks.NodeGroup]
     fargate_profiles: dict[str, aws.eks.FargateProfile]
     release_version: pulumi.Output[str]
-    """AMI release the node groups run (promote it from dev to staging and prod)."""
+    """AL2023 AMI release the node groups run (promote it from dev to staging and prod); "" without one."""
 
     def __init__(self, name: str, args: ComputeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -200,8 +200,10 @@ class Compute(pulumi.ComponentResource):
                     tags=merged_tags(base, f"{name}-fargate-{profile}"),
                     opts=pulumi.ResourceOptions(parent=self, depends_on=attachments))
 
-        first = next(iter(self.node_groups.values()), None)
-        self.release_version = first.release_version if first is not None else pulumi.Output.from_input("")
+        # What pinned stacks promote: amiReleaseVersion is an AL2023 release, so never a Bottlerocket group's.
+        al2023 = next((self.node_groups[g] for g in sorted(self.node_groups)
+                       if args.node_groups[g].ami_type.startswith("AL2023")), None)
+        self.release_version = al2023.release_version if al2023 is not None else pulumi.Output.from_input("")
         self.register_outputs({
             "node_role_arn": self.node_role_arn, "release_version": self.release_version,
             "node_groups": {k: v.node_group_name for k, v in self.node_groups.items()},

@@ -99,3 +99,9 @@ def test_refuses_public_subnets_for_nodes_and_fargate() -> None:
 def test_node_group_args_refuse(kwargs: dict[str, object], fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
         NodeGroupArgs(instance_types=["m7i.large"], **kwargs)  # type: ignore[arg-type]
+
+
+def test_promoted_release_is_the_al2023_one(mocks) -> None:  # type: ignore[no-untyped-def]
+    """"a-bottlerocket" sorts first; the exported release must still be the AL2023 group's."""
+    compute = _build(node_groups={"a-bottlerocket": IMDS, "general": GENERAL}, fargate_profiles={})
+    assert resolved(compute.release_version) == "1.35.0-20261101"
