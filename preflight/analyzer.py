@@ -30,7 +30,7 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
-from ._wire import RESOURCE_SIG, SIG_KEY
+from ._wire import engine_properties
 from .errors import PreflightError
 from .monitor import RecordedResource
 
@@ -322,32 +322,6 @@ class PolicyPackProcess:
 
 
 # -- requests --------------------------------------------------------------------------------
-
-_RESOURCE_SIG_BYTES = RESOURCE_SIG.encode()
-
-
-def _downgrade(value: Any) -> Any:
-    if isinstance(value, dict):
-        if value.get(SIG_KEY) == RESOURCE_SIG:
-            return value.get("id") or value.get("urn", "")
-        return {k: _downgrade(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_downgrade(v) for v in value]
-    return value
-
-
-def engine_properties(props: struct_pb2.Struct) -> struct_pb2.Struct:
-    """Properties as the engine marshals them for analyzers.
-
-    The engine marshals with ``KeepResources`` off, so a resource reference reaches a policy pack as
-    the resource's ID (custom resources) or URN (components); policy SDKs do not accept references.
-    """
-    if _RESOURCE_SIG_BYTES not in props.SerializeToString():
-        return props
-    out = struct_pb2.Struct()
-    out.update(_downgrade(json_format.MessageToDict(props)))
-    return out
-
 
 def _options(record: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
     opts = analyzer_pb2.AnalyzerResourceOptions(

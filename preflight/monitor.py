@@ -22,6 +22,8 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from ._wire import engine_properties
+
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
@@ -72,6 +74,18 @@ def _optional_bool(request: Any, name: str) -> bool:
         return bool(request.HasField(name) and getattr(request, name))
     except ValueError:  # not an optional field in this proto version
         return bool(getattr(request, name))
+
+
+def _without_references(request: Any, field_name: str) -> Any:
+    """``request`` with resource references in ``field_name`` downgraded (see ``RegisterResource``)."""
+    value = getattr(request, field_name)
+    downgraded = engine_properties(value)
+    if downgraded is value:
+        return request
+    copy = type(request)()
+    copy.CopyFrom(request)
+    getattr(copy, field_name).CopyFrom(downgraded)
+    return copy
 
 
 class RecordingMonitor(MockMonitor):
@@ -149,7 +163,10 @@ class RecordingMonitor(MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
         _ensure_event_loop()
-        inputs = rpc.deserialize_properties(request.object)
+        # Resource references are downgraded to IDs/URNs first: deserializing one would construct a
+        # Resource (a ``getResource`` RPC) on this worker thread's event loop, which the program's
+        # loop then awaits at shutdown ("attached to a different loop"). The mock needs no objects.
+        inputs = rpc.deserialize_properties(engine_properties(request.object))
         provider = request.provider
         if request.custom and not provider and not request.type.startswith("pulumi:providers:"):
             provider = self._default_provider(request.type.split(":", 1)[0], request.version)
@@ -193,7 +210,7 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id, object=obj_proto)
 
     def ReadResource(self, request: Any) -> resource_pb2.ReadResourceResponse:
-        response = super().ReadResource(request)
+        response = super().ReadResource(_without_references(request, "properties"))
         provider = request.provider or self._default_provider(request.type.split(":", 1)[0], request.version)
         self._store(RecordedResource(
             seq=self._next_seq(), urn=response.urn, type=request.type, name=request.name, custom=True,
@@ -211,7 +228,7 @@ class RecordingMonitor(MockMonitor):
     def Invoke(self, request: Any) -> resource_pb2.ResourceInvokeResponse:
         with self._lock:
             self.invokes.append(request.tok)
-        return super().Invoke(request)
+        return super().Invoke(_without_references(request, "args"))
 
     # -- views -----------------------------------------------------------------------------
     def snapshot(self) -> list[RecordedResource]:

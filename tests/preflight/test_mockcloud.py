@@ -102,7 +102,7 @@ def test_resource_references_reach_analyzers_as_id_or_urn() -> None:
     """The engine marshals for analyzers without resource references: custom -> ID, component -> URN."""
     from google.protobuf import json_format, struct_pb2
 
-    from preflight.analyzer import engine_properties
+    from preflight._wire import engine_properties
 
     sig = {"4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e"}
     props = struct_pb2.Struct()
@@ -113,3 +113,42 @@ def test_resource_references_reach_analyzers_as_id_or_urn() -> None:
     untouched = struct_pb2.Struct()
     untouched.update({"a": 1})
     assert engine_properties(untouched) is untouched, "no copy when there is nothing to downgrade"
+
+
+def test_a_resource_reference_input_builds_no_resource_on_the_executor_thread() -> None:
+    """Inputs of remote components carry resource references. The SDK calls the monitor from executor
+    threads; deserializing a reference there would construct a Resource whose ``getResource`` RPC is bound
+    to that thread's event loop, and the program's loop fails awaiting it at shutdown (CI saw this once).
+    The monitor hands the mock IDs/URNs instead."""
+    import threading
+
+    import pulumi_aws  # noqa: F401 - registers the aws resource modules a reference would resolve to
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import resource_pb2
+    from pulumi.runtime.settings import _get_rpc_manager
+
+    from preflight.monitor import RecordingMonitor
+
+    seen: list[dict] = []  # type: ignore[type-arg]
+
+    class Spy(MockCloud):
+        def new_resource(self, args: MockResourceArgs) -> tuple[str, dict]:  # type: ignore[type-arg]
+            seen.append(dict(args.inputs))
+            return super().new_resource(args)
+
+    monitor = RecordingMonitor(Spy(CloudIdentity(region="eu-central-1"), stack="dev"), {})
+    sig = {"4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e"}
+    obj = struct_pb2.Struct()
+    obj.update({"securityGroup": {**sig, "urn": "urn:pulumi:dev::p::aws:ec2/securityGroup:SecurityGroup::sg",
+                                  "id": "sg-0123"}})
+    request = resource_pb2.RegisterResourceRequest(type="eks:index:NodeGroupV2", name="ng", custom=False,
+                                                   remote=True, object=obj)
+    before = len(_get_rpc_manager().rpcs)
+    worker = threading.Thread(target=monitor.RegisterResource, args=(request,))
+    worker.start()
+    worker.join()
+    assert seen == [{"securityGroup": "sg-0123"}]
+    assert len(_get_rpc_manager().rpcs) == before, "no RPC may be started from the executor thread"
+    (record,) = monitor.records.values()
+    assert b"5cf8f73096256a8f31e491e813e4eb8e" in record.inputs.SerializeToString(), \
+        "the recorded inputs stay as the SDK sent them"
