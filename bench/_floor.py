@@ -1,12 +1,16 @@
 """The SDK floor for the benchmark: run a program as the language host does, against the SDK's own
 ``MockMonitor`` with no-op mocks, no recording and no policy pack.
 
-    python bench/_floor.py <program dir> <stack>
+    python bench/_floor.py <program dir> <stack> [--collector-paused]
+
+``--collector-paused`` runs the program with the cyclic garbage collector off, as preflight does, so
+preflight's own overhead can be read apart from that setting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -41,6 +45,8 @@ def main() -> None:
         callbacks=None))
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     os.chdir(program)
+    if "--collector-paused" in sys.argv[3:]:
+        gc.disable()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

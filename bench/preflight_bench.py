@@ -5,9 +5,11 @@ role, an S3 bucket and a Kubernetes ConfigMap), then times, in fresh processes:
 
 * the SDK floor: the same program run the way the language host runs it, against the SDK's own
   ``MockMonitor`` with no-op mocks and no policy pack (``bench/_floor.py``);
+* the same floor with the cyclic garbage collector paused, as preflight runs programs, so that
+  preflight's own overhead (recording, mock cloud, policy pack, report) reads apart from that setting;
 * preflight: ``python -m preflight`` on that program with this repo's policy pack, text report.
 
-It prints wall time (best of ``--repeat`` runs), the ratio preflight/floor, the 10,000/2,000 scaling
+It prints wall time (best of ``--repeat`` runs), the ratios preflight/floor and preflight/paused floor, the 10,000/2,000 scaling
 and the peak memory of preflight's whole process tree (program process + policy pack process), sampled
 from /proc. Targets (issue 2): ratio <= 1.3 at 2,000; 10,000 in <= 5x the 2,000 time; < 1.5 GB.
 
@@ -126,17 +128,21 @@ def main() -> int:
     args = parser.parse_args()
     py = sys.executable
     results: dict[int, tuple[float, float, int]] = {}
-    print(f"{'resources':>9}  {'floor s':>8}  {'preflight s':>11}  {'ratio':>5}  {'peak MiB':>8}")
+    print(f"{'resources':>9}  {'floor s':>8}  {'paused s':>8}  {'preflight s':>11}  {'ratio':>5}  "
+          f"{'vs paused':>9}  {'peak MiB':>8}")
     with tempfile.TemporaryDirectory(prefix="preflight-bench-") as tmp:
         for n in args.sizes:
             program = Path(tmp) / f"p{n}"
             program.mkdir()
             write_program(program, n)
-            floor, _ = best([py, str(REPO / "bench" / "_floor.py"), str(program), "bench"], REPO, args.repeat)
+            floor_cmd = [py, str(REPO / "bench" / "_floor.py"), str(program), "bench"]
+            floor, _ = best(floor_cmd, REPO, args.repeat)
+            paused, _ = best([*floor_cmd, "--collector-paused"], REPO, args.repeat)
             pre, peak = best([py, "-m", "preflight", "--program", str(program), "--stack", "bench",
                               "--policy-pack", str(REPO / "policies")], REPO, args.repeat)
             results[n] = (floor, pre, peak)
-            print(f"{n:>9}  {floor:>8.2f}  {pre:>11.2f}  {pre / floor:>5.2f}  {peak / 1024:>8.0f}")
+            print(f"{n:>9}  {floor:>8.2f}  {paused:>8.2f}  {pre:>11.2f}  {pre / floor:>5.2f}  "
+                  f"{pre / paused:>9.2f}  {peak / 1024:>8.0f}")
     if 2000 in results and 10000 in results:
         scale = results[10000][1] / results[2000][1]
         print(f"scaling: preflight 10,000 / 2,000 = {scale:.2f}x (target <= 5x)")

@@ -20,7 +20,10 @@ gc.set_threshold(100_000, 50, 100)
 # importable however the pack is started.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _deserialize_once  # noqa: E402
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
+
+_deserialize_once.install()
 
 from aws.autoscaling.group.enforce_launch_template import enforce_launch_template  # noqa: E402
 from aws.ec2.launchtemplate.configure_imds_hop_limit import configure_imds_hop_limit  # noqa: E402

@@ -427,6 +427,8 @@ class Analysis:
             for key, urns in r.property_dependencies.items():
                 if urns:
                     entry.propertyDependencies[key].urns.extend(urns)
+        if timer is not None:
+            timer.lap("analyze stack (request built)")
         try:
             self._collect(self.pack.stub.AnalyzeStack(request), stack_urn)
             if timer is not None:

@@ -173,6 +173,7 @@ def preflight(opts: Options) -> Report:
         sys.setswitchinterval(switch_interval)
         if starter is not None:
             starter.close()
+            timer.lap("pack closed")
 
     remote = [NotVisible(r.urn, r.type, "remote (multi-language) component: its children are created by its provider "
                                          "and are not visible offline; policies see it as one resource")
@@ -206,6 +207,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     args = _parser().parse_args(argv)
     opts = Options(program=args.program.resolve(), stack=args.stack,
                    policy_pack=None if args.no_policy_pack else args.policy_pack.resolve(),
@@ -224,4 +226,6 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = real_stdout
     real_stdout.write(report.render(args.format))
     real_stdout.flush()
+    if os.environ.get("PREFLIGHT_TIMINGS"):
+        print(f"preflight: timing: total with the report: {time.perf_counter() - started:.3f}s", file=sys.stderr)
     return report.exit_code

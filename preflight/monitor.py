@@ -76,6 +76,36 @@ def _optional_bool(request: Any, name: str) -> bool:
         return bool(getattr(request, name))
 
 
+class _NotPlain(Exception):
+    """A value the SDK's serializer must handle (an asset, an archive, an output ...)."""
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as the SDK would serialize it, for JSON-like values: ``None`` entries of maps dropped."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    raise _NotPlain
+
+
+def _serialize_state(state: dict[str, Any]) -> struct_pb2.Struct:
+    """The mock's state as a ``Struct``, without a trip through an event loop where it can be avoided.
+
+    Mock state is almost always plain data; ``rpc.serialize_properties`` would spin this executor
+    thread's own event loop for every resource. Anything else still goes through the SDK.
+    """
+    try:
+        plain = _plain(state)
+    except _NotPlain:
+        return _sync_await(rpc.serialize_properties(state, {}))
+    struct = struct_pb2.Struct()
+    struct.update(plain)
+    return struct
+
+
 def _without_references(request: Any, field_name: str) -> Any:
     """``request`` with resource references in ``field_name`` downgraded (see ``RegisterResource``)."""
     value = getattr(request, field_name)
@@ -174,7 +204,7 @@ class RecordingMonitor(MockMonitor):
         resource_id, state = self.mocks.new_resource(MockResourceArgs(
             typ=request.type, name=request.name, inputs=inputs, provider=provider,
             resource_id=request.importId, custom=request.custom or False))
-        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        obj_proto = _serialize_state(state)
 
         timeouts = request.customTimeouts
         record = RecordedResource(
@@ -206,7 +236,8 @@ class RecordingMonitor(MockMonitor):
             outputs=obj_proto if (request.custom or request.remote) else None,
         )
         self._store(record)
-        self.resources[urn] = MockMonitor.ResourceRegistration(urn, record.id, state)
+        # The state is not kept a second time as Python objects: getResource reads the record's outputs.
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, record.id, None)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id, object=obj_proto)
 
     def ReadResource(self, request: Any) -> resource_pb2.ReadResourceResponse:
@@ -228,7 +259,20 @@ class RecordingMonitor(MockMonitor):
     def Invoke(self, request: Any) -> resource_pb2.ResourceInvokeResponse:
         with self._lock:
             self.invokes.append(request.tok)
+        if request.tok == "pulumi:pulumi:getResource":
+            return self._get_resource(request.args["urn"])
         return super().Invoke(_without_references(request, "args"))
+
+    def _get_resource(self, urn: str) -> resource_pb2.ResourceInvokeResponse:
+        """``pulumi:pulumi:getResource``: a registered resource's URN, ID and state (resource references)."""
+        with self._lock:
+            record = self.records.get(urn)
+        if record is None:
+            raise Exception(f"unknown resource {urn}")  # what the SDK's MockMonitor raises
+        found = struct_pb2.Struct()
+        found.update({"urn": urn, "id": record.id})
+        found.get_or_create_struct("state").CopyFrom(record.outputs or struct_pb2.Struct())
+        return resource_pb2.ResourceInvokeResponse(**{"return": found})
 
     # -- views -----------------------------------------------------------------------------
     def snapshot(self) -> list[RecordedResource]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -60,6 +61,26 @@ class _Engine:
 
 
 @contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the program runs; the interpreter's setting is restored after.
+
+    The SDK allocates several container objects (futures, tasks, closures, protobuf wrappers) per
+    resource and keeps most of them until the program ends, so every collection rescans a growing heap
+    that is almost all alive: with the default thresholds that is half the run time of a large program,
+    and still a fifth with thresholds 100 times higher (bench: 10,000 resources 24.7 s collected, 17.7 s
+    paused; peak memory 994 MiB vs 1,046 MiB). Reference counting still frees everything acyclic; cycles
+    left behind are collected when the program ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
 def _program_context(project: Project) -> Iterator[Path]:
     """cwd, sys.path, sys.argv and environment as the language host sets them; restored after."""
     main = project.main
@@ -104,7 +125,7 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     failure: str | None = None
-    with _program_context(project) as main:
+    with _program_context(project) as main, _collector_paused():
         program: Callable[[], Any] = lambda: runpy.run_path(str(main), run_name="__main__")  # noqa: E731
         try:
             loop.run_until_complete(pulumi.runtime.run_in_stack(program))

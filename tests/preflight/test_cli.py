@@ -180,3 +180,28 @@ def test_bad_policy_config_exits_2(tmp_path: Path, content: str, fragment: str) 
                          "--policy-pack-config", str(config))
     assert proc.returncode == 2, proc.stderr
     assert fragment in proc.stderr
+
+
+def test_the_program_runs_with_the_cyclic_collector_paused_and_it_is_restored(tmp_path: Path) -> None:
+    import gc
+
+    from preflight.runner import _collector_paused
+
+    (tmp_path / "Pulumi.yaml").write_text("name: gcprobe\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (tmp_path / "__main__.py").write_text("import gc\nimport pulumi\npulumi.export('collecting', gc.isenabled())\n")
+    code, data, stderr = preflight_json("--program", str(tmp_path), "--no-policy-pack")
+    assert code == 0, stderr
+    assert data["outputs"] == {"collecting": False}
+
+    assert gc.isenabled()
+    with _collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled(), "restored after the program"
+    gc.disable()
+    try:
+        with _collector_paused():
+            pass
+        assert not gc.isenabled(), "a caller that had it off keeps it off"
+    finally:
+        gc.enable()

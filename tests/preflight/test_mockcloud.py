@@ -152,3 +152,28 @@ def test_a_resource_reference_input_builds_no_resource_on_the_executor_thread() 
     (record,) = monitor.records.values()
     assert b"5cf8f73096256a8f31e491e813e4eb8e" in record.inputs.SerializeToString(), \
         "the recorded inputs stay as the SDK sent them"
+
+
+def test_get_resource_answers_from_the_recorded_outputs() -> None:
+    """``pulumi:pulumi:getResource`` (how the SDK resolves a resource reference) reads the record's outputs."""
+    import pytest
+    from google.protobuf import json_format, struct_pb2
+    from pulumi.runtime.proto import resource_pb2
+
+    from preflight.monitor import RecordingMonitor
+
+    monitor = RecordingMonitor(MockCloud(CloudIdentity(region="eu-central-1"), stack="dev"), {})
+    obj = struct_pb2.Struct()
+    obj.update({"cidrBlock": "10.0.0.0/16"})
+    registered = monitor.RegisterResource(resource_pb2.RegisterResourceRequest(
+        type="aws:ec2/vpc:Vpc", name="main", custom=True, object=obj))
+    args = struct_pb2.Struct()
+    args.update({"urn": registered.urn})
+    found = json_format.MessageToDict(getattr(monitor.Invoke(resource_pb2.ResourceInvokeRequest(
+        tok="pulumi:pulumi:getResource", args=args)), "return"))
+    assert found["urn"] == registered.urn and found["id"] == registered.id
+    assert found["state"]["cidrBlock"] == "10.0.0.0/16"
+    assert found["state"]["arn"].endswith(f":vpc/{registered.id}")
+    args.update({"urn": "urn:pulumi:dev::p::aws:ec2/vpc:Vpc::missing"})
+    with pytest.raises(Exception, match="unknown resource"):
+        monitor.Invoke(resource_pb2.ResourceInvokeRequest(tok="pulumi:pulumi:getResource", args=args))

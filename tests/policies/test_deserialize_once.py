@@ -1,0 +1,63 @@
+"""The pack converts each resource's properties once per analyzer call, not once per policy."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2
+from pulumi_policy import policy as sdk
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "policies"))
+import _deserialize_once  # noqa: E402
+
+
+def _props(**values: Any) -> struct_pb2.Struct:
+    props = struct_pb2.Struct()
+    props.update(values)
+    return props
+
+
+def test_the_installed_sdk_is_patched_so_a_changed_sdk_is_noticed() -> None:
+    # The pack installs it on import; fixtures import the pack in this process too. Installing again is safe.
+    _deserialize_once.install()
+    assert isinstance(sdk.json_format, _deserialize_once._OncePerCall), \
+        "pulumi_policy.policy no longer converts through json_format: the speed-up is off, re-check the SDK"
+    assert sdk._PolicyAnalyzerServicer.Analyze.__wrapped__ is not None  # type: ignore[attr-defined]
+
+
+def test_within_one_call_a_message_is_converted_once_and_equal(monkeypatch: Any) -> None:
+    converted: list[object] = []
+    real = json_format.MessageToDict
+    monkeypatch.setattr(_deserialize_once.json_format, "MessageToDict",
+                        lambda m, *a, **k: converted.append(m) or real(m, *a, **k))
+    once = _deserialize_once._OncePerCall()
+    first, second = _props(name="a", size=3), _props(name="b")
+
+    @_deserialize_once._scoped
+    def analyze(_self: object, request: list[struct_pb2.Struct], _context: object) -> list[Any]:
+        return [once.MessageToDict(m) for m in request * 3]
+
+    results = analyze(None, [first, second], None)
+    assert converted == [first, second], "each message converted once for three policies"
+    assert results[0] is results[2] and results[0] == {"name": "a", "size": 3.0}
+    assert results[1] == {"name": "b"}
+
+    converted.clear()
+    analyze(None, [first], None)
+    assert converted == [first], "the memo lives for one call only"
+    once.MessageToDict(first)
+    once.MessageToDict(first)
+    assert len(converted) == 3, "outside an analyzer call nothing is memoized"
+
+
+def test_policies_cannot_see_each_others_changes() -> None:
+    """The SDK deserializes a fresh copy from the shared dict for every policy."""
+    from pulumi_policy.deserialize import deserialize_properties
+
+    shared = _deserialize_once._OncePerCall.MessageToDict(_props(tags={"a": "1"}, ports=[1, 2]))
+    one, two = deserialize_properties(shared), deserialize_properties(shared)
+    one["tags"]["a"] = "changed"
+    one["ports"].append(3)
+    assert two == {"tags": {"a": "1"}, "ports": [1.0, 2.0]} and shared["tags"] == {"a": "1"}
