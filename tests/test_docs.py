@@ -9,7 +9,7 @@ import yaml
 
 from infra.config import CONFIG_KEYS
 from tests.conftest import REPO
-from tests.policies.fixtures import pack_policies
+from tests.policies.fixtures import pack_policies, policy_modules
 
 README = (REPO / "README.md").read_text()
 
@@ -48,7 +48,10 @@ def test_every_policy_in_the_pack_is_documented() -> None:
     assert len(policies) >= 20, "no policies found"
     for policy in policies.values():
         assert f"`{policy.name}`" in README, policy.name
+    documented = re.findall(r"^\| `((?:aws|kubernetes)-[a-z0-9-]+)` \|", README, flags=re.MULTILINE)
+    assert sorted(documented) == sorted(policies), "the policies table lists each policy once, and only those"
+    assert f"full policy pack ({len(policies)} policies)" in README, "the performance section's policy count"
     tree = ast.parse((REPO / "policies" / "__main__.py").read_text())
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                and (node.module or "").startswith(("aws.", "k8s.")) for alias in node.names}
-    assert imported == set(policies), "every policy module is assembled into the pack"
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                and (node.module or "").startswith(("aws.", "k8s."))}
+    assert imported == policy_modules(), "every policy module is assembled into the pack"

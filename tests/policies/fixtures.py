@@ -195,14 +195,27 @@ def run(policy: Any, args: Any) -> list[tuple[str, str | None]]:
     return found
 
 
-def pack_policies() -> dict[str, Policy]:
-    """Every Policy object defined under the pack's packages, by its Python variable name."""
+def _policy_modules() -> dict[str, dict[str, Policy]]:
+    """Every Policy object defined under the pack's packages, by module and Python variable name."""
     import aws  # the pack's policy packages (policies/ is on sys.path in tests)
     import k8s
 
-    found: dict[str, Policy] = {}
+    found: dict[str, dict[str, Policy]] = {}
     for package in (aws, k8s):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             module = importlib.import_module(info.name)
-            found |= {k: v for k, v in vars(module).items() if isinstance(v, Policy)}
+            defined = {k: v for k, v in vars(module).items() if isinstance(v, Policy)}
+            if defined:
+                found[info.name] = defined
     return found
+
+
+def pack_policies() -> dict[str, Policy]:
+    """Every Policy object defined under the pack's packages, by policy name (two modules may share a
+    variable name: C3's and D1's ``disallow_public_subnets``)."""
+    return {p.name: p for defined in _policy_modules().values() for p in defined.values()}
+
+
+def policy_modules() -> set[str]:
+    """The modules under the pack's packages that define a policy."""
+    return set(_policy_modules())
