@@ -81,11 +81,11 @@ class _NotPlain(Exception):
 
 
 def _plain(value: Any) -> Any:
-    """``value`` as the SDK would serialize it, for JSON-like values: ``None`` entries of maps dropped."""
+    """``value`` itself if it is JSON-like data (tuples as lists); raises :class:`_NotPlain` otherwise."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if v is not None}
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     raise _NotPlain
@@ -98,7 +98,8 @@ def _serialize_state(state: dict[str, Any]) -> struct_pb2.Struct:
     thread's own event loop for every resource. Anything else still goes through the SDK.
     """
     try:
-        plain = _plain(state)
+        # Like the SDK: a top-level property that is None is left out; nested ones stay as nulls.
+        plain = {k: _plain(v) for k, v in state.items() if v is not None}
     except _NotPlain:
         return _sync_await(rpc.serialize_properties(state, {}))
     struct = struct_pb2.Struct()

@@ -177,3 +177,17 @@ def test_get_resource_answers_from_the_recorded_outputs() -> None:
     args.update({"urn": "urn:pulumi:dev::p::aws:ec2/vpc:Vpc::missing"})
     with pytest.raises(Exception, match="unknown resource"):
         monitor.Invoke(resource_pb2.ResourceInvokeRequest(tok="pulumi:pulumi:getResource", args=args))
+
+
+def test_mock_state_serializes_exactly_as_the_sdk_would() -> None:
+    """The monitor's event-loop-free path for plain state, and the SDK fallback for anything else."""
+    import pulumi
+    from pulumi.runtime import rpc
+    from pulumi.runtime.sync_await import _sync_await
+
+    from preflight.monitor import _serialize_state
+
+    plain = {"a": None, "b": {"c": None, "d": 1, "e": [None, 2.5, True, ("x", "y")]}, "f": "s", "g": []}
+    assets = {"code": pulumi.StringAsset("print(1)"), "n": 3}
+    for state in (plain, assets):
+        assert _serialize_state(state) == _sync_await(rpc.serialize_properties(state, {})), state
