@@ -62,11 +62,35 @@ class Violation:
     description: str
     pack: str
     pack_version: str
+    phases: tuple[str, ...] = ()
+    """The preflight phases (``preview``, ``up``) in which the pack reported it."""
 
     def to_json(self) -> dict[str, Any]:
         return {"policy": self.policy, "enforcement": self.enforcement, "severity": self.severity,
                 "urn": self.urn, "message": self.message, "description": self.description,
-                "policyPack": self.pack, "policyPackVersion": self.pack_version}
+                "policyPack": self.pack, "policyPackVersion": self.pack_version, "phases": list(self.phases)}
+
+
+#: How pulumi-policy words a policy that stopped on an unknown value (``policy.py``, ``UnknownValueError``).
+_CANT_RUN = "can't run policy "
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """A policy that could not run for a resource in a phase: it read a value unknown at preview.
+
+    The CLI prints these as advisory diagnostics; they are no verdict, so they are never violations.
+    """
+
+    policy: str
+    pack: str
+    urn: str
+    phase: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"policy": self.policy, "policyPack": self.pack, "urn": self.urn, "phase": self.phase,
+                "message": self.message}
 
 
 @dataclass
@@ -339,10 +363,12 @@ def _options(record: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
 class Analysis:
     """Streams ``Analyze`` calls for resources as they register, then runs ``AnalyzeStack``."""
 
-    def __init__(self, pack: PolicyPackProcess, info: PackInfo) -> None:
+    def __init__(self, pack: PolicyPackProcess, info: PackInfo, phase: str = "up") -> None:
         self.pack = pack
         self.info = info
+        self.phase = phase
         self.violations: list[Violation] = []
+        self.unchecked: list[Unchecked] = []
         self.not_applicable: dict[str, int] = {}
         self.analyzed = 0
         self._providers: dict[str, RecordedResource] = {}
@@ -399,11 +425,15 @@ class Analysis:
 
     def _collect(self, response: analyzer_pb2.AnalyzeResponse, default_urn: str) -> None:
         for d in response.diagnostics:
+            if d.message.startswith(_CANT_RUN) and d.enforcementLevel == analyzer_pb2.ADVISORY:
+                self.unchecked.append(Unchecked(d.policyName, d.policyPackName or self.info.name,
+                                                d.urn or default_urn, self.phase, d.message))
+                continue
             self.violations.append(Violation(
                 policy=d.policyName, enforcement=_PROTO_TO_LEVEL.get(d.enforcementLevel, "advisory"),
                 severity=_SEVERITIES.get(d.severity, ""), urn=d.urn or default_urn, message=d.message,
                 description=d.description, pack=d.policyPackName or self.info.name,
-                pack_version=self.info.version or d.policyPackVersion))
+                pack_version=self.info.version or d.policyPackVersion, phases=(self.phase,)))
         for na in response.not_applicable:
             self.not_applicable[na.policy_name] = self.not_applicable.get(na.policy_name, 0) + 1
 
@@ -451,9 +481,9 @@ def _tail(text: str, lines: int = 20) -> str:
 
 
 def start_pack(pack_dir: Path, project: str, stack: str, config: dict[str, str], secret_keys: Iterable[str],
-               given: dict[str, dict[str, Any]]) -> tuple[PolicyPackProcess, PackInfo]:
+               given: dict[str, dict[str, Any]], dry_run: bool = True) -> tuple[PolicyPackProcess, PackInfo]:
     """Boot the pack, reconcile ``given`` (a parsed policy config file) and send the configuration."""
-    pack = PolicyPackProcess(pack_dir, project, stack, config, secret_keys)
+    pack = PolicyPackProcess(pack_dir, project, stack, config, secret_keys, dry_run=dry_run)
     try:
         info, initial = pack.describe()
         info.config = reconcile_policy_config(info.policies, initial, given)

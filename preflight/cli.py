@@ -8,6 +8,8 @@ Kubernetes manifest; 2 the program, its project files, its config or the policy 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import gc
 import os
 import sys
 import threading
@@ -17,14 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .analyzer import Analysis, PackInfo, load_policy_config, start_pack
+from .analyzer import Analysis, PackInfo, Unchecked, Violation, load_policy_config, start_pack
 from .errors import PreflightError
 from .k8s import ManifestError, is_kubernetes_object, supported_versions, validate_object
 from .mockcloud import DEFAULT_ACCOUNT, DEFAULT_REGION, CloudIdentity, MockCloud
 from .monitor import RecordedResource, RecordingMonitor
 from .project import Project, load_project
 from .report import NotVisible, Report, plain
-from .runner import run_program
+from .runner import ProgramRun, run_program
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +39,12 @@ class Options:
     policy_pack_config: Path | None = None
     kubernetes_version: str | None = None
     account: str = DEFAULT_ACCOUNT
+    phase: str = "both"
+    """``preview`` (a first ``pulumi preview``: unknowns), ``up`` (concrete values) or ``both``."""
+
+
+#: The phases each ``--phase`` runs, in order.
+PHASES = {"preview": ("preview",), "up": ("up",), "both": ("preview", "up")}
 
 
 class _PackStarter:
@@ -45,7 +53,9 @@ class _PackStarter:
     Resources that register before the pack is ready are buffered and analyzed once it is.
     """
 
-    def __init__(self, opts: Options, project: Project, policy_config: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, opts: Options, project: Project, policy_config: dict[str, dict[str, Any]],
+                 phase: str = "up") -> None:
+        self.phase = phase
         self.analysis: Analysis | None = None
         self.error: BaseException | None = None
         self._pending: list[RecordedResource] = []
@@ -59,9 +69,9 @@ class _PackStarter:
         try:
             assert opts.policy_pack is not None
             pack, info = start_pack(opts.policy_pack, project.name, project.stack, project.config,
-                                    project.secret_keys, policy_config)
+                                    project.secret_keys, policy_config, dry_run=self.phase == "preview")
             self._pack = pack
-            analysis = Analysis(pack, info)
+            analysis = Analysis(pack, info, self.phase)
             with self._lock:
                 for record in self._pending:
                     analysis.submit(record)
@@ -88,6 +98,7 @@ class _PackStarter:
         self._thread.join()
         if self._pack is not None:
             self._pack.close()
+            self._pack = None
 
 
 class _Timer:
@@ -124,6 +135,10 @@ def _check_manifests(resources: list[RecordedResource], version: str) -> tuple[i
         if not is_kubernetes_object(r.type, r.custom):
             continue
         manifest = plain(r.outputs if r.outputs is not None else r.inputs)
+        if _has_unknowns(manifest):
+            unseen.append(NotVisible(r.urn, r.type, "holds values unknown until `pulumi up`: validated in the up "
+                                                    "phase (--phase up or both)"))
+            continue
         result = validate_object(r.urn, r.type, manifest, version)
         if result is None:
             unseen.append(NotVisible(r.urn, r.type, f"no OpenAPI schema for this kind in Kubernetes {version} (CRD?)"))
@@ -133,56 +148,115 @@ def _check_manifests(resources: list[RecordedResource], version: str) -> tuple[i
     return checked, errors, unseen
 
 
+def _has_unknowns(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_unknowns(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknowns(v) for v in value)
+    return value == "[unknown]"
+
+
+@dataclass
+class _PhaseRun:
+    phase: str
+    run: ProgramRun
+    starter: _PackStarter | None
+    analysis: Analysis | None = None
+
+
+def _finish_analysis(phase: _PhaseRun, timer: _Timer) -> None:
+    """Wait for this phase's streamed ``Analyze`` calls, then run ``AnalyzeStack``."""
+    if phase.starter is None:
+        return
+    analysis = phase.starter.wait()
+    analysis.finish(phase.run.resources, phase.run.stack.urn if phase.run.stack else "", timer)
+    phase.analysis = analysis
+    phase.starter.close()  # the phase is done: free its pack process while the next program runs
+
+
+def merge_phases(per_phase: list[list[Violation]]) -> list[Violation]:
+    """One violation per finding, with every phase that reported it (in phase order)."""
+    phases: dict[Violation, list[str]] = {}
+    for violations in per_phase:
+        for v in violations:
+            key = dataclasses.replace(v, phases=())
+            seen = phases.setdefault(key, [])
+            seen += [p for p in v.phases if p not in seen]
+    return [dataclasses.replace(v, phases=tuple(p)) for v, p in phases.items()]
+
+
 def preflight(opts: Options) -> Report:
-    """Run the program and its policy pack; return the report (raises PreflightError for exit 2)."""
+    """Run the program and its policy pack in each phase; return the report (PreflightError: exit 2).
+
+    Phases run one after the other in this process (each program run holds the SDK's whole object graph,
+    so two at once would double the peak memory); a phase's policy pack finishes its analysis in its own
+    process while the next phase's program runs.
+    """
     project = load_project(opts.program, opts.stack)
     # Parsed here, before anything runs, so a broken file fails fast; the pack gets the parsed config.
     policy_config = load_policy_config(opts.policy_pack_config) if opts.policy_pack_config is not None else {}
     k8s_version = _kubernetes_version(opts, project)
     region = project.config.get("aws:region") or DEFAULT_REGION
-    cloud = MockCloud(CloudIdentity(account=opts.account, region=region), stack=project.stack, project=project.name)
+    identity = CloudIdentity(account=opts.account, region=region)
+    phases = PHASES[opts.phase]
 
     timer = _Timer()
-    starter = _PackStarter(opts, project, policy_config) if opts.policy_pack is not None else None
+    # Every phase's pack boots now, while the first program runs.
+    starters = {p: _PackStarter(opts, project, policy_config, p) if opts.policy_pack is not None else None
+                for p in phases}
     # The SDK keeps the interpreter busy on the program's threads; with the default 5 ms GIL switch
     # interval the thread streaming Analyze calls falls behind and the pack finishes long after the
     # program (bench: 0.8 s tail at 2,000 resources). 0.5 ms lets it keep pace (0.2 s tail) without
     # slowing the program.
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(min(switch_interval, 0.0005))
+    pool = futures.ThreadPoolExecutor(max_workers=len(phases) + 1, thread_name_prefix="preflight-finish")
+    done: list[_PhaseRun] = []
+    finishing: list[futures.Future[None]] = []
     try:
-        monitor = RecordingMonitor(cloud, project.config, on_register=starter.submit if starter else None)
-        run = run_program(project, monitor)
-        timer.lap("program")
-        pack_info: PackInfo | None = None
-        violations = []
-        # Manifest checks are pure CPU in this process; the pack works in its own. Run them while the
-        # policy pack finishes, instead of after it.
-        manifest_pool = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="preflight-manifests")
-        manifests = manifest_pool.submit(_check_manifests, run.resources, k8s_version)
-        manifest_pool.shutdown(wait=False)
-        if starter is not None:
-            analysis = starter.wait()
-            stack_urn = run.stack.urn if run.stack else ""
-            analysis.finish(run.resources, stack_urn, timer)
-            pack_info = analysis.info
-            violations = analysis.violations
+        for phase in phases:
+            preview = phase == "preview"
+            starter = starters[phase]
+            monitor = RecordingMonitor(MockCloud(identity, stack=project.stack, project=project.name, preview=preview),
+                                       project.config, on_register=starter.submit if starter else None,
+                                       preview=preview)
+            run = run_program(project, monitor, dry_run=preview)
+            timer.lap(f"program ({phase})")
+            done.append(_PhaseRun(phase, run, starter))
+            finishing.append(pool.submit(_finish_analysis, done[-1], timer))
+            if phase != phases[-1]:
+                del monitor, run
+                gc.collect()  # the finished run's SDK objects, before the next run allocates its own
+                timer.lap("collect")
+        # Manifest checks are pure CPU in this process; the packs work in their own. Run them while the
+        # packs finish, instead of after. The last phase has the most concrete values.
+        manifests = pool.submit(_check_manifests, done[-1].run.resources, k8s_version)
+        for f in finishing:
+            f.result()
+        timer.lap("analysis (remaining)")
         checked, manifest_errors, unseen = manifests.result()
         timer.lap("manifests (remaining)")
     finally:
+        pool.shutdown(wait=True)
         sys.setswitchinterval(switch_interval)
-        if starter is not None:
-            starter.close()
-            timer.lap("pack closed")
+        for starter in starters.values():
+            if starter is not None:
+                starter.close()
+        timer.lap("packs closed")
 
+    last = done[-1]
+    analyses = [p.analysis for p in done if p.analysis is not None]
+    pack_info: PackInfo | None = analyses[-1].info if analyses else None
+    unchecked: list[Unchecked] = [u for a in analyses for u in a.unchecked]
     remote = [NotVisible(r.urn, r.type, "remote (multi-language) component: its children are created by its provider "
                                          "and are not visible offline; policies see it as one resource")
-              for r in run.resources if r.remote]
-    return Report(project=project.name, stack=project.stack, resources=run.resources, violations=violations,
+              for r in last.run.resources if r.remote]
+    return Report(project=project.name, stack=project.stack, resources=last.run.resources,
+                  violations=merge_phases([a.violations for a in analyses]), unchecked=unchecked, phases=list(phases),
                   manifest_errors=manifest_errors, manifests_checked=checked, kubernetes_version=k8s_version,
                   not_visible=remote + unseen, pack=pack_info,
                   pack_path=str(opts.policy_pack) if opts.policy_pack else "",
-                  messages=[m for m in run.messages if m[0] != "debug"])
+                  messages=[m for m in last.run.messages if m[0] != "debug"])
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -202,6 +276,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="Kubernetes version for schema checks (default: the stack's kubernetesVersion config, "
                         "else the newest known)")
     p.add_argument("--account", default=DEFAULT_ACCOUNT, help="mock AWS account id (default: %(default)s)")
+    p.add_argument("--phase", choices=tuple(PHASES), default="both",
+                   help="preview: what a first `pulumi preview` of a new stack sees (provider-computed outputs "
+                        "unknown); up: what each resource's analysis sees during `pulumi up` (concrete values); "
+                        "both (default): both, each finding with the phases it appears in")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     return p
 
@@ -212,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = Options(program=args.program.resolve(), stack=args.stack,
                    policy_pack=None if args.no_policy_pack else args.policy_pack.resolve(),
                    policy_pack_config=args.policy_pack_config.resolve() if args.policy_pack_config else None, kubernetes_version=args.kubernetes_version,
-                   account=args.account)
+                   account=args.account, phase=args.phase)
     real_stdout = sys.stdout
     try:
         # The program may print; keep stdout clean for the report (JSON must be alone on stdout).

@@ -110,13 +110,35 @@ NewResourceHandler = Callable[["MockCloud", MockResourceArgs, str, dict[str, Any
 CallHandler = Callable[["MockCloud", MockCallArgs], dict[str, Any]]
 
 
-class MockCloud(Mocks):
-    """The preflight mock cloud: a :class:`pulumi.runtime.Mocks` with realistic outputs."""
+#: Outputs a provider knows before the resource exists, beyond the program's own inputs: auto-names (made
+#: in the provider's ``Check``) and schema defaults. Every other output the mock adds is computed by the
+#: cloud and is unknown in a first ``pulumi preview``. Paths are dotted; ``*`` means any resource type.
+KNOWN_AT_PREVIEW: dict[str, frozenset[str]] = {
+    "*": frozenset({"name", "bucket", "metadata.name"}),
+    "aws:ec2/subnet:Subnet": frozenset({"mapPublicIpOnLaunch"}),
+    "aws:eks/cluster:Cluster": frozenset({"vpcConfig.endpointPublicAccess", "vpcConfig.endpointPrivateAccess"}),
+}
 
-    def __init__(self, identity: CloudIdentity | None = None, stack: str = "dev", project: str = "project") -> None:
+
+def known_at_preview(token: str, path: str) -> bool:
+    """Whether the output at ``path`` of a ``token`` resource is known in a first preview."""
+    return path in KNOWN_AT_PREVIEW["*"] or path in KNOWN_AT_PREVIEW.get(token, frozenset())
+
+
+class MockCloud(Mocks):
+    """The preflight mock cloud: a :class:`pulumi.runtime.Mocks` with realistic outputs.
+
+    With ``preview=True`` it stands for a first ``pulumi preview`` of a new stack: resources have no ID
+    yet and only the outputs in :data:`KNOWN_AT_PREVIEW` are known (the recording monitor turns the
+    others into unknowns); invokes still answer, as they do in a real preview.
+    """
+
+    def __init__(self, identity: CloudIdentity | None = None, stack: str = "dev", project: str = "project",
+                 preview: bool = False) -> None:
         self.identity = identity or CloudIdentity()
         self.stack = stack
         self.project = project
+        self.preview = preview
 
     # -- resources -------------------------------------------------------------------------
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:

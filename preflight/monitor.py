@@ -22,7 +22,8 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from ._wire import engine_properties
+from ._wire import SIG_KEY, UNKNOWN, engine_properties
+from .mockcloud import known_at_preview
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -107,6 +108,40 @@ def _serialize_state(state: dict[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
+def _merge_preview(token: str, out: struct_pb2.Struct, state: dict[str, Any], prefix: str = "") -> None:
+    """Add to ``out`` (the inputs as sent) what a provider's preview adds: known defaults, else unknowns."""
+    for key, value in state.items():
+        if value is None:
+            continue
+        path = prefix + key
+        if key in out.fields:
+            given = out.fields[key]
+            if isinstance(value, dict) and given.WhichOneof("kind") == "struct_value" and \
+                    SIG_KEY not in given.struct_value.fields:
+                _merge_preview(token, given.struct_value, value, path + ".")
+            continue  # the program's value wins, unknowns and secrets included
+        if known_at_preview(token, path):
+            try:
+                out[key] = _plain(value)
+                continue
+            except _NotPlain:
+                pass
+        out[key] = UNKNOWN
+
+
+def preview_state(token: str, inputs: struct_pb2.Struct, state: dict[str, Any]) -> struct_pb2.Struct:
+    """What a provider returns for a resource it would create, in a preview.
+
+    The inputs as the program sent them (with their unknowns), plus the outputs the provider knows
+    before the resource exists (auto-names, schema defaults); every other output the mock cloud computes
+    is unknown, as the engine gives it to the program and to ``AnalyzeStack``.
+    """
+    out = struct_pb2.Struct()
+    out.CopyFrom(inputs)
+    _merge_preview(token, out, state)
+    return out
+
+
 def _without_references(request: Any, field_name: str) -> Any:
     """``request`` with resource references in ``field_name`` downgraded (see ``RegisterResource``)."""
     value = getattr(request, field_name)
@@ -128,9 +163,11 @@ class RecordingMonitor(MockMonitor):
     """
 
     def __init__(self, mocks: Mocks, config: dict[str, str],
-                 on_register: Callable[[RecordedResource], None] | None = None) -> None:
+                 on_register: Callable[[RecordedResource], None] | None = None, preview: bool = False) -> None:
         super().__init__(mocks)
         self.config = config
+        self.preview = preview
+        """A first ``pulumi preview``: new resources have no ID and computed outputs are unknown."""
         self.records: dict[str, RecordedResource] = {}
         self.invokes: list[str] = []
         self._on_register = on_register
@@ -178,7 +215,8 @@ class RecordingMonitor(MockMonitor):
                 typ=f"pulumi:providers:{package}", name=f"default_{suffix}", inputs=dict(props), custom=True))
             record = RecordedResource(
                 seq=self._next_seq(), urn=urn, type=f"pulumi:providers:{package}", name=f"default_{suffix}",
-                custom=True, parent="", inputs=inputs, id=str(_id), version=version, outputs=inputs)
+                custom=True, parent="", inputs=inputs, id=UNKNOWN if self.preview else str(_id), version=version,
+                outputs=inputs)
             with self._lock:
                 existing = self.records.setdefault(urn, record)
             if existing is record and self._on_register is not None:
@@ -205,7 +243,12 @@ class RecordingMonitor(MockMonitor):
         resource_id, state = self.mocks.new_resource(MockResourceArgs(
             typ=request.type, name=request.name, inputs=inputs, provider=provider,
             resource_id=request.importId, custom=request.custom or False))
-        obj_proto = _serialize_state(state)
+        if self.preview and (request.custom or request.remote):
+            # The engine's registry gives a new provider the unknown ID; other resources get "" (no ID yet).
+            resource_id = UNKNOWN if request.type.startswith("pulumi:providers:") else ""
+            obj_proto = preview_state(request.type, engine_properties(request.object), state)
+        else:
+            obj_proto = _serialize_state(state)
 
         timeouts = request.customTimeouts
         record = RecordedResource(

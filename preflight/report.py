@@ -14,7 +14,7 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 
 from ._wire import OUTPUT_VALUE_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
-from .analyzer import PackInfo, Violation
+from .analyzer import PackInfo, Unchecked, Violation
 from .k8s import ManifestError
 from .monitor import STACK_TYPE, RecordedResource
 
@@ -68,11 +68,22 @@ class Report:
     pack: PackInfo | None = None
     pack_path: str = ""
     messages: list[tuple[str, str, str]] = field(default_factory=list)
+    unchecked: list[Unchecked] = field(default_factory=list)
+    """Policies that could not run for a resource (a value unknown at preview): no verdict."""
+    phases: list[str] = field(default_factory=lambda: ["up"])
 
     def __post_init__(self) -> None:
         self.resources = tree_order(self.resources)
         self.violations = sorted(set(self.violations), key=lambda v: (
             _LEVEL_ORDER.get(v.enforcement, 9), v.policy, v.urn, v.message))
+        self.unchecked = sorted(set(self.unchecked), key=lambda u: (u.policy, u.urn, u.phase, u.message))
+
+    @property
+    def only_at_up(self) -> list[Violation]:
+        """Mandatory violations a first ``pulumi preview`` would not report: ``pulumi up`` stops on them."""
+        if "preview" not in self.phases:
+            return []
+        return [v for v in self.mandatory if "preview" not in v.phases]
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -100,6 +111,9 @@ class Report:
             "manifestsChecked": self.manifests_checked,
             "invalidManifests": len({e.urn for e in self.manifest_errors}),
             "notVisible": len(self.not_visible),
+            "uncheckedAtPreview": sum(1 for u in self.unchecked if u.phase == "preview"),
+            "mandatoryOnlyAtUp": len(self.only_at_up),
+            "phases": list(self.phases),
             "kubernetesVersion": self.kubernetes_version,
             "result": "pass" if self.passed else "fail",
         }
@@ -118,6 +132,7 @@ class Report:
                               "enforcement": self.pack.config.get(p.name, {}).get("enforcementLevel", p.enforcement)}
                              for p in self.pack.policies]}],
             "violations": [v.to_json() for v in self.violations],
+            "unchecked": [u.to_json() for u in self.unchecked],
             "manifestErrors": [e.to_json() for e in self.manifest_errors],
             "notVisible": [n.to_json() for n in self.not_visible],
             "diagnostics": [{"severity": s, "urn": u, "message": m} for s, u, m in self.messages],
@@ -126,7 +141,8 @@ class Report:
 
     # -- text ------------------------------------------------------------------------------
     def to_text(self) -> str:
-        lines = [f"Previewing stack '{self.stack}' of project '{self.project}' (preflight: offline, mock cloud)", ""]
+        lines = [f"Previewing stack '{self.stack}' of project '{self.project}' (preflight: offline, mock cloud; "
+                 f"phases: {', '.join(self.phases)})", ""]
         lines += _tree_lines(self.resources)
         if self.messages:
             lines += ["", "Diagnostics:"]
@@ -142,9 +158,20 @@ class Report:
                     continue
                 lines.append(f"      {level} ({len(group)}):")
                 for v in group:
-                    lines.append(f"        - [{v.enforcement}]  {v.policy}  ({_short(v.urn)})")
+                    where = f"  [{', '.join(v.phases)}]" if len(self.phases) > 1 else ""
+                    lines.append(f"        - [{v.enforcement}]  {v.policy}  ({_short(v.urn)}){where}")
                     for text in v.message.splitlines():
                         lines.append(f"            {text}")
+            if self.only_at_up:
+                lines.append(f"      caught only by `pulumi up` ({len(self.only_at_up)}): a first `pulumi preview` "
+                             "on the pull request passes them, and `pulumi up` stops part-way through:")
+                lines += [f"        - {v.policy}  ({_short(v.urn)})" for v in self.only_at_up]
+            if self.unchecked:
+                lines.append(f"      not checked at preview ({len(self.unchecked)}): no verdict, the value is "
+                             "unknown until `pulumi up`:")
+                for u in self.unchecked:
+                    lines.append(f"        - {u.policy}  ({_short(u.urn)})  [{u.phase}]")
+                    lines.append(f"            {u.message.split(' during preview: ', 1)[-1]}")
         lines += ["", f"Kubernetes manifests: {self.manifests_checked} checked against the {self.kubernetes_version} "
                       f"OpenAPI schemas, {len({e.urn for e in self.manifest_errors})} invalid"]
         for e in self.manifest_errors:
@@ -155,6 +182,7 @@ class Report:
         s = self.summary()
         lines += ["", f"Summary: {s['resources']} resources ({s['customResources']} custom, {s['components']} components); "
                       f"{s['mandatoryViolations']} mandatory and {s['advisoryViolations']} advisory violations; "
+                      f"{len(self.unchecked)} not checked at preview; "
                       f"{s['invalidManifests']} invalid manifests; {s['notVisible']} not visible; "
                       f"result: {s['result'].upper()}"]
         return "\n".join(lines) + "\n"

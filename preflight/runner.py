@@ -112,8 +112,29 @@ def _program_location(tb: Any, program_root: Path) -> str:
     return where
 
 
+@contextlib.contextmanager
+def _fresh_program_modules(root: Path) -> Iterator[None]:
+    """Forget, after the run, the modules the program imported from its own project.
+
+    The language host runs a program once per process; preflight may run it twice (preview, then up).
+    A module that registers resources when imported must do so again in the second run.
+    """
+    before = set(sys.modules)
+    try:
+        yield
+    finally:
+        for name in set(sys.modules) - before:
+            path = getattr(sys.modules[name], "__file__", None)
+            if path and root in Path(path).parents and not {".venv", "site-packages"} & set(Path(path).parts):
+                del sys.modules[name]
+
+
 def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = True) -> ProgramRun:
-    """Run the project's program; raise :class:`PreflightError` if it fails."""
+    """Run the project's program; raise :class:`PreflightError` if it fails.
+
+    ``dry_run`` is what the SDK is told (``pulumi preview`` or ``pulumi up``); the monitor's mock cloud
+    decides which outputs are known.
+    """
     engine = _Engine()
     pulumi.runtime.set_all_config(dict(project.config), list(project.secret_keys))
     features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
@@ -125,7 +146,7 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     failure: str | None = None
-    with _program_context(project) as main, _collector_paused():
+    with _program_context(project) as main, _fresh_program_modules(project.root), _collector_paused():
         program: Callable[[], Any] = lambda: runpy.run_path(str(main), run_name="__main__")  # noqa: E731
         try:
             loop.run_until_complete(pulumi.runtime.run_in_stack(program))
