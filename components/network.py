@@ -161,11 +161,15 @@ class Network(pulumi.ComponentResource):
             "Action": "sts:AssumeRole"}]})
         role = aws.iam.Role(f"{name}-flow-logs-role", assume_role_policy=trust,
                             tags=merged_tags(base, f"{name}-flow-logs-role"), opts=child)
-        aws.iam.RolePolicy(f"{name}-flow-logs-delivery", role=role.id, policy=group.arn.apply(lambda arn: json.dumps({
+        # The group's ARN is built from what is known before it exists (its auto-name, the partition,
+        # region and account), so the delivery policy can be checked at the first preview.
+        scope = (aws.get_partition().partition, aws.get_region().region, aws.get_caller_identity().account_id)
+        arn = group.name.apply(lambda n: "arn:{}:logs:{}:{}:log-group:{}".format(*scope, n))
+        aws.iam.RolePolicy(f"{name}-flow-logs-delivery", role=role.id, policy=arn.apply(lambda a: json.dumps({
             "Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [arn, f"{arn}:*"]}]})), opts=child)
+                "Resource": [a, f"{a}:*"]}]})), opts=child)
         aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type="ALL", log_destination=group.arn,
                         log_destination_type="cloud-watch-logs", iam_role_arn=role.arn,
                         tags=merged_tags(base, f"{name}-flow-log"), opts=child)

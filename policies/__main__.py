@@ -47,6 +47,7 @@ from aws.eks.accesspolicyassociation.configure_cluster_admin_allowlist import ( 
 )
 from aws.eks.cluster.configure_public_access_cidrs import configure_public_access_cidrs  # noqa: E402
 from aws.eks.cluster.configure_secrets_key_rotation import configure_secrets_key_rotation  # noqa: E402
+from aws.eks.cluster.configure_standard_support import configure_standard_support  # noqa: E402
 from aws.eks.cluster.configure_supported_version import configure_supported_version  # noqa: E402
 from aws.eks.cluster.disable_creator_admin import disable_creator_admin  # noqa: E402
 from aws.eks.cluster.disallow_api_endpoint_public_access import disallow_api_endpoint_public_access  # noqa: E402
@@ -92,8 +93,10 @@ MANDATORY_BASELINE = [
     enable_image_scan, disallow_mutable_tags, configure_customer_managed_key, disallow_public_access,
     configure_lifecycle_policy, disallow_ecr_write_for_workloads,
 ]
-#: Advisory until configured: low severity, or an allowlist only the organisation can provide.
-ADVISORY = [missing_description, configure_cluster_admin_allowlist, configure_cluster_admin_binding_allowlist]
+#: Advisory: low severity, cost or lifecycle rather than security, or an allowlist only the organisation can
+#: provide (advisory until configured).
+ADVISORY = [missing_description, configure_standard_support, configure_cluster_admin_allowlist,
+            configure_cluster_admin_binding_allowlist]
 
 PolicyPack(
     name="eks-platform",

@@ -9,65 +9,91 @@ Unset values take the provider's default, as AWS would apply it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from _known import elements, get, is_set, known
 from pulumi_policy import ResourceValidationArgs
-
-from _helpers import as_list
 
 CLUSTER = "aws:eks/cluster:Cluster"
 EKS_COMPONENT = "eks:index:Cluster"
 
 
-@dataclass(frozen=True)
 class ClusterView:
-    public_endpoint: bool
-    private_endpoint: bool
-    public_cidrs: list[str] | None
-    secrets_encrypted: bool
-    log_types: list[str]
-    version: str | None
-    support_type: str | None
-    authentication_mode: str
-    creator_admin: bool | None
-    """None where the shape cannot say (pulumi-eks does not expose it)."""
+    """A cluster's settings, each read only when a rule asks for it (a first preview knows some, not all).
+
+    A setting the program leaves to a value computed by the cloud raises ``UnknownValueError`` naming
+    it when read; the rule that needs it then decides during ``pulumi up``.
+    """
+
+    def __init__(self, props: Any, component: bool) -> None:
+        self._p = props
+        self._component = component
+
+    def _vpc(self, key: str, default: bool) -> bool:
+        holder = self._p if self._component else get(self._p, "vpcConfig") or {}
+        value = known(get(holder, key, default), key if self._component else f"vpcConfig.{key}")
+        return default if value is None else bool(value)
+
+    @property
+    def public_endpoint(self) -> bool:
+        return self._vpc("endpointPublicAccess", True)
+
+    @property
+    def private_endpoint(self) -> bool:
+        return self._vpc("endpointPrivateAccess", False)
+
+    @property
+    def public_cidrs(self) -> list[str] | None:
+        holder = self._p if self._component else get(self._p, "vpcConfig") or {}
+        cidrs = known(get(holder, "publicAccessCidrs"), "vpcConfig.publicAccessCidrs")
+        return None if cidrs is None else [str(known(c, "vpcConfig.publicAccessCidrs[]")) for c in elements(cidrs)]
+
+    @property
+    def secrets_encrypted(self) -> bool:
+        """Presence decides: a key ARN that is unknown at preview is one this stack creates."""
+        if self._component:
+            return is_set(self._p, "encryptionConfigKeyArn")
+        encryption = known(get(self._p, "encryptionConfig") or {}, "encryptionConfig")
+        resources = known(get(encryption, "resources"), "encryptionConfig.resources")
+        return "secrets" in [known(r, "encryptionConfig.resources[]") for r in elements(resources)] and \
+            is_set(known(get(encryption, "provider") or {}, "encryptionConfig.provider"), "keyArn")
+
+    @property
+    def log_types(self) -> list[str]:
+        types = known(get(self._p, "enabledClusterLogTypes"), "enabledClusterLogTypes")
+        return [str(known(t, "enabledClusterLogTypes[]")) for t in elements(types)]
+
+    @property
+    def version(self) -> str | None:
+        return known(get(self._p, "version"), "version")
+
+    @property
+    def support_type(self) -> str | None:
+        return known(get(known(get(self._p, "upgradePolicy") or {}, "upgradePolicy"), "supportType"),
+                     "upgradePolicy.supportType")
+
+    @property
+    def authentication_mode(self) -> str:
+        holder = self._p if self._component else known(get(self._p, "accessConfig") or {}, "accessConfig")
+        return str(known(get(holder, "authenticationMode"), "accessConfig.authenticationMode") or "CONFIG_MAP")
+
+    @property
+    def creator_admin(self) -> bool | None:
+        """None where the shape cannot say (pulumi-eks does not expose it)."""
+        if self._component:
+            return None
+        access = known(get(self._p, "accessConfig") or {}, "accessConfig")
+        return bool(known(get(access, "bootstrapClusterCreatorAdminPermissions", True),
+                          "accessConfig.bootstrapClusterCreatorAdminPermissions"))
 
 
 def cluster_view(args: ResourceValidationArgs) -> ClusterView | None:
     """The view for a cluster resource; None for other types; not applicable for empty component inputs."""
-    p: Any = args.props
     if args.resource_type == CLUSTER:
-        vpc = p.get("vpcConfig") or {}
-        access = p.get("accessConfig") or {}
-        encryption = p.get("encryptionConfig") or {}
-        cidrs = vpc.get("publicAccessCidrs")
-        return ClusterView(
-            public_endpoint=bool(vpc.get("endpointPublicAccess", True)),
-            private_endpoint=bool(vpc.get("endpointPrivateAccess", False)),
-            public_cidrs=None if cidrs is None else [str(c) for c in as_list(cidrs)],
-            secrets_encrypted="secrets" in as_list(encryption.get("resources")) and bool(
-                (encryption.get("provider") or {}).get("keyArn")),
-            log_types=[str(t) for t in as_list(p.get("enabledClusterLogTypes"))],
-            version=p.get("version"),
-            support_type=(p.get("upgradePolicy") or {}).get("supportType"),
-            authentication_mode=str(access.get("authenticationMode") or "CONFIG_MAP"),
-            creator_admin=bool(access.get("bootstrapClusterCreatorAdminPermissions", True)),
-        )
+        return ClusterView(args.props, component=False)
     if args.resource_type == EKS_COMPONENT:
-        if not p:
+        if not args.props:
             args.not_applicable("eks:index:Cluster inputs are empty (remote component); its aws:eks/cluster:Cluster "
                                 "child is checked instead")
-        cidrs = p.get("publicAccessCidrs")
-        return ClusterView(
-            public_endpoint=bool(p.get("endpointPublicAccess", True)),
-            private_endpoint=bool(p.get("endpointPrivateAccess", False)),
-            public_cidrs=None if cidrs is None else [str(c) for c in as_list(cidrs)],
-            secrets_encrypted=bool(p.get("encryptionConfigKeyArn")),
-            log_types=[str(t) for t in as_list(p.get("enabledClusterLogTypes"))],
-            version=p.get("version"),
-            support_type=(p.get("upgradePolicy") or {}).get("supportType"),
-            authentication_mode=str(p.get("authenticationMode") or "CONFIG_MAP"),
-            creator_admin=None,
-        )
+        return ClusterView(args.props, component=True)
     return None

@@ -5,12 +5,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from _known import UNKNOWN, known
+
 from _helpers import as_list
 
 
-def statements(document: Any) -> list[dict[str, Any]]:
-    """The statements of a policy document; [] when absent or not parseable."""
+def statements(document: Any, path: str = "policy") -> list[dict[str, Any]]:
+    """The statements of a policy document; [] when absent or not parseable.
+
+    A document rendered from outputs that are unknown at preview (an ``apply`` on a new resource's ARN)
+    cannot be read until ``pulumi up``: that raises ``Undecided`` naming ``path``. Build documents from
+    values the program knows (names, partition, region and account from invokes) to get a verdict at preview.
+    """
     if document is None:
+        return []
+    known(document, path, "is rendered from outputs of resources this stack creates (an apply), so its "
+                          "statements are unknown until they exist")
+    if document is UNKNOWN:
         return []
     if isinstance(document, str):
         try:

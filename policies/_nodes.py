@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
 from typing import Any
 
+from _known import elements, get, is_set, known
 from pulumi_policy import ResourceValidationArgs
-
-from _helpers import as_list
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
@@ -33,26 +31,6 @@ def truthy(value: Any) -> bool | None:
     return str(value).lower() == "true"
 
 
-@dataclass(frozen=True)
-class Volume:
-    device: str
-    encrypted: bool | None
-    kms_key_id: str | None
-
-
-@dataclass(frozen=True)
-class NodeView:
-    http_tokens: str | None = None
-    """"required" (IMDSv2), "optional", or None when unknown."""
-    imds_disabled: bool = False
-    hop_limit: int | None = None
-    public_ip: bool | None = None
-    volumes: list[Volume] = field(default_factory=list)
-    ssh_key: str | None = None
-    user_data: str = ""
-    """Decoded user data plus extra bootstrap/kubelet arguments, for secret scanning."""
-
-
 def _decode(data: Any) -> str:
     if not data:
         return ""
@@ -63,45 +41,126 @@ def _decode(data: Any) -> str:
         return text
 
 
-def node_view(args: ResourceValidationArgs) -> NodeView | None:
-    p: Any = args.props
-    t = args.resource_type
-    if t in (LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE):
-        meta = p.get("metadataOptions") or {}
+class Volume:
+    """One block device; its settings are read when a rule asks (a first preview may not know the key)."""
+
+    def __init__(self, device: str, settings: Any, path: str) -> None:
+        self.device = device
+        self._settings = settings
+        self._path = path
+
+    @property
+    def encrypted(self) -> bool:
+        return truthy(known(get(self._settings, "encrypted"), f"{self._path}.encrypted")) or False
+
+    @property
+    def has_kms_key(self) -> bool:
+        """Presence decides: a key ARN unknown at preview is one this stack creates."""
+        return is_set(self._settings, "kmsKeyId")
+
+    @property
+    def kms_key_id(self) -> Any:
+        """The key, or :data:`_known.UNKNOWN` at preview when this stack creates it."""
+        return get(self._settings, "kmsKeyId")
+
+
+class NodeView:
+    """How nodes are launched; each setting is read only when a rule asks for it."""
+
+    def __init__(self, props: Any, token: str) -> None:
+        self._p = props
+        self._t = token
+
+    @property
+    def _component(self) -> bool:
+        return self._t in EKS_NODE_COMPONENTS
+
+    def _meta(self, key: str) -> Any:
+        return known(get(known(get(self._p, "metadataOptions") or {}, "metadataOptions"), key),
+                     f"metadataOptions.{key}")
+
+    @property
+    def http_tokens(self) -> str | None:
+        """"required" (IMDSv2), "optional", or None when the shape cannot say."""
+        if self._component:
+            imds = self._imds
+            return None if imds is None else ("required" if imds else "optional")
+        return str(self._meta("httpTokens") or "optional")
+
+    @property
+    def _imds(self) -> Any:
+        p = self._p
+        return known(get(p, "enableIMDSv2", get(p, "enableImdSv2")), "enableIMDSv2")
+
+    @property
+    def imds_disabled(self) -> bool:
+        return not self._component and str(self._meta("httpEndpoint") or "enabled") == "disabled"
+
+    @property
+    def hop_limit(self) -> int | None:
+        if self._component:
+            return 2 if self._imds else None  # pulumi-eks enableIMDSv2 sets the hop limit to 2
+        hop = self._meta("httpPutResponseHopLimit")
+        return int(hop) if hop is not None else None
+
+    @property
+    def public_ip(self) -> bool | None:
+        p, t = self._p, self._t
+        if self._component:
+            return truthy(known(get(p, "nodeAssociatePublicIpAddress"), "nodeAssociatePublicIpAddress"))
+        if t == LAUNCH_TEMPLATE:
+            interfaces = known(get(p, "networkInterfaces"), "networkInterfaces")
+            return any(truthy(known(get(n, "associatePublicIpAddress"),
+                                    f"networkInterfaces[{i}].associatePublicIpAddress"))
+                       for i, n in enumerate(elements(interfaces)))
+        return bool(truthy(known(get(p, "associatePublicIpAddress"), "associatePublicIpAddress")))
+
+    @property
+    def volumes(self) -> list[Volume]:
+        p, t = self._p, self._t
+        if self._component:
+            encrypted = known(get(p, "nodeRootVolumeEncrypted", get(p, "encryptRootBlockDevice")),
+                              "nodeRootVolumeEncrypted")
+            return [] if encrypted is None else [Volume("root", {"encrypted": bool(encrypted)}, "nodeRootVolumeEncrypted")]
         volumes: list[Volume] = []
         if t == LAUNCH_TEMPLATE:
-            for m in as_list(p.get("blockDeviceMappings")):
-                ebs = m.get("ebs") or {}
-                if ebs or not m.get("virtualName"):
-                    volumes.append(Volume(str(m.get("deviceName") or "?"), truthy(ebs.get("encrypted")) or False,
-                                          ebs.get("kmsKeyId")))
-            public = any(truthy(n.get("associatePublicIpAddress")) for n in as_list(p.get("networkInterfaces")))
-        else:
-            root = p.get("rootBlockDevice")
-            if root is not None or t == LAUNCH_CONFIGURATION:
-                root = root or {}
-                volumes.append(Volume("root", truthy(root.get("encrypted")) or False, root.get("kmsKeyId")))
-            for d in as_list(p.get("ebsBlockDevices")):
-                volumes.append(Volume(str(d.get("deviceName") or "?"), truthy(d.get("encrypted")) or False,
-                                      d.get("kmsKeyId")))
-            public = bool(truthy(p.get("associatePublicIpAddress")))
-        hop = meta.get("httpPutResponseHopLimit")
-        return NodeView(
-            http_tokens=str(meta.get("httpTokens") or "optional"),
-            imds_disabled=str(meta.get("httpEndpoint") or "enabled") == "disabled",
-            hop_limit=int(hop) if hop is not None else None,
-            public_ip=public, volumes=volumes, ssh_key=p.get("keyName"), user_data=_decode(p.get("userData")))
+            mappings = known(get(p, "blockDeviceMappings"), "blockDeviceMappings")
+            for i, m in enumerate(elements(mappings)):
+                ebs = known(get(m, "ebs") or {}, f"blockDeviceMappings[{i}].ebs")
+                if ebs or not get(m, "virtualName"):
+                    volumes.append(Volume(str(get(m, "deviceName") or "?"), ebs, f"blockDeviceMappings[{i}].ebs"))
+            return volumes
+        root = known(get(p, "rootBlockDevice"), "rootBlockDevice")
+        if root is not None or t == LAUNCH_CONFIGURATION:
+            volumes.append(Volume("root", root or {}, "rootBlockDevice"))
+        for i, d in enumerate(elements(known(get(p, "ebsBlockDevices"), "ebsBlockDevices"))):
+            volumes.append(Volume(str(get(d, "deviceName") or "?"), d, f"ebsBlockDevices[{i}]"))
+        return volumes
+
+    @property
+    def ssh_key(self) -> str | None:
+        p = self._p
+        if self._component:
+            return known(get(p, "nodePublicKey"), "nodePublicKey") or known(get(p, "keyName"), "keyName")
+        return known(get(p, "keyName"), "keyName")
+
+    @property
+    def user_data(self) -> str:
+        """Decoded user data plus extra bootstrap/kubelet arguments, for secret scanning."""
+        p = self._p
+        if self._component:
+            data = known(get(p, "nodeUserData"), "nodeUserData") or known(get(p, "userData"), "userData")
+            extra = " ".join(str(known(get(p, k), k) or "") for k in ("bootstrapExtraArgs", "kubeletExtraArgs"))
+            return (_decode(data) + " " + extra).strip()
+        return _decode(known(get(p, "userData"), "userData"))
+
+
+def node_view(args: ResourceValidationArgs) -> NodeView | None:
+    t = args.resource_type
+    if t in (LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE):
+        return NodeView(args.props, t)
     if t in EKS_NODE_COMPONENTS:
-        if not p:
+        if not args.props:
             args.not_applicable(f"{t} inputs are empty (remote component); its launch template is checked instead")
-        encrypted = p.get("nodeRootVolumeEncrypted", p.get("encryptRootBlockDevice"))
-        imds = p.get("enableIMDSv2", p.get("enableImdSv2"))
-        extra = " ".join(str(p.get(k) or "") for k in ("bootstrapExtraArgs", "kubeletExtraArgs"))
-        return NodeView(
-            http_tokens=None if imds is None else ("required" if imds else "optional"),
-            hop_limit=2 if imds else None,  # pulumi-eks enableIMDSv2 sets the hop limit to 2
-            public_ip=truthy(p.get("nodeAssociatePublicIpAddress")),
-            volumes=[] if encrypted is None else [Volume("root", bool(encrypted), None)],
-            ssh_key=p.get("nodePublicKey") or p.get("keyName"),
-            user_data=(_decode(p.get("nodeUserData") or p.get("userData")) + " " + extra).strip())
+        return NodeView(args.props, t)
     return None

@@ -100,13 +100,15 @@ def test_any_program_dir_outside_this_repo(tmp_path: Path) -> None:
     assert [v["enforcement"] for v in data["violations"] if v["policy"] == "no-world-ingress"] == ["advisory"]
 
 
-def test_policy_protocol_as_the_cli_drives_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("phase", "dry_run"), [("preview", "true"), ("up", "false")])
+def test_policy_protocol_as_the_cli_drives_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phase: str,
+                                              dry_run: str) -> None:
     log = tmp_path / "calls.jsonl"
     monkeypatch.setenv("PREFLIGHT_RECORDER_LOG", str(log))
     config = tmp_path / "policy.json"
     config.write_text(json.dumps({"record-analyze": {"threshold": 9}}))
     code, data, _ = preflight_json("--program", str(MINIMAL), "--policy-pack", str(PACKS / "recorder"),
-                                   "--policy-pack-config", str(config))
+                                   "--policy-pack-config", str(config), "--phase", phase)
     assert code == 0
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     analyzed = [c for c in calls if c["call"] == "Analyze"]
@@ -119,11 +121,15 @@ def test_policy_protocol_as_the_cli_drives_it(tmp_path: Path, monkeypatch: pytes
     assert sg["parent"] == STACK_URN and sg["ignoreChanges"] == ["tags"] and sg["deleteBeforeReplace"] is True
     assert sg["provider"].startswith("urn:pulumi:dev::minimal::pulumi:providers:aws::")
     assert sg["providerProps"]["region"] == "eu-west-1"
-    assert sg["env"] == {"PULUMI_PROJECT": "minimal", "PULUMI_STACK": "dev", "PULUMI_DRY_RUN": "true"}
+    assert sg["env"] == {"PULUMI_PROJECT": "minimal", "PULUMI_STACK": "dev", "PULUMI_DRY_RUN": dry_run}
     sg_stack = next(c for c in stacked if c["urn"].endswith("::web"))
     assert sg_stack["parent"] == STACK_URN
     assert sg_stack["propertyDependencies"]["vpcId"] == [_urn("aws:ec2/vpc:Vpc", "net")]
-    assert sg_stack["props"]["vpcId"].startswith("vpc-0"), "stack policies see outputs"
+    if phase == "up":
+        assert sg_stack["props"]["vpcId"].startswith("vpc-0"), "stack policies see outputs"
+    else:
+        assert sg_stack["props"]["vpcId"] == "<unknown>", "a new VPC's ID is unknown at the first preview"
+        assert sg_stack["props"]["description"] == "web", "inputs are known at preview"
     findings = {v["policy"]: v for v in data["violations"]}
     assert findings["record-analyze"]["urn"] == _urn("aws:s3/bucket:Bucket", "data")
     assert findings["record-stack"]["urn"] == STACK_URN, "stack findings without a URN are attributed to the stack"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _known import known
 from _nodes import LAUNCH_TEMPLATE, node_view
 from pulumi_policy import (
     PolicyConfigSchema,
@@ -20,12 +21,15 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         return
     allowed = [str(k) for k in args.get_config().get("allowedKeyIds", [])]
     for volume in view.volumes:
-        if volume.encrypted and not volume.kms_key_id:
+        if volume.encrypted and not volume.has_kms_key:
             report(f"LaunchTemplate '{args.name}' encrypts {volume.device} with the AWS-managed key. Set "
                    "ebs.kmsKeyId to a customer-managed key so access and rotation are yours to control.")
-        elif volume.kms_key_id and allowed and str(volume.kms_key_id) not in allowed:
-            report(f"LaunchTemplate '{args.name}' encrypts {volume.device} with {volume.kms_key_id}, which is not "
-                   "an approved key (allowedKeyIds).")
+        elif volume.has_kms_key and allowed:
+            key = known(volume.kms_key_id, f"blockDeviceMappings.{volume.device}.ebs.kmsKeyId",
+                        "is the ARN of a key this stack creates, so it cannot be compared with allowedKeyIds yet")
+            if str(key) not in allowed:
+                report(f"LaunchTemplate '{args.name}' encrypts {volume.device} with {key}, which is not "
+                       "an approved key (allowedKeyIds).")
 
 
 configure_volume_cmk = ResourceValidationPolicy(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from _known import UNKNOWN, elements, get
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -29,7 +30,9 @@ def _allowed(low: int, high: int, protocol: str, allowed: set[int]) -> bool:
 
 def _check_rule(args: ResourceValidationArgs, report: ReportViolation, rule: dict[str, Any], sources: list[str],
                 allowed: set[int], what: str) -> None:
-    world = world_cidrs(sources)
+    # A source unknown at preview is a range a resource of this stack computes (a VPC's or a subnet's):
+    # only a literal 0.0.0.0/0 or ::/0 written in the program opens a port to the internet.
+    world = world_cidrs([s for s in sources if s is not UNKNOWN])
     if not world:
         return
     low, high, protocol = port_range(rule)
@@ -44,14 +47,14 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
     if args.resource_type == SECURITY_GROUP:
         for i, rule in enumerate(as_list(props.get("ingress"))):
-            sources = as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))
+            sources = elements(get(rule, "cidrBlocks")) + elements(get(rule, "ipv6CidrBlocks"))
             _check_rule(args, report, rule, sources, allowed, f"ingress[{i}]")
     elif args.resource_type == SECURITY_GROUP_RULE:
         if props.get("type") == "ingress":
-            sources = as_list(props.get("cidrBlocks")) + as_list(props.get("ipv6CidrBlocks"))
+            sources = elements(get(props, "cidrBlocks")) + elements(get(props, "ipv6CidrBlocks"))
             _check_rule(args, report, props, sources, allowed, "the ingress rule")
     elif args.resource_type == VPC_INGRESS_RULE:
-        sources = as_list(props.get("cidrIpv4")) + as_list(props.get("cidrIpv6"))
+        sources = elements(get(props, "cidrIpv4")) + elements(get(props, "cidrIpv6"))
         _check_rule(args, report, props, sources, allowed, "the ingress rule")
     elif args.resource_type == DEFAULT_SECURITY_GROUP:
         if as_list(props.get("ingress")) or as_list(props.get("egress")):

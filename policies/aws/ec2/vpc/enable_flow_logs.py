@@ -1,11 +1,13 @@
 """E8: every VPC in the stack has flow logs (CKV2_AWS_11, BPG network "Log network traffic metadata").
 
-A stack policy: it follows the FlowLog's ``vpcId`` property dependency to the VPC resource, and falls
-back to comparing IDs when the dependency is not recorded (e.g. an ID passed as a plain string).
+A stack policy: it follows the FlowLog's ``vpcId`` property dependency to the VPC resource (the ID is
+unknown at the first preview), and falls back to comparing IDs written in the program as plain strings.
 """
 
 from __future__ import annotations
 
+from _known import UNKNOWN, get
+from _resolve import referenced
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
 VPC = "aws:ec2/vpc:Vpc"
@@ -21,11 +23,12 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
     for r in args.resources:
         if r.resource_type != FLOW_LOG:
             continue
-        covered_urns.update(dep.urn for dep in r.property_dependencies.get("vpcId", []))
-        if r.props.get("vpcId"):
-            covered_ids.add(str(r.props["vpcId"]))
+        covered_urns.update(dep.urn for dep in referenced(r, "vpcId", VPC))
+        vpc_id = get(r.props, "vpcId")
+        if vpc_id and vpc_id is not UNKNOWN:  # an ID written in the program (a VPC managed elsewhere)
+            covered_ids.add(str(vpc_id))
     for vpc in vpcs:
-        if vpc.urn in covered_urns or str(vpc.props.get("id", "")) in covered_ids:
+        if vpc.urn in covered_urns or str(get(vpc.props, "id", "")) in covered_ids:
             continue
         report(f"VPC '{vpc.name}' has no flow log. Add an aws.ec2.FlowLog with vpc_id=<this VPC>.id and "
                "traffic_type=\"ALL\" to a CloudWatch log group or S3 bucket with a retention period.", vpc.urn)

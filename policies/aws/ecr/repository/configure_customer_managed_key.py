@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from _known import elements, get, is_set, known
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
-
-from _helpers import as_list
 
 REPOSITORY = "aws:ecr/repository:Repository"
 
@@ -12,10 +11,13 @@ REPOSITORY = "aws:ecr/repository:Repository"
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != REPOSITORY:
         return
-    configs = as_list(args.props.get("encryptionConfigurations"))
-    kms = [c for c in configs if str(c.get("encryptionType")) == "KMS" and c.get("kmsKey")]
+    configs = elements(known(get(args.props, "encryptionConfigurations"), "encryptionConfigurations"))
+    # Presence of the key decides: its ARN is unknown at preview when this stack creates the key.
+    kms = [c for i, c in enumerate(configs)
+           if str(known(get(c, "encryptionType"), f"encryptionConfigurations[{i}].encryptionType")) == "KMS"
+           and is_set(c, "kmsKey")]
     if not kms:
-        report(f"ECR repository '{args.props.get('name') or args.name}' is not encrypted with a customer-managed key "
+        report(f"ECR repository '{get(args.props, 'name') or args.name}' is not encrypted with a customer-managed key "
                "(default AES256 or the AWS-managed key). Set encryptionConfigurations to "
                "[{encryptionType: KMS, kmsKey: <CMK ARN>}]; it can only be set at creation.")
 

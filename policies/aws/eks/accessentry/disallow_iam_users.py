@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from _known import get, known
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _aws_auth import EKS_COMPONENT, aws_auth_mappings, component_mappings, is_aws_auth
@@ -16,9 +17,12 @@ _FIX = "Grant access to an IAM role that people assume (SSO permission set or fe
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
     if args.resource_type == ACCESS_ENTRY:
-        principal = str(props.get("principalArn") or "")
-        entry_type = str(props.get("type") or "STANDARD")
-        if entry_type == "STANDARD" and not _ROLE.match(principal):
+        if str(known(get(props, "type"), "type") or "STANDARD") != "STANDARD":
+            return  # EC2_LINUX, FARGATE_LINUX ...: node and pod roles, mapped by EKS itself
+        principal = str(known(get(props, "principalArn"), "principalArn",
+                              "is the ARN of a principal this stack creates, so whether it is a role or a user "
+                              "is unknown until it exists") or "")
+        if not _ROLE.match(principal):
             report(f"access entry '{args.name}' grants access to {principal}, which is not an IAM role. {_FIX}")
         return
     if is_aws_auth(args.resource_type, props):

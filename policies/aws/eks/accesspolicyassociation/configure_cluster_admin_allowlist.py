@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from _known import get, known
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -15,10 +18,13 @@ EKS_COMPONENT = "eks:index:Cluster"
 ADMIN_POLICIES = ("AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy")
 
 
-def _check(args: ResourceValidationArgs, report: ReportViolation, principal: str, policy_arn: str,
+def _check(args: ResourceValidationArgs, report: ReportViolation, holder: Any, policy_arn: str,
            scope: str, allowed: list[str]) -> None:
     if not policy_arn.endswith(ADMIN_POLICIES) or scope != "cluster":
         return
+    principal = str(known(get(holder, "principalArn"), "principalArn",
+                          "is the ARN of a role this stack creates, so it cannot be compared with "
+                          "allowedPrincipals yet"))
     if principal not in allowed:
         report(f"'{args.name}' grants {policy_arn.rsplit('/', 1)[-1]} on the whole cluster to {principal}, which is "
                f"not in the cluster-admin allowlist ({', '.join(allowed) or 'empty'}). Scope it to namespaces, or "
@@ -29,14 +35,13 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     allowed = [str(p) for p in args.get_config().get("allowedPrincipals", [])]
     props = args.props
     if args.resource_type == ASSOCIATION:
-        scope = str((props.get("accessScope") or {}).get("type") or "")
-        _check(args, report, str(props.get("principalArn")), str(props.get("policyArn") or ""), scope, allowed)
+        scope = str(known(get(get(props, "accessScope") or {}, "type"), "accessScope.type") or "")
+        _check(args, report, props, str(known(get(props, "policyArn"), "policyArn") or ""), scope, allowed)
     elif args.resource_type == EKS_COMPONENT and props:
         for entry in dict(props.get("accessEntries") or {}).values():
             for policy in dict(entry.get("accessPolicies") or {}).values():
                 scope = str((policy.get("accessScope") or {}).get("type") or "")
-                _check(args, report, str(entry.get("principalArn")), str(policy.get("policyArn") or ""), scope,
-                       allowed)
+                _check(args, report, entry, str(policy.get("policyArn") or ""), scope, allowed)
 
 
 configure_cluster_admin_allowlist = ResourceValidationPolicy(

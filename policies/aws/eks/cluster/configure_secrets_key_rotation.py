@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from _known import UNKNOWN, get, is_set, known
+from _resolve import referenced
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -21,20 +23,25 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
         args.not_applicable("the stack has no EKS cluster")
     allowed = {str(a) for a in args.get_config().get("allowedKeyArns", [])}
     for cluster in clusters:
-        encryption = cluster.props.get("encryptionConfig") or {}
-        key_arn = str((encryption.get("provider") or {}).get("keyArn") or "")
-        if not key_arn:
+        encryption = known(get(cluster.props, "encryptionConfig") or {}, "encryptionConfig")
+        provider = known(get(encryption, "provider") or {}, "encryptionConfig.provider")
+        if not is_set(provider, "keyArn"):
             continue  # A3 reports a cluster without encryption
-        if key_arn in allowed:
+        key_arn = get(provider, "keyArn")
+        if key_arn is not UNKNOWN and str(key_arn) in allowed:
             continue
-        keys = [d for d in cluster.property_dependencies.get("encryptionConfig", []) if d.resource_type == KMS_KEY]
+        # The key ARN is unknown until the key exists; the key's own inputs decide (rotation is one).
+        keys = referenced(cluster, "encryptionConfig", KMS_KEY)
         if not keys:
-            report(f"cluster '{cluster.name}' encrypts Secrets with {key_arn}, which is not a KMS key managed in "
+            arn = known(key_arn, "encryptionConfig.provider.keyArn",
+                        "comes from a resource of this stack that is not an aws.kms.Key, so its rotation cannot be "
+                        "read before it exists")
+            report(f"cluster '{cluster.name}' encrypts Secrets with {arn}, which is not a KMS key managed in "
                    "this stack, so its rotation cannot be verified. Create the key here (aws.kms.Key with "
                    "enable_key_rotation=True) or list it in allowedKeyArns.", cluster.urn)
             continue
         for key in keys:
-            if key.props.get("enableKeyRotation") is not True:
+            if known(get(key.props, "enableKeyRotation"), "enableKeyRotation") is not True:
                 report(f"KMS key '{key.name}' encrypting the Secrets of cluster '{cluster.name}' does not rotate. "
                        "Set enable_key_rotation=True.", key.urn)
 

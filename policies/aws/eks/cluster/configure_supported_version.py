@@ -1,4 +1,8 @@
-"""A6: the cluster runs a Kubernetes version in EKS standard support (CKV_AWS_339)."""
+"""A6: the cluster runs a Kubernetes version in EKS standard support (CKV_AWS_339).
+
+Whether the cluster may roll into paid extended support is a cost question, not a security one:
+``configure_standard_support`` (advisory) checks ``upgradePolicy.supportType``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from _eks import CLUSTER, cluster_view
+from _eks import cluster_view
 
 #: EKS standard support as of 2026-11; organisations override it through supportedVersions.
 STANDARD_SUPPORT = ["1.34", "1.35", "1.36", "1.37"]
@@ -20,20 +24,13 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     view = cluster_view(args)
     if view is None:
         return
-    config = args.get_config()
-    supported = [str(v) for v in config.get("supportedVersions", STANDARD_SUPPORT)]
+    supported = [str(v) for v in args.get_config().get("supportedVersions", STANDARD_SUPPORT)]
     if view.version is None:
         report(f"cluster '{args.name}' does not pin a Kubernetes version, so AWS picks one. Set version to one of "
                f"{', '.join(supported)}.")
     elif str(view.version) not in supported:
         report(f"cluster '{args.name}' runs Kubernetes {view.version}, outside the supported versions "
                f"({', '.join(supported)}). Upgrade one minor version at a time.")
-    # Unset on aws:eks/cluster:Cluster means EXTENDED; pulumi-eks components leave it to their child.
-    unset_means_extended = args.resource_type == CLUSTER
-    if config.get("requireStandardSupport", True) and view.support_type != "STANDARD" and (
-            view.support_type is not None or unset_means_extended):
-        report(f"cluster '{args.name}' may roll into paid extended support (upgradePolicy.supportType is "
-               f"{view.support_type or 'unset, which means EXTENDED'}). Set upgradePolicy.supportType=STANDARD.")
 
 
 configure_supported_version = ResourceValidationPolicy(
@@ -42,9 +39,8 @@ configure_supported_version = ResourceValidationPolicy(
     validate=_validate,
     severity=Severity.MEDIUM,
     tags=["eks", "control-plane", "lifecycle", "ckv-aws-339"],
-    remediation_steps="Set version to a supported release and upgradePolicy.supportType=STANDARD.",
+    remediation_steps="Set version to a supported release; upgrade one minor version at a time.",
     url="https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html",
     config_schema=PolicyConfigSchema(properties={
-        "supportedVersions": {"type": "array", "items": {"type": "string"}, "default": STANDARD_SUPPORT},
-        "requireStandardSupport": {"type": "boolean", "default": True}}),
+        "supportedVersions": {"type": "array", "items": {"type": "string"}, "default": STANDARD_SUPPORT}}),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _known import UNKNOWN, get, is_set, known
 from _nodes import node_view
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
@@ -11,10 +12,12 @@ _FIX = "Remove the key and use SSM Session Manager (the node role has AmazonSSMM
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type == NODE_GROUP:
-        remote = args.props.get("remoteAccess")
+        remote = known(get(args.props, "remoteAccess"), "remoteAccess")
         if remote:
-            open_to = "from anywhere" if not remote.get("sourceSecurityGroupIds") else "from the listed groups"
-            report(f"NodeGroup '{args.name}' allows SSH with key '{remote.get('ec2SshKey')}' {open_to}. {_FIX}")
+            open_to = "from the listed groups" if is_set(remote, "sourceSecurityGroupIds") else "from anywhere"
+            key = get(remote, "ec2SshKey")
+            report(f"NodeGroup '{args.name}' allows SSH with key '{'(created by this stack)' if key is UNKNOWN else key}' "
+                   f"{open_to}. {_FIX}")
         return
     view = node_view(args)
     if view is not None and view.ssh_key:

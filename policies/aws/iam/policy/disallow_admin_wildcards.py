@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from _known import elements, get, known
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from _helpers import as_list
 from _iam_docs import statements, values
 
 POLICY = "aws:iam/policy:Policy"
@@ -19,8 +19,9 @@ ESCALATION = {"iam:*", "iam:passrole", "iam:createpolicyversion", "iam:attachrol
               "iam:attachuserpolicy", "iam:createaccesskey", "iam:updateassumerolepolicy", "sts:*"}
 
 
-def _check_document(args: ResourceValidationArgs, report: ReportViolation, document: Any, where: str) -> None:
-    for i, st in enumerate(statements(document)):
+def _check_document(args: ResourceValidationArgs, report: ReportViolation, document: Any, where: str,
+                    path: str = "policy") -> None:
+    for i, st in enumerate(statements(document, path)):
         if str(st.get("Effect", "Allow")) != "Allow":
             continue
         actions = [a.lower() for a in values(st, "Action")]
@@ -40,18 +41,19 @@ def _check_document(args: ResourceValidationArgs, report: ReportViolation, docum
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
     if args.resource_type in (POLICY, ROLE_POLICY):
-        _check_document(args, report, props.get("policy"), f"{args.resource_type.split(':')[-1]} '{args.name}'")
+        _check_document(args, report, get(props, "policy"), f"{args.resource_type.split(':')[-1]} '{args.name}'")
     elif args.resource_type == ATTACHMENT:
-        arn = str(props.get("policyArn") or "")
+        arn = str(known(get(props, "policyArn"), "policyArn") or "")
         if arn.endswith(ADMIN_MANAGED):
             report(f"attachment '{args.name}' gives a role {arn.rsplit('/', 1)[-1]}. Attach least-privilege "
                    "policies for what the role does.")
     elif args.resource_type == ROLE:
-        for arn in [str(a) for a in as_list(props.get("managedPolicyArns"))]:
+        for arn in [str(known(a, "managedPolicyArns[]")) for a in elements(get(props, "managedPolicyArns"))]:
             if arn.endswith(ADMIN_MANAGED):
                 report(f"role '{args.name}' has {arn.rsplit('/', 1)[-1]} attached. Use least-privilege policies.")
-        for inline in as_list(props.get("inlinePolicies")):
-            _check_document(args, report, inline.get("policy"), f"inline policy of role '{args.name}'")
+        for i, inline in enumerate(elements(known(get(props, "inlinePolicies"), "inlinePolicies"))):
+            _check_document(args, report, get(inline, "policy"), f"inline policy of role '{args.name}'",
+                            f"inlinePolicies[{i}].policy")
 
 
 disallow_admin_wildcards = ResourceValidationPolicy(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from _known import get
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _iam_docs import principals, statements, values
@@ -23,7 +24,7 @@ def _conditions(statement: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != ROLE:
         return
-    for i, st in enumerate(statements(args.props.get("assumeRolePolicy"))):
+    for i, st in enumerate(statements(get(args.props, "assumeRolePolicy"), "assumeRolePolicy")):
         federated = [p for p in principals(st).get("Federated", []) if "oidc.eks." in p]
         if not federated or _WEB_IDENTITY not in values(st, "Action") and "sts:*" not in values(st, "Action"):
             continue

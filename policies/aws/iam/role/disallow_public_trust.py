@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from _known import get
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _iam_docs import principals, statements
@@ -15,7 +16,7 @@ _ACCOUNT_ROOT = re.compile(r"^(arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$")
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != ROLE:
         return
-    for i, st in enumerate(statements(args.props.get("assumeRolePolicy"))):
+    for i, st in enumerate(statements(get(args.props, "assumeRolePolicy"), "assumeRolePolicy")):
         if str(st.get("Effect", "Allow")) != "Allow":
             continue
         who = principals(st)

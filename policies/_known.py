@@ -1,0 +1,91 @@
+"""Reading policy inputs that may hold values unknown at preview, without giving up the verdict.
+
+In a first ``pulumi preview`` every output a provider computes (IDs, ARNs, endpoints) is unknown, and
+pulumi-policy raises ``UnknownValueError`` as soon as a policy reads one: the CLI then prints "can't run
+policy ... during preview" and gives no verdict. Rules read only what decides them, through these helpers:
+
+* :func:`has` tests presence without reading the value (``in`` on the SDK's proxies reads it);
+* :func:`get` returns :data:`UNKNOWN` instead of raising, so a rule can decide on what is known;
+* :func:`undecided` stops a rule whose deciding value is truly made by the cloud, with a message that
+  says so; the rule then decides during ``pulumi up``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+
+
+class _Unknown:
+    """A value that is only known once the resource exists."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<unknown until pulumi up>"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+def get(mapping: Any, key: str, default: Any = None) -> Any:
+    """``mapping[key]`` (``default`` when absent); :data:`UNKNOWN` when unknown at preview."""
+    if mapping is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(mapping, Mapping):
+        return default
+    try:
+        return mapping.get(key, default)
+    except UnknownValueError:
+        return UNKNOWN
+
+
+def has(mapping: Any, key: str) -> bool:
+    """Whether ``key`` is set (possibly to a value unknown at preview), without reading the value."""
+    return isinstance(mapping, Mapping) and any(k == key for k in mapping)
+
+
+def is_set(mapping: Any, key: str) -> bool:
+    """Whether ``key`` holds a non-empty value; a value unknown at preview is one a resource computes, so set."""
+    value = get(mapping, key)
+    return value is UNKNOWN or bool(value)
+
+
+def elements(value: Any) -> list[Any]:
+    """The items of a list input, :data:`UNKNOWN` for each item unknown at preview; [] for None."""
+    if value is None:
+        return []
+    if value is UNKNOWN or isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        return [value]
+    out = []
+    for i in range(len(value)):
+        try:
+            out.append(value[i])
+        except UnknownValueError:
+            out.append(UNKNOWN)
+    return out
+
+
+class Undecided(UnknownValueError):
+    """The deciding value is made by the cloud: no verdict at preview, the rule decides at ``pulumi up``.
+
+    pulumi-policy reports it like any unknown ("can't run policy ... during preview: <message>").
+    """
+
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(UNKNOWN_STRING_VALUE, path.split("."))
+        self.message = f".{path} {why}; this rule decides it during `pulumi up`"
+
+
+def known(value: Any, path: str, why: str = "is computed by the cloud and unknown until the resource exists") -> Any:
+    """``value`` itself; raises :class:`Undecided` naming ``path`` when it is :data:`UNKNOWN`."""
+    if value is UNKNOWN:
+        raise Undecided(path, why)
+    return value

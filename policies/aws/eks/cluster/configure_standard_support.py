@@ -1,0 +1,37 @@
+"""A6 (lifecycle part): the cluster does not roll into paid extended support unnoticed (CKV_AWS_339).
+
+A cost and lifecycle rule, not a security one, so the pack keeps it advisory: a hardened cluster is never
+blocked because ``upgradePolicy.supportType`` is unset. The version check stays mandatory in
+``configure_supported_version``.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+from _eks import CLUSTER, cluster_view
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    view = cluster_view(args)
+    if view is None:
+        return
+    support = view.support_type
+    # Unset on aws:eks/cluster:Cluster means EXTENDED; pulumi-eks components leave it to their child.
+    if support == "STANDARD" or (support is None and args.resource_type != CLUSTER):
+        return
+    report(f"cluster '{args.name}' may roll into paid extended support when its version leaves standard support "
+           f"(upgradePolicy.supportType is {support or 'unset, which means EXTENDED'}). Set "
+           "upgradePolicy.supportType=STANDARD to be upgraded automatically instead.")
+
+
+configure_standard_support = ResourceValidationPolicy(
+    name="aws-eks-cluster-configure-standard-support",
+    description="EKS clusters should stay in standard support rather than roll into paid extended support.",
+    validate=_validate,
+    severity=Severity.LOW,
+    tags=["eks", "control-plane", "lifecycle", "cost", "ckv-aws-339"],
+    remediation_steps="Set upgradePolicy.supportType=STANDARD, and plan upgrades before a version leaves "
+                      "standard support.",
+    url="https://docs.aws.amazon.com/eks/latest/userguide/view-upgrade-policy.html",
+)
