@@ -7,7 +7,8 @@ role, an S3 bucket and a Kubernetes ConfigMap), then times, in fresh processes:
   ``MockMonitor`` with no-op mocks and no policy pack (``bench/_floor.py``);
 * the same floor with the cyclic garbage collector paused, as preflight runs programs, so that
   preflight's own overhead (recording, mock cloud, policy pack, report) reads apart from that setting;
-* preflight: ``python -m preflight`` on that program with this repo's policy pack, text report.
+* preflight: ``python -m preflight --phase both`` on that program with this repo's policy pack, text
+  report: the program runs twice (a first preview with unknowns, then up), each with its own pack process.
 
 It prints wall time (best of ``--repeat`` runs), the ratios preflight/floor and preflight/paused floor, the 10,000/2,000 scaling
 and the peak memory of preflight's whole process tree (program process + policy pack process), sampled
@@ -125,6 +126,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
     parser.add_argument("--repeat", type=int, default=2, help="runs per measurement; the best time is kept")
+    parser.add_argument("--phase", choices=("preview", "up", "both"), default="both",
+                        help="preflight's --phase (default: both, as make preview runs it)")
     args = parser.parse_args()
     py = sys.executable
     results: dict[int, tuple[float, float, int]] = {}
@@ -139,7 +142,7 @@ def main() -> int:
             floor, _ = best(floor_cmd, REPO, args.repeat)
             paused, _ = best([*floor_cmd, "--collector-paused"], REPO, args.repeat)
             pre, peak = best([py, "-m", "preflight", "--program", str(program), "--stack", "bench",
-                              "--policy-pack", str(REPO / "policies")], REPO, args.repeat)
+                              "--policy-pack", str(REPO / "policies"), "--phase", args.phase], REPO, args.repeat)
             results[n] = (floor, pre, peak)
             print(f"{n:>9}  {floor:>8.2f}  {paused:>8.2f}  {pre:>11.2f}  {pre / floor:>5.2f}  "
                   f"{pre / paused:>9.2f}  {peak / 1024:>8.0f}")

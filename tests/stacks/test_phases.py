@@ -1,0 +1,102 @@
+"""The pull-request gate as it really runs: verdicts at the first preview, in both preflight phases.
+
+``--phase preview`` stands for a first ``pulumi preview`` of a new stack (provider-computed outputs unknown),
+``--phase up`` for what each resource's analysis sees during ``pulumi up``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES, REPO, preflight_json, run_preflight
+
+PROGRAMS = FIXTURES / "programs"
+
+
+def _mandatory(data: dict[str, Any], phase: str) -> set[tuple[str, str]]:
+    return {(v["policy"], v["urn"]) for v in data["violations"]
+            if v["enforcement"] == "mandatory" and phase in v["phases"]}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_our_stacks_get_every_verdict_at_the_first_preview(stack: str) -> None:
+    code, data, stderr = preflight_json("--stack", stack, "--phase", "both", "--policy-pack-config",
+                                        str(REPO / "policies" / "config" / f"{stack}.json"))
+    assert code == 0, stderr
+    assert data["summary"]["phases"] == ["preview", "up"]
+    assert data["unchecked"] == [], "no policy of the pack stops on an unknown value at preview"
+    assert data["summary"]["uncheckedAtPreview"] == 0
+    assert _mandatory(data, "preview") == _mandatory(data, "up")
+    assert all(v["phases"] == ["preview", "up"] for v in data["violations"]), data["violations"]
+
+
+@pytest.mark.e2e
+def test_preview_alone_lists_the_same_mandatory_violations_as_up() -> None:
+    config = str(REPO / "policies" / "config" / "prod.json")
+    program = str(PROGRAMS / "access-violations")
+    _, preview, _ = preflight_json("--program", program, "--phase", "preview", "--policy-pack-config", config)
+    _, up, _ = preflight_json("--program", program, "--phase", "up", "--policy-pack-config", config)
+    assert preview["unchecked"] == []
+    assert _mandatory(preview, "preview") == _mandatory(up, "up")
+    assert len(_mandatory(up, "up")) >= 20
+
+
+@pytest.mark.e2e
+def test_a_fault_behind_a_new_resource_is_caught_at_preview() -> None:
+    code, data, stderr = preflight_json("--program", str(PROGRAMS / "hidden-at-preview"), "--phase", "preview")
+    assert code == 1, stderr
+    assert data["unchecked"] == []
+    found = {(v["policy"], v["urn"].split("::")[-1]) for v in data["violations"] if v["enforcement"] == "mandatory"}
+    assert found == {("aws-eks-cluster-configure-secrets-key-rotation", "still-key")}, found
+    (a4,) = [v for v in data["violations"] if v["policy"] == "aws-eks-cluster-configure-secrets-key-rotation"]
+    assert "KMS key 'still-key' encrypting the Secrets of cluster 'new-cluster' does not rotate" in a4["message"]
+    assert a4["phases"] == ["preview"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("program", ["violations", "access-violations", "compute-violations", "hidden-at-preview"])
+def test_every_firing_and_silent_fixture_holds_in_both_phases(program: str) -> None:
+    code, data, stderr = preflight_json("--program", str(PROGRAMS / program), "--phase", "both",
+                                        "--policy-pack-config", str(REPO / "policies" / "config" / "prod.json"))
+    assert code == 1, stderr
+    assert data["unchecked"] == []
+    assert data["summary"]["mandatoryOnlyAtUp"] == 0
+    only = [(v["policy"], v["urn"], v["phases"]) for v in data["violations"]
+            if v["enforcement"] == "mandatory" and v["phases"] != ["preview", "up"]]
+    assert only == [], "each mandatory finding appears in both phases"
+
+
+PROGRAM_HIDDEN_IN_APPLY = """
+import json
+import pulumi_aws as aws
+
+bucket = aws.s3.Bucket("data")
+aws.iam.Policy("too-wide", policy=bucket.arn.apply(lambda arn: json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": arn}]})))
+"""
+
+
+@pytest.mark.e2e
+def test_a_document_rendered_in_an_apply_is_unchecked_at_preview_and_decided_at_up(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: applied\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
+    (tmp_path / "__main__.py").write_text(PROGRAM_HIDDEN_IN_APPLY)
+    code, data, stderr = preflight_json("--program", str(tmp_path), "--phase", "both")
+    assert code == 1, stderr
+    (unchecked,) = data["unchecked"]
+    assert unchecked["policy"] == "aws-iam-policy-disallow-admin-wildcards" and unchecked["phase"] == "preview"
+    assert unchecked["urn"].endswith("aws:iam/policy:Policy::too-wide")
+    assert ".policy is rendered from outputs of resources this stack creates" in unchecked["message"]
+    assert "decides it during `pulumi up`" in unchecked["message"]
+    (violation,) = [v for v in data["violations"] if v["policy"] == unchecked["policy"]]
+    assert violation["phases"] == ["up"] and violation["enforcement"] == "mandatory"
+    assert data["summary"]["mandatoryOnlyAtUp"] == 1
+    proc = run_preflight("--program", str(tmp_path), "--phase", "both")
+    assert "caught only by `pulumi up` (1)" in proc.stdout
+    assert "not checked at preview (1)" in proc.stdout
+    code, data, _ = preflight_json("--program", str(tmp_path), "--phase", "preview")
+    assert code == 0 and data["violations"] == [], "no verdict is never a violation"
