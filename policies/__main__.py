@@ -91,11 +91,12 @@ MANDATORY_BASELINE = [
     configure_volume_cmk, disallow_ssh, disallow_secrets_in_user_data, configure_container_optimized_ami,
     enforce_launch_template, disallow_fargate_public_subnets, configure_minimal_pod_execution_role,
     enable_image_scan, disallow_mutable_tags, configure_customer_managed_key, disallow_public_access,
-    configure_lifecycle_policy, disallow_ecr_write_for_workloads,
+    disallow_ecr_write_for_workloads,
 ]
 #: Advisory: low severity, cost or lifecycle rather than security, or an allowlist only the organisation can
 #: provide (advisory until configured).
-ADVISORY = [missing_description, configure_standard_support, configure_cluster_admin_allowlist,
+ADVISORY = [missing_description, configure_standard_support, configure_lifecycle_policy,
+            configure_cluster_admin_allowlist,
             configure_cluster_admin_binding_allowlist]
 
 PolicyPack(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from _known import get, known
 
 from _helpers import as_list
 
@@ -13,17 +14,21 @@ EKS_COMPONENT = "eks:index:Cluster"
 
 
 def is_aws_auth(token: str, props: Any) -> bool:
-    metadata = props.get("metadata") or {}
-    return token == CONFIG_MAP and metadata.get("name") == "aws-auth" and metadata.get("namespace") == "kube-system"
+    if token != CONFIG_MAP:
+        return False
+    metadata = get(props, "metadata") or {}
+    return get(metadata, "name") == "aws-auth" and get(metadata, "namespace") == "kube-system"
 
 
 def aws_auth_mappings(props: Any) -> dict[str, list[dict[str, Any]]]:
     """{"mapRoles": [...], "mapUsers": [...]} parsed from the ConfigMap's YAML strings."""
-    data = props.get("data") or {}
+    data = known(get(props, "data") or {}, "data")
     out: dict[str, list[dict[str, Any]]] = {}
     for key in ("mapRoles", "mapUsers"):
+        text = known(get(data, key), f"data.{key}", "is rendered from outputs of resources this stack creates "
+                                                   "(role ARNs), so its mappings are unknown until they exist")
         try:
-            parsed = yaml.safe_load(str(data.get(key) or "[]")) or []
+            parsed = yaml.safe_load(str(text or "[]")) or []
         except yaml.YAMLError:
             parsed = []
         out[key] = [dict(m) for m in parsed if isinstance(m, dict)]

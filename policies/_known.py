@@ -89,3 +89,41 @@ def known(value: Any, path: str, why: str = "is computed by the cloud and unknow
     if value is UNKNOWN:
         raise Undecided(path, why)
     return value
+
+
+class Deferred:
+    """Lets a rule decide every item it can before it names the first one it cannot.
+
+    A stack policy that stops on the first unknown value loses its verdicts on every other resource. Wrap
+    each item in ``with later.item():``; call :meth:`done` last, which raises the first :class:`Undecided`
+    (or ``UnknownValueError``) that was held back, after every violation has been reported.
+    """
+
+    def __init__(self) -> None:
+        self._first: UnknownValueError | None = None
+        self.count = 0
+
+    def item(self) -> _Held:
+        return _Held(self)
+
+    def done(self) -> None:
+        if self._first is not None:
+            if self.count > 1:
+                self._first.message += f" ({self.count - 1} more undecided here)"
+            raise self._first
+
+
+class _Held:
+    def __init__(self, owner: Deferred) -> None:
+        self._owner = owner
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> bool:
+        if isinstance(error, UnknownValueError):
+            self._owner.count += 1
+            if self._owner._first is None:
+                self._owner._first = error
+            return True
+        return False

@@ -100,3 +100,36 @@ def test_a_document_rendered_in_an_apply_is_unchecked_at_preview_and_decided_at_
     assert "not checked at preview (1)" in proc.stdout
     code, data, _ = preflight_json("--program", str(tmp_path), "--phase", "preview")
     assert code == 0 and data["violations"] == [], "no verdict is never a violation"
+
+
+FIRING_PROGRAMS = ["violations", "access-violations", "compute-violations", "node-violations", "hidden-at-preview"]
+#: Compliant twins in those programs, by resource name: silent in both phases.
+SILENT = {"logged", "internal", "stale-key-cluster", "private-nodes", "private-fargate", "lean-role", "scanned",
+          "rotating-key", "twin-cluster", "tight-lt", "al2023-nodes", "templated-asg", "sealed-root", "sealed-repo",
+          "org-pull", "node-volumes", "nodes"}
+
+
+@pytest.fixture(scope="module")
+def both_phases() -> dict[str, dict[str, Any]]:
+    """Every firing fixture program through preflight --phase both with prod's policy config."""
+    runs = {}
+    for program in FIRING_PROGRAMS:
+        _, data, stderr = preflight_json("--program", str(PROGRAMS / program), "--phase", "both",
+                                         "--policy-pack-config", str(REPO / "policies" / "config" / "prod.json"))
+        assert data, stderr
+        runs[program] = data
+    return runs
+
+
+@pytest.mark.e2e
+def test_every_rule_fires_in_both_phases_and_twins_stay_silent(both_phases: dict[str, dict[str, Any]]) -> None:
+    pack = {p["name"] for p in next(iter(both_phases.values()))["policyPacks"][0]["policies"]}
+    fired: dict[str, set[str]] = {}
+    for program, data in both_phases.items():
+        assert data["unchecked"] == [], (program, data["unchecked"])
+        for v in data["violations"]:
+            fired.setdefault(v["policy"], set()).update(v["phases"])
+            assert v["urn"].split("::")[-1] not in SILENT, (program, v["policy"], v["urn"])
+    assert set(fired) == pack, f"rules without a firing fixture: {sorted(pack - set(fired))}"
+    assert {p for p, phases in fired.items() if phases != {"preview", "up"}} == set(), \
+        "every rule fires at the first preview and at up"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from _known import UNKNOWN, get, known
+from _resolve import referenced
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -16,10 +18,12 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
     covered_names: set[str] = set()
     for r in args.resources:
         if r.resource_type == LIFECYCLE:
-            covered_urns.update(d.urn for d in r.property_dependencies.get("repository", []))
-            covered_names.add(str(r.props.get("repository")))
+            covered_urns.update(d.urn for d in referenced(r, "repository", REPOSITORY))
+            name = get(r.props, "repository")
+            if name is not UNKNOWN:  # a name written in the program (a repository managed elsewhere)
+                covered_names.add(str(name))
     for repo in repositories:
-        name = str(repo.props.get("name") or repo.name)
+        name = str(known(get(repo.props, "name"), "name") or repo.name)
         if repo.urn not in covered_urns and name not in covered_names:
             report(f"ECR repository '{name}' has no lifecycle policy, so images accumulate forever (cost, and old "
                    "vulnerable images stay pullable). Add an aws.ecr.LifecyclePolicy expiring untagged and old images.",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fnmatch import fnmatch
 
+from _known import Deferred, elements, get, known
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
-
-from _helpers import as_list
 
 REPOSITORY = "aws:ecr/repository:Repository"
 SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
@@ -15,9 +14,10 @@ SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 def _enhanced_filters(args: StackValidationArgs) -> list[str]:
     filters: list[str] = []
     for r in args.resources:
-        if r.resource_type == SCANNING and str(r.props.get("scanType")) == "ENHANCED":
-            for rule in as_list(r.props.get("rules")):
-                filters += [str(f.get("filter")) for f in as_list(rule.get("repositoryFilters"))]
+        if r.resource_type == SCANNING and str(known(get(r.props, "scanType"), "scanType")) == "ENHANCED":
+            for rule in elements(known(get(r.props, "rules"), "rules")):
+                filters += [str(known(get(f, "filter"), "rules[].repositoryFilters[].filter"))
+                            for f in elements(get(rule, "repositoryFilters"))]
     return filters
 
 
@@ -26,14 +26,24 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
     if not repositories:
         args.not_applicable("the stack has no ECR repositories")
     filters = _enhanced_filters(args)
+    later = Deferred()
     for repo in repositories:
-        if (repo.props.get("imageScanningConfiguration") or {}).get("scanOnPush") is True:
-            continue
-        name = str(repo.props.get("name") or repo.name)
-        if any(fnmatch(name, f) for f in filters):
-            continue
-        report(f"ECR repository '{name}' does not scan images: set imageScanningConfiguration.scanOnPush=true, or "
-               "cover it with enhanced scanning (aws.ecr.RegistryScanningConfiguration, scanType ENHANCED).", repo.urn)
+        with later.item():
+            _check(repo, filters, report)
+    later.done()
+
+
+def _check(repo: object, filters: list[str], report: ReportViolation) -> None:
+    props = repo.props  # type: ignore[attr-defined]
+    scanning = known(get(props, "imageScanningConfiguration") or {}, "imageScanningConfiguration")
+    if known(get(scanning, "scanOnPush"), "imageScanningConfiguration.scanOnPush") is True:
+        return
+    name = str(known(get(props, "name"), "name") or repo.name)  # type: ignore[attr-defined]
+    if any(fnmatch(name, f) for f in filters):
+        return
+    report(f"ECR repository '{name}' does not scan images: set imageScanningConfiguration.scanOnPush=true, or "
+           "cover it with enhanced scanning (aws.ecr.RegistryScanningConfiguration, scanType ENHANCED).",
+           repo.urn)  # type: ignore[attr-defined]
 
 
 enable_image_scan = StackValidationPolicy(

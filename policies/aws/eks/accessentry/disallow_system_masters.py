@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _known import UNKNOWN, elements, get, known
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _aws_auth import EKS_COMPONENT, aws_auth_mappings, component_mappings, is_aws_auth
@@ -15,8 +16,11 @@ _FIX = ("system:masters bypasses RBAC and cannot be revoked by deleting bindings
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
     if args.resource_type == ACCESS_ENTRY:
-        if "system:masters" in [str(g) for g in as_list(props.get("kubernetesGroups"))]:
-            report(f"access entry '{args.name}' maps {props.get('principalArn')} into system:masters. {_FIX}")
+        groups = elements(known(get(props, "kubernetesGroups"), "kubernetesGroups"))
+        if "system:masters" in [str(known(g, "kubernetesGroups[]")) for g in groups]:
+            principal = get(props, "principalArn")
+            who = "a principal this stack creates" if principal is UNKNOWN else principal
+            report(f"access entry '{args.name}' maps {who} into system:masters. {_FIX}")
         return
     if is_aws_auth(args.resource_type, props):
         mappings = aws_auth_mappings(props)

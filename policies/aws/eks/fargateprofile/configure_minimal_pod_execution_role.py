@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from _known import UNKNOWN, Deferred, elements, get, is_set, known
+from _resolve import referenced, referrers
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
-from _helpers import as_list
 from _iam_docs import principals, statements
 
 FARGATE = "aws:eks/fargateProfile:FargateProfile"
@@ -17,26 +18,32 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
     profiles = [r for r in args.resources if r.resource_type == FARGATE]
     if not profiles:
         args.not_applicable("the stack has no Fargate profiles")
-    roles = {d.urn: d for p in profiles for d in p.property_dependencies.get("podExecutionRoleArn", [])
-             if d.resource_type == ROLE}
+    # The role's ARN is unknown until it exists: the property dependency leads to the role's own inputs.
+    roles = {d.urn: d for p in profiles for d in referenced(p, "podExecutionRoleArn", ROLE)}
+    later = Deferred()
     for role in roles.values():
-        for i, st in enumerate(statements(role.props.get("assumeRolePolicy"))):
-            services = principals(st).get("Service", [])
-            if principals(st) and services != ["eks-fargate-pods.amazonaws.com"]:
-                report(f"pod execution role '{role.name}' trust statement {i} lets {principals(st)} assume it; only "
-                       "eks-fargate-pods.amazonaws.com should.", role.urn)
-        extra = [str(a) for a in as_list(role.props.get("managedPolicyArns")) if not str(a).endswith(ALLOWED)]
-        if role.props.get("inlinePolicies"):
-            extra.append("inline policies")
-        for r in args.resources:
-            if r.resource_type in POLICY_RESOURCES and any(d.urn == role.urn for d in r.property_dependencies.get("role", [])):
-                arn = str(r.props.get("policyArn") or "")
+        with later.item():
+            for i, st in enumerate(statements(get(role.props, "assumeRolePolicy"), "assumeRolePolicy")):
+                services = principals(st).get("Service", [])
+                if principals(st) and services != ["eks-fargate-pods.amazonaws.com"]:
+                    report(f"pod execution role '{role.name}' trust statement {i} lets {principals(st)} assume it; "
+                           "only eks-fargate-pods.amazonaws.com should.", role.urn)
+        extra: list[str] = []
+        with later.item():
+            extra += [str(known(a, "managedPolicyArns[]")) for a in elements(get(role.props, "managedPolicyArns"))
+                      if a is UNKNOWN or not str(a).endswith(ALLOWED)]
+            if is_set(role.props, "inlinePolicies"):
+                extra.append("inline policies")
+        for r in referrers(args.resources, role, "role", *POLICY_RESOURCES):
+            with later.item():
+                arn = str(known(get(r.props, "policyArn"), "policyArn") or "")
                 if r.resource_type.endswith("RolePolicy") or not arn.endswith(ALLOWED):
                     extra.append(arn or f"inline policy '{r.name}'")
         if extra:
             report(f"pod execution role '{role.name}' has more than the Fargate policy: {', '.join(extra)}. The pod "
                    "execution role only pulls images and writes logs; give applications their own IRSA or Pod "
                    "Identity roles.", role.urn)
+    later.done()
 
 
 configure_minimal_pod_execution_role = StackValidationPolicy(

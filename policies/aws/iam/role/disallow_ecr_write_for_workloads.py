@@ -6,9 +6,10 @@ belongs to nodes or pods is read from its trust policy.
 
 from __future__ import annotations
 
+from _known import Deferred, elements, get, known
+from _resolve import referenced
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
-from _helpers import as_list
 from _iam_docs import principals, statements, values
 
 ROLE = "aws:iam/role:Role"
@@ -20,7 +21,7 @@ WORKLOAD_SERVICES = {"ec2.amazonaws.com", "eks-fargate-pods.amazonaws.com", "pod
 
 
 def _is_workload_role(role: object) -> bool:
-    for st in statements(role.props.get("assumeRolePolicy")):  # type: ignore[attr-defined]
+    for st in statements(get(role.props, "assumeRolePolicy"), "assumeRolePolicy"):  # type: ignore[attr-defined]
         who = principals(st)
         if set(who.get("Service", [])) & WORKLOAD_SERVICES:
             return True
@@ -29,9 +30,9 @@ def _is_workload_role(role: object) -> bool:
     return False
 
 
-def _write_actions(document: object) -> list[str]:
+def _write_actions(document: object, path: str = "policy") -> list[str]:
     found = []
-    for st in statements(document):
+    for st in statements(document, path):
         if str(st.get("Effect", "Allow")) != "Allow":
             continue
         for action in values(st, "Action"):
@@ -44,30 +45,42 @@ def _write_actions(document: object) -> list[str]:
 
 
 def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
-    roles = {r.urn: r for r in args.resources if r.resource_type == ROLE and _is_workload_role(r)}
+    later = Deferred()
+    roles = {}
+    for r in args.resources:
+        if r.resource_type == ROLE:
+            with later.item():
+                if _is_workload_role(r):
+                    roles[r.urn] = r
     if not roles:
+        later.done()
         args.not_applicable("the stack has no node, Fargate or pod roles")
     for role in roles.values():
-        for arn in [str(a) for a in as_list(role.props.get("managedPolicyArns"))]:
-            if arn.endswith(WRITE_MANAGED):
-                report(f"role '{role.name}' runs nodes or pods and has {arn.rsplit('/', 1)[-1]}: a compromised pod "
-                       "could overwrite images. Use AmazonEC2ContainerRegistryReadOnly.", role.urn)
-        for inline in as_list(role.props.get("inlinePolicies")):
-            if _write_actions(inline.get("policy")):
-                report(f"role '{role.name}' runs nodes or pods and an inline policy lets it push or delete images "
-                       f"({', '.join(_write_actions(inline.get('policy')))}). Grant pull actions only.", role.urn)
+        with later.item():
+            for arn in [str(known(a, "managedPolicyArns[]")) for a in elements(get(role.props, "managedPolicyArns"))]:
+                if arn.endswith(WRITE_MANAGED):
+                    report(f"role '{role.name}' runs nodes or pods and has {arn.rsplit('/', 1)[-1]}: a compromised "
+                           "pod could overwrite images. Use AmazonEC2ContainerRegistryReadOnly.", role.urn)
+            for i, inline in enumerate(elements(known(get(role.props, "inlinePolicies"), "inlinePolicies"))):
+                found = _write_actions(get(inline, "policy"), f"inlinePolicies[{i}].policy")
+                if found:
+                    report(f"role '{role.name}' runs nodes or pods and an inline policy lets it push or delete images "
+                           f"({', '.join(found)}). Grant pull actions only.", role.urn)
     for r in args.resources:
         if r.resource_type not in (ATTACHMENT, ROLE_POLICY):
             continue
-        targets = [d for d in r.property_dependencies.get("role", []) if d.urn in roles]
-        for role in targets:
-            if r.resource_type == ATTACHMENT and str(r.props.get("policyArn") or "").endswith(WRITE_MANAGED):
-                report(f"'{r.name}' gives node/pod role '{role.name}' "
-                       f"{str(r.props.get('policyArn')).rsplit('/', 1)[-1]}. Use AmazonEC2ContainerRegistryReadOnly; "
-                       "push from CI with its own role.", r.urn)
-            elif r.resource_type == ROLE_POLICY and _write_actions(r.props.get("policy")):
-                report(f"RolePolicy '{r.name}' lets node/pod role '{role.name}' push or delete images "
-                       f"({', '.join(_write_actions(r.props.get('policy')))}). Grant pull actions only.", r.urn)
+        # The role's name or ARN is unknown until it exists: the ``role`` property dependency names it.
+        for role in [d for d in referenced(r, "role") if d.urn in roles]:
+            with later.item():
+                if r.resource_type == ATTACHMENT:
+                    arn = str(known(get(r.props, "policyArn"), "policyArn") or "")
+                    if arn.endswith(WRITE_MANAGED):
+                        report(f"'{r.name}' gives node/pod role '{role.name}' {arn.rsplit('/', 1)[-1]}. Use "
+                               "AmazonEC2ContainerRegistryReadOnly; push from CI with its own role.", r.urn)
+                elif found := _write_actions(get(r.props, "policy")):
+                    report(f"RolePolicy '{r.name}' lets node/pod role '{role.name}' push or delete images "
+                           f"({', '.join(found)}). Grant pull actions only.", r.urn)
+    later.done()
 
 
 disallow_ecr_write_for_workloads = StackValidationPolicy(
