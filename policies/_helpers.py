@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from _known import get, known
+
 WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 
 
@@ -24,11 +26,11 @@ def world_cidrs(values: Iterable[Any]) -> list[str]:
 
 def port_range(rule: Mapping[str, Any]) -> tuple[int, int, str]:
     """(from, to, protocol) of a security group rule; protocol ``-1`` means all ports."""
-    protocol = str(rule.get("protocol", rule.get("ipProtocol", "-1")))
+    protocol = str(known(get(rule, "protocol", get(rule, "ipProtocol", "-1")), "protocol"))
     if protocol in ("-1", "all"):
         return 0, 65535, "all"
-    low = int(rule.get("fromPort") or 0)
-    high = int(rule.get("toPort") or low)
+    low = int(known(get(rule, "fromPort"), "fromPort") or 0)
+    high = int(known(get(rule, "toPort"), "toPort") or low)
     return low, high, protocol
 
 

@@ -83,6 +83,9 @@ class Undecided(UnknownValueError):
         super().__init__(UNKNOWN_STRING_VALUE, path.split("."))
         self.message = f".{path} {why}; this rule decides it during `pulumi up`"
 
+    def __str__(self) -> str:
+        return self.message
+
 
 def known(value: Any, path: str, why: str = "is computed by the cloud and unknown until the resource exists") -> Any:
     """``value`` itself; raises :class:`Undecided` naming ``path`` when it is :data:`UNKNOWN`."""

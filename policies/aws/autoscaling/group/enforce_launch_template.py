@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _known import is_set
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 GROUP = "aws:autoscaling/group:Group"
@@ -14,7 +15,7 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "newer instance types. Use an aws.ec2.LaunchTemplate.")
     elif args.resource_type == GROUP:
         props = args.props
-        if not props.get("launchTemplate") and not props.get("mixedInstancesPolicy"):
+        if not is_set(props, "launchTemplate") and not is_set(props, "mixedInstancesPolicy"):
             report(f"autoscaling Group '{args.name}' has no launch template. Set launchTemplate (or a "
                    "mixedInstancesPolicy) instead of launchConfiguration.")
 

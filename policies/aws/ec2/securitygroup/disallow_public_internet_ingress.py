@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from _known import UNKNOWN, elements, get
+from _known import UNKNOWN, elements, get, known
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -13,7 +13,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from _helpers import as_list, describe_ports, port_range, world_cidrs
+from _helpers import describe_ports, port_range, world_cidrs
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -46,18 +46,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     allowed = {int(p) for p in args.get_config().get("allowedPublicPorts", [])}
     props = args.props
     if args.resource_type == SECURITY_GROUP:
-        for i, rule in enumerate(as_list(props.get("ingress"))):
+        for i, rule in enumerate(elements(known(get(props, "ingress"), "ingress"))):
             sources = elements(get(rule, "cidrBlocks")) + elements(get(rule, "ipv6CidrBlocks"))
             _check_rule(args, report, rule, sources, allowed, f"ingress[{i}]")
     elif args.resource_type == SECURITY_GROUP_RULE:
-        if props.get("type") == "ingress":
+        if known(get(props, "type"), "type") == "ingress":
             sources = elements(get(props, "cidrBlocks")) + elements(get(props, "ipv6CidrBlocks"))
             _check_rule(args, report, props, sources, allowed, "the ingress rule")
     elif args.resource_type == VPC_INGRESS_RULE:
         sources = elements(get(props, "cidrIpv4")) + elements(get(props, "cidrIpv6"))
         _check_rule(args, report, props, sources, allowed, "the ingress rule")
     elif args.resource_type == DEFAULT_SECURITY_GROUP:
-        if as_list(props.get("ingress")) or as_list(props.get("egress")):
+        if elements(known(get(props, "ingress"), "ingress")) or elements(known(get(props, "egress"), "egress")):
             report(f"default security group '{args.name}' has rules; the VPC's default security group must allow "
                    "nothing (CIS AWS 5.4). Set ingress=[] and egress=[] and use dedicated security groups.")
 

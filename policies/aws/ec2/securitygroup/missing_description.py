@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from _known import elements, get, is_set, known
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
-
-from _helpers import as_list
 
 _DESCRIBED = {
     "aws:ec2/securityGroupRule:SecurityGroupRule",
@@ -18,14 +17,15 @@ _PROVIDER_DEFAULT = "Managed by Pulumi"
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
     if args.resource_type == "aws:ec2/securityGroup:SecurityGroup":
-        if not props.get("description") or props.get("description") == _PROVIDER_DEFAULT:
+        # A description computed by another resource is set; only a missing or default one is not.
+        if not is_set(props, "description") or get(props, "description") == _PROVIDER_DEFAULT:
             report(f"SecurityGroup '{args.name}' has no description; set description= to say what may reach it.")
         for direction in ("ingress", "egress"):
-            for i, rule in enumerate(as_list(props.get(direction))):
-                if not rule.get("description"):
+            for i, rule in enumerate(elements(known(get(props, direction), direction))):
+                if not is_set(rule, "description"):
                     report(f"{direction}[{i}] of SecurityGroup '{args.name}' has no description; "
                            "describe who the rule lets in or out.")
-    elif args.resource_type in _DESCRIBED and not props.get("description"):
+    elif args.resource_type in _DESCRIBED and not is_set(props, "description"):
         report(f"{args.resource_type.split(':')[-1]} '{args.name}' has no description; set description=.")
 
 

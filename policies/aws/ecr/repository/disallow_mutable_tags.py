@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _known import get, known
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -11,9 +12,9 @@ IMMUTABLE = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != REPOSITORY:
         return
-    mutability = str(args.props.get("imageTagMutability") or "MUTABLE")
+    mutability = str(known(get(args.props, "imageTagMutability"), "imageTagMutability") or "MUTABLE")
     if mutability not in IMMUTABLE:
-        report(f"ECR repository '{args.props.get('name') or args.name}' has {mutability} tags: a pushed tag can be "
+        report(f"ECR repository '{get(args.props, 'name') or args.name}' has {mutability} tags: a pushed tag can be "
                "replaced under running workloads. Set imageTagMutability=IMMUTABLE.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _known import get
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _iam_docs import principals, statements, values
@@ -19,7 +20,7 @@ def _scoped(statement: dict) -> bool:  # type: ignore[type-arg]
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != REPOSITORY_POLICY:
         return
-    for i, st in enumerate(statements(args.props.get("policy"))):
+    for i, st in enumerate(statements(get(args.props, "policy"), "policy")):
         if str(st.get("Effect", "Allow")) != "Allow":
             continue
         who = principals(st)

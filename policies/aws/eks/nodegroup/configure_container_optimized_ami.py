@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fnmatch import fnmatch
 
+from _known import get, is_set, known
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -23,9 +24,9 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
     if args.resource_type in COMPONENTS and not props:
         args.not_applicable("component inputs are empty (remote component)")
-    ami_type = props.get("amiType")
+    ami_type = known(get(props, "amiType"), "amiType")
     if ami_type is None:
-        if args.resource_type == NODE_GROUP and not props.get("launchTemplate"):
+        if args.resource_type == NODE_GROUP and not is_set(props, "launchTemplate"):
             report(f"NodeGroup '{args.name}' sets no amiType, so EKS picks a default OS. Set amiType to an AL2023 "
                    "or Bottlerocket type.")
         return
