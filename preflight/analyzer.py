@@ -417,21 +417,25 @@ class Analysis:
 
     def _settle(self, call: Any, urn: str) -> None:
         try:
-            self._collect(call.result(), urn)
+            # The engine attaches every Analyze diagnostic to the resource analyzed, whatever URN it names
+            # (pkg/resource/deploy/analyze_snapshot.go, analyzeResource).
+            self._collect(call.result(), urn, own={urn})
             self.analyzed += 1
         except BaseException as exc:  # noqa: BLE001 - reported after the run
             if self._error is None:
                 self._error = exc
 
-    def _collect(self, response: analyzer_pb2.AnalyzeResponse, default_urn: str) -> None:
+    def _collect(self, response: analyzer_pb2.AnalyzeResponse, default_urn: str, own: set[str]) -> None:
+        """Keep the response's findings; a URN outside ``own`` is attributed to ``default_urn``, as the engine does."""
         for d in response.diagnostics:
+            urn = d.urn if d.urn in own else default_urn
             if d.message.startswith(_CANT_RUN) and d.enforcementLevel == analyzer_pb2.ADVISORY:
                 self.unchecked.append(Unchecked(d.policyName, d.policyPackName or self.info.name,
-                                                d.urn or default_urn, self.phase, d.message))
+                                                urn, self.phase, d.message))
                 continue
             self.violations.append(Violation(
                 policy=d.policyName, enforcement=_PROTO_TO_LEVEL.get(d.enforcementLevel, "advisory"),
-                severity=_SEVERITIES.get(d.severity, ""), urn=d.urn or default_urn, message=d.message,
+                severity=_SEVERITIES.get(d.severity, ""), urn=urn, message=d.message,
                 description=d.description, pack=d.policyPackName or self.info.name,
                 pack_version=self.info.version or d.policyPackVersion, phases=(self.phase,)))
         for na in response.not_applicable:
@@ -460,7 +464,9 @@ class Analysis:
         if timer is not None:
             timer.lap("analyze stack (request built)")
         try:
-            self._collect(self.pack.stub.AnalyzeStack(request), stack_urn)
+            # A stack finding naming no resource of the stack goes to the root stack
+            # (analyze_snapshot.go, resolveStackPolicyViolationURN).
+            self._collect(self.pack.stub.AnalyzeStack(request), stack_urn, own={r.urn for r in resources})
             if timer is not None:
                 timer.lap("analyze stack")
         except grpc.RpcError as exc:

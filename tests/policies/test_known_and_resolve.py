@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
-
 from _known import UNKNOWN, Deferred, Undecided, elements, get, has, is_set, known
 from _resolve import referenced, referrers
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
 from tests.policies.fixtures import stack_resource
 
 PROPS = unknown_checking_proxy({
