@@ -7,15 +7,23 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: preview test lint bench install clean
+.PHONY: preview test lint bench install lock clean
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
+# The exact versions (with hashes) in requirements.lock, so every machine and CI run installs the same
+# thing; then this checkout itself, editable, built with the locked setuptools.
+$(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install -qq --disable-pip-version-check -r requirements-dev.txt
+	@$(PY) -m pip install -qq --disable-pip-version-check --require-hashes -r requirements.lock
+	@$(PY) -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Refresh the lock on purpose, from the compatible ranges in the requirements files.
+lock: $(STAMP)
+	$(PY) -m pip install -qq --disable-pip-version-check "pip-tools>=7.4,<8"
+	$(PY) -m piptools compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--upgrade -o requirements.lock requirements-dev.txt
 
 preview: $(STAMP)
 	$(PY) -m preflight --stack $(STACK) --policy-pack policies --policy-pack-config policies/config/$(STACK).json
