@@ -59,7 +59,8 @@ class ControlPlaneArgs:
     addon_versions: Mapping[str, str] = field(default_factory=dict)
     """Pinned add-on versions by add-on name; unpinned ones resolve to the newest for the cluster version."""
     protect: bool = True
-    """Protect the KMS key and turn on cluster deletion protection (prod)."""
+    """Protect the cluster, its Secrets key and its log group (kept on delete), and turn on the cluster's
+    deletion protection (prod)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on every taggable child."""
 
@@ -122,9 +123,11 @@ class ControlPlane(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
         aws.kms.Alias(f"{name}-secrets-key-alias", name=f"alias/eks/{args.cluster_name}/secrets",
                       target_key_id=key.key_id, opts=child)
+        # Audit history outlives the cluster: protected and kept on delete where stateful resources are.
         logs = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/aws/eks/{args.cluster_name}/cluster", retention_in_days=args.log_retention_days,
-            tags=merged_tags(base, f"{name}-logs"), opts=child)
+            tags=merged_tags(base, f"{name}-logs"),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
 
         vpc_config: dict[str, object] = {
             "subnet_ids": args.subnet_ids, "security_group_ids": [sg.id],
@@ -142,7 +145,7 @@ class ControlPlane(pulumi.ComponentResource):
             bootstrap_self_managed_addons=False,
             deletion_protection=args.protect,
             tags=merged_tags(base, args.cluster_name),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *attachments]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *attachments], protect=args.protect))
         cluster = self.cluster
 
         issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)

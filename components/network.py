@@ -10,7 +10,8 @@ Children (all named ``{name}-<role>``, parented to the component):
 * ``{name}-igw``, ``{name}-public-rt`` (default route to the internet gateway) and its associations;
 * NAT: ``{name}-nat-<az>`` and ``{name}-nat-eip-<az>`` in every AZ (``highly_available_nat``) or only in
   the first one; each private route table sends ``0.0.0.0/0`` to its AZ's NAT gateway (or the single one);
-* flow logs: ``{name}-flow-logs`` (CloudWatch log group with the configured retention), the delivery
+* flow logs: ``{name}-flow-logs`` (CloudWatch log group with the configured retention; protected and kept
+  on delete when ``protect``), the delivery
   role ``{name}-flow-logs-role`` and ``{name}-flow-log`` capturing ALL traffic.
 
 Subnets carry the discovery tags the AWS Load Balancer Controller and EKS use:
@@ -70,6 +71,8 @@ class NetworkArgs:
     """Retention of the VPC flow log group."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on every taggable child."""
+    protect: bool = False
+    """Protect the flow-log group and keep it on delete (prod): the network's traffic history."""
 
     def __post_init__(self) -> None:
         zones = list(self.availability_zones)
@@ -154,8 +157,10 @@ class Network(pulumi.ComponentResource):
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, base: dict[str, str]) -> None:
         """VPC flow logs to CloudWatch Logs, delivered by a role only the flow-logs service can assume."""
         child = pulumi.ResourceOptions(parent=self)
-        group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=args.flow_log_retention_days,
-                                        tags=merged_tags(base, f"{name}-flow-logs"), opts=child)
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs", retention_in_days=args.flow_log_retention_days,
+            tags=merged_tags(base, f"{name}-flow-logs"),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
         trust = json.dumps({"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
             "Action": "sts:AssumeRole"}]})

@@ -49,6 +49,7 @@ network = Network(
         highly_available_nat=cfg.highly_available_nat,
         flow_log_retention_days=cfg.log_retention_days,
         tags=cfg.base_tags,
+        protect=cfg.protect_stateful_resources,
     ),
 )
 

@@ -67,6 +67,7 @@ from aws.iam.policy.disallow_admin_wildcards import disallow_admin_wildcards  # 
 from aws.iam.role.configure_irsa_trust_scope import configure_irsa_trust_scope  # noqa: E402
 from aws.iam.role.disallow_ecr_write_for_workloads import disallow_ecr_write_for_workloads  # noqa: E402
 from aws.iam.role.disallow_public_trust import disallow_public_trust  # noqa: E402
+from aws.stack.enable_stateful_resource_protection import enable_stateful_resource_protection  # noqa: E402
 from k8s.rbac.configure_cluster_admin_binding_allowlist import (  # noqa: E402
     configure_cluster_admin_binding_allowlist,
 )
@@ -91,7 +92,7 @@ MANDATORY_BASELINE = [
     configure_volume_cmk, disallow_ssh, disallow_secrets_in_user_data, configure_container_optimized_ami,
     enforce_launch_template, disallow_fargate_public_subnets, configure_minimal_pod_execution_role,
     enable_image_scan, disallow_mutable_tags, configure_customer_managed_key, disallow_public_access,
-    disallow_ecr_write_for_workloads,
+    disallow_ecr_write_for_workloads, enable_stateful_resource_protection,
 ]
 #: Advisory: low severity, cost or lifecycle rather than security, or an allowlist only the organisation can
 #: provide (advisory until configured).

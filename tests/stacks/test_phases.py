@@ -133,3 +133,35 @@ def test_every_rule_fires_in_both_phases_and_twins_stay_silent(both_phases: dict
     assert set(fired) == pack, f"rules without a firing fixture: {sorted(pack - set(fired))}"
     assert {p for p, phases in fired.items() if phases != {"preview", "up"}} == set(), \
         "every rule fires at the first preview and at up"
+
+
+STATEFUL = {"aws:eks/cluster:Cluster", "aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup",
+            "aws:ecr/repository:Repository"}
+
+
+@pytest.mark.e2e
+def test_prod_protects_every_stateful_resource_and_keeps_its_logs() -> None:
+    code, data, stderr = preflight_json("--stack", "prod", "--phase", "up", "--policy-pack-config",
+                                        str(REPO / "policies" / "config" / "prod.json"))
+    assert code == 0, stderr
+    stateful = [r for r in data["resources"] if r["type"] in STATEFUL]
+    assert {r["type"] for r in stateful} == STATEFUL
+    assert [r["name"] for r in stateful if not r["protect"]] == []
+    assert [r["name"] for r in stateful if r["type"].endswith("LogGroup") and not r["retainOnDelete"]] == []
+
+
+@pytest.mark.e2e
+def test_a_production_policy_config_refuses_dev_s_unprotected_state(tmp_path: Path) -> None:
+    import json
+
+    config = json.loads((REPO / "policies" / "config" / "dev.json").read_text())
+    config["aws-pulumi-stack-enable-stateful-protection"] = {"enforcementLevel": "mandatory", "production": True}
+    (tmp_path / "policy.json").write_text(json.dumps(config))
+    code, data, _ = preflight_json("--stack", "dev", "--phase", "both", "--policy-pack-config",
+                                   str(tmp_path / "policy.json"))
+    assert code == 1
+    found = {v["urn"].split("::")[-1]: v for v in data["violations"]
+             if v["policy"] == "aws-pulumi-stack-enable-stateful-protection"}
+    assert {"dev-cluster", "dev-logs", "dev-flow-logs", "dev-secrets-key"} <= set(found)
+    assert all(v["phases"] == ["preview", "up"] for v in found.values())
+    assert "is not protected in this production stack" in found["dev-cluster"]["message"]
