@@ -14,6 +14,7 @@ The validators are plain functions over plain values, so tests exercise them wit
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import re
@@ -592,8 +593,60 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                        self_managed_node_groups=self_managed)
 
 
+def _aws_provider_keys() -> frozenset[str]:
+    """The config keys pulumi-aws's provider reads (``aws:<key>``), from the installed SDK."""
+    import inspect
+
+    from pulumi_aws.config import vars as aws_vars
+
+    return frozenset(re.findall(r"__config__\.get(?:_\w+)?\('(\w+)'", inspect.getsource(aws_vars)))
+
+
+def _aws_regions() -> tuple[str, ...]:
+    import pulumi_aws
+
+    return tuple(str(r.value) for r in pulumi_aws.Region)
+
+
+def _unknown(key: str, namespace: str, known: Any, what: str) -> str:
+    near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+    hint = f"did you mean {namespace}:{near[0]}?" if near else f"{what}"
+    return f"{namespace}:{key}: unknown key; {hint} A key nothing reads is a setting that silently does not apply"
+
+
+def check_namespaces(config: Mapping[str, str]) -> list[str]:
+    """Keys of this project's namespace and of ``aws:`` that nothing reads (typos), and the AWS region."""
+    errors: list[str] = []
+    aws_keys = _aws_provider_keys()
+    for full in sorted(config):
+        namespace, _, key = full.partition(":")
+        if namespace == NAMESPACE and key not in CONFIG_KEYS:
+            errors.append(_unknown(key, NAMESPACE, CONFIG_KEYS, f"known keys: {', '.join(sorted(CONFIG_KEYS))}."))
+        elif namespace == "aws" and key not in aws_keys:
+            errors.append(_unknown(key, "aws", aws_keys, "pulumi-aws reads no such provider setting."))
+    regions = _aws_regions()
+    region = config.get("aws:region")
+    if region is None:
+        errors.append("aws:region: required; set the region to deploy to, e.g. `pulumi config set aws:region us-west-2`")
+    elif region not in regions:
+        near = difflib.get_close_matches(str(region), regions, n=1, cutoff=0.8)
+        errors.append(f"aws:region: {region!r} is not an AWS region pulumi-aws knows"
+                      + (f"; did you mean {near[0]}?" if near else "; e.g. us-west-2"))
+    return errors
+
+
+def all_config() -> dict[str, str]:
+    """Every config key of the stack, as the language host passes it (environment) and the runtime holds it."""
+    from pulumi.runtime import config as runtime_config
+
+    return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+
+
 def load_config() -> StackConfig:
     """Read and validate this stack's ``eks-platform:*`` config (raises :class:`ConfigError`)."""
+    namespace_errors = check_namespaces(all_config())
+    if namespace_errors:
+        raise ConfigError(f"invalid configuration for stack '{pulumi.get_stack()}':\n  " + "\n  ".join(namespace_errors))
     cfg = pulumi.Config(NAMESPACE)
     values = {}
     for key, kind in CONFIG_KEYS.items():

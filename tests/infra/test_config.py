@@ -13,6 +13,7 @@ from infra.config import (
     build_config,
     check_availability_zones,
     check_kubernetes_version,
+    check_namespaces,
     check_vpc_cidr,
     load_config,
     parse_node_groups,
@@ -239,3 +240,27 @@ def test_compute_and_update_errors(overrides: dict[str, object], fragment: str) 
 def test_one_minor_behind_and_three_behind_are_allowed() -> None:
     for release in ("1.35.2-20261101", "1.34.0-20261001", "1.32.9-20260101"):
         assert build_config("x", good(amiReleaseVersion=release)).updates.ami_release_version == release
+
+
+@pytest.mark.parametrize(("config", "expected"), [
+    ({"aws:region": "us-west-2", "eks-platform:kubernetesVersoin": "1.35"},
+     "eks-platform:kubernetesVersoin: unknown key; did you mean eks-platform:kubernetesVersion?"),
+    ({"aws:region": "us-west-2", "eks-platform:endpointPublicAcess": "true"},
+     "eks-platform:endpointPublicAcess: unknown key; did you mean eks-platform:endpointPublicAccess?"),
+    ({"aws:region": "us-west-2", "eks-platform:colour": "blue"}, "eks-platform:colour: unknown key; known keys: "),
+    ({"aws:regoin": "us-west-2", "aws:region": "us-west-2"}, "aws:regoin: unknown key; did you mean aws:region?"),
+    ({"aws:region": "mars-north-9"}, "aws:region: 'mars-north-9' is not an AWS region pulumi-aws knows; e.g. us-west-2"),
+    ({"aws:region": "us-wets-2"}, "aws:region: 'us-wets-2' is not an AWS region pulumi-aws knows; did you mean us-west-2?"),
+    ({"aws:region": "42"}, "aws:region: '42' is not an AWS region"),
+    ({"aws:region": ""}, "aws:region: '' is not an AWS region"),
+    ({"aws:region": '["us-west-2"]'}, "aws:region: '[\"us-west-2\"]' is not an AWS region"),
+    ({}, "aws:region: required"),
+])
+def test_unknown_keys_and_regions_are_refused_naming_the_key(config: dict[str, str], expected: str) -> None:
+    (error,) = check_namespaces(config)
+    assert error.startswith(expected), error
+
+
+def test_known_keys_of_both_namespaces_pass() -> None:
+    assert check_namespaces({"aws:region": "eu-central-1", "aws:profile": "ops", "aws:defaultTags": "{}",
+                             "eks-platform:vpcCidr": "10.0.0.0/16", "other-package:anything": "x"}) == []
