@@ -3,10 +3,10 @@
 from .access import Access, AccessArgs, TeamAccessArgs
 from .compute import Compute, ComputeArgs, FargateSelectorArgs, NodeGroupArgs, SubnetRef
 from .control_plane import ControlPlane, ControlPlaneArgs
-from .network import Network, NetworkArgs, plan_subnets
+from .network import Network, NetworkArgs, plan_slots, plan_subnets
 from .registry import Registry, RegistryArgs, RepositoryArgs
 
 __all__ = ["Access", "AccessArgs", "Compute", "ComputeArgs", "ControlPlane", "ControlPlaneArgs",
            "FargateSelectorArgs", "Network", "NetworkArgs", "NodeGroupArgs", "Registry", "RegistryArgs", "RepositoryArgs", "SubnetRef",
            "TeamAccessArgs",
-           "plan_subnets"]
+           "plan_slots", "plan_subnets"]

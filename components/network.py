@@ -38,6 +38,18 @@ TYPE_TOKEN = "eks-platform:components:Network"
 MAX_AZS = 6
 
 
+def plan_slots(cidr: str, slots: Sequence[int]) -> list[tuple[str, str]]:
+    """The (private, public) subnet pair of each CIDR slot in ``slots``, in that order.
+
+    A slot is a fixed place in the VPC's CIDR: slot ``i`` is always the same pair, whichever other slots
+    are in use, so adding or removing a zone never moves another zone's subnets.
+    """
+    if len(set(slots)) != len(slots) or not all(0 <= s < MAX_AZS for s in slots):
+        raise ValueError(f"slots must be distinct whole numbers from 0 to {MAX_AZS - 1}, got {list(slots)}")
+    plan = plan_subnets(cidr, MAX_AZS)
+    return [plan[s] for s in slots]
+
+
 def plan_subnets(cidr: str, zones: int) -> list[tuple[str, str]]:
     """Split ``cidr`` into ``zones`` (private, public) subnet pairs that never overlap.
 
@@ -73,6 +85,9 @@ class NetworkArgs:
     """Tags on every taggable child."""
     protect: bool = False
     """Protect the flow-log group and keep it on delete (prod): the network's traffic history."""
+    cidr_slots: Sequence[int] | None = None
+    """The CIDR slot (0 to 5) of each zone, in the same order: a zone keeps its subnets' CIDRs forever,
+    whatever zones come and go. Default: 0, 1, 2 ... in the order of ``availability_zones``."""
 
     def __post_init__(self) -> None:
         zones = list(self.availability_zones)
@@ -81,6 +96,14 @@ class NetworkArgs:
         if len(set(zones)) != len(zones):
             raise ValueError(f"NetworkArgs.availability_zones: duplicate AZ names in {zones}")
         plan_subnets(self.cidr_block, len(zones))  # raises ValueError naming the CIDR
+        if self.cidr_slots is not None:
+            if len(self.cidr_slots) != len(zones):
+                raise ValueError(f"NetworkArgs.cidr_slots: one slot per zone, got {list(self.cidr_slots)} for {zones}")
+            plan_slots(self.cidr_block, list(self.cidr_slots))  # raises ValueError naming the slots
+
+    @property
+    def slots(self) -> list[int]:
+        return list(self.cidr_slots) if self.cidr_slots is not None else list(range(len(self.availability_zones)))
 
 
 class Network(pulumi.ComponentResource):
@@ -98,7 +121,7 @@ class Network(pulumi.ComponentResource):
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
         zones = list(args.availability_zones)
-        plan = plan_subnets(args.cidr_block, len(zones))
+        plan = plan_slots(args.cidr_block, args.slots)
         base = dict(args.tags)
         cluster_tag = {f"kubernetes.io/cluster/{args.cluster_name}": "shared"}
         child = pulumi.ResourceOptions(parent=self)

@@ -30,21 +30,24 @@ from components import (  # noqa: E402
 )
 from components.autoscaling import ClusterAutoscaler, ClusterAutoscalerArgs  # noqa: E402
 from components.self_managed import SelfManagedNodeGroup, SelfManagedNodeGroupArgs  # noqa: E402
-from infra.config import ConfigError, load_config  # noqa: E402
+from infra.config import ConfigError, load_config, resolve_zones, zones_migration  # noqa: E402
 
 cfg = load_config()
 
-available = sorted(aws.get_availability_zones(state="available").names)
-if len(available) < cfg.availability_zones:
-    raise ConfigError(
-        f"eks-platform:availabilityZones: {cfg.availability_zones} requested but the region has only "
-        f"{len(available)} available ({', '.join(available)}); lower it to {len(available)}")
+if cfg.availability_zones is not None:  # a legacy count: refused, with the pinning that keeps today's subnets
+    raise ConfigError(zones_migration(cfg.availability_zones,
+                                      sorted(aws.get_availability_zones(state="available").names)))
+# Every zone the region offers this account, whatever its state today: a pinned zone that is impaired
+# for a while keeps its subnets; one the region no longer offers is an error, never a reshuffle.
+offered = aws.get_availability_zones()
+zones = resolve_zones(cfg.zones, list(offered.names), list(offered.zone_ids))
 
 network = Network(
     cfg.stack,
     NetworkArgs(
         cidr_block=cfg.vpc_cidr,
-        availability_zones=available[: cfg.availability_zones],
+        availability_zones=[name for name, _ in zones],
+        cidr_slots=[slot for _, slot in zones],
         cluster_name=cfg.cluster_name,
         highly_available_nat=cfg.highly_available_nat,
         flow_log_retention_days=cfg.log_retention_days,

@@ -88,7 +88,8 @@ class StackConfig:
 
     stack: str
     vpc_cidr: str
-    availability_zones: int
+    availability_zones: int | None
+    """Legacy zone count: refused by the program with the ``zones`` pinning that keeps today's subnets."""
     kubernetes_version: str
     node_groups: Mapping[str, NodeGroupArgs]
     highly_available_nat: bool = True
@@ -104,6 +105,8 @@ class StackConfig:
     repositories: Mapping[str, RepositoryArgs] = field(default_factory=dict)
     organization_id: str | None = None
     self_managed_node_groups: Mapping[str, SelfManagedSpec] = field(default_factory=dict)
+    zones: Mapping[str, int] = field(default_factory=dict)
+    """Availability zones (AZ names or zone IDs) pinned to their CIDR slot."""
 
     @property
     def cluster_name(self) -> str:
@@ -148,6 +151,65 @@ def check_availability_zones(value: Any) -> list[str]:
         return [f"{_key('availabilityZones')}: must be a whole number from 2 to 6 (EKS needs subnets in at least "
                 f"two AZs), got {value!r}. Example: 3"]
     return []
+
+
+_AZ_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+[a-z]$")
+_ZONE_ID = re.compile(r"^[a-z]{2,5}\d+-az\d+$")
+_ZONES_EXAMPLE = 'Example: {"usw2-az1": 0, "usw2-az2": 1, "usw2-az3": 2}'
+
+
+def parse_zones(value: Any) -> tuple[dict[str, int], list[str]]:
+    """``eks-platform:zones``: availability zones (names or zone IDs) pinned to a CIDR slot each."""
+    key = _key("zones")
+    if value is None:
+        return {}, []
+    if not isinstance(value, dict) or not 2 <= len(value) <= 6:
+        return {}, [f"{key}: must map 2 to 6 availability zones (zone IDs such as usw2-az1, the same in every "
+                    f"account, or names such as us-west-2a) to their CIDR slot, 0 to 5. {_ZONES_EXAMPLE}"]
+    errors: list[str] = []
+    for zone, slot in sorted(value.items()):
+        if not (_AZ_NAME.match(str(zone)) or _ZONE_ID.match(str(zone))):
+            errors.append(f"{key}.{zone}: not an availability zone name (us-west-2a) or zone ID (usw2-az1)")
+        if isinstance(slot, bool) or not isinstance(slot, int) or not 0 <= slot <= 5:
+            errors.append(f"{key}.{zone}: the CIDR slot must be a whole number from 0 to 5, got {slot!r}")
+    slots = [s for s in value.values() if isinstance(s, int) and not isinstance(s, bool)]
+    taken = sorted({s for s in slots if slots.count(s) > 1})
+    if taken:
+        errors.append(f"{key}: slot(s) {', '.join(map(str, taken))} given to more than one zone; each zone keeps its "
+                      "own slot (its subnets' CIDRs) forever")
+    return ({str(z): int(s) for z, s in value.items()} if not errors else {}), errors
+
+
+def resolve_zones(zones: Mapping[str, int], names: list[str], zone_ids: list[str]) -> list[tuple[str, int]]:
+    """(AZ name, slot) for each pinned zone, by slot; a zone the region does not offer is a ConfigError."""
+    by_id = dict(zip(zone_ids, names, strict=False))
+    resolved, errors = [], []
+    for zone, slot in sorted(zones.items(), key=lambda item: item[1]):
+        name = zone if zone in names else by_id.get(zone)
+        if name is None:
+            errors.append(f"{_key('zones')}.{zone}: the region does not offer this zone (it offers "
+                          f"{', '.join(f'{n} ({i})' for n, i in zip(names, zone_ids, strict=False))}). Nothing is "
+                          "moved silently: restore it, or remove it from zones on purpose (its subnets, and "
+                          "everything in them, are then deleted)")
+        else:
+            resolved.append((name, slot))
+    if len({n for n, _ in resolved}) != len(resolved):
+        errors.append(f"{_key('zones')}: the same zone is given twice (once by name, once by zone ID)")
+    if errors:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
+    return resolved
+
+
+def zones_migration(count: int, available: list[str]) -> str:
+    """The message that turns a legacy ``availabilityZones`` count into pinned zones, keeping today's subnets."""
+    if count > len(available):
+        return (f"{_key('availabilityZones')}: {count} requested but the region has only {len(available)} available "
+                f"({', '.join(available)}); lower it to {len(available)}")
+    pinned = "\n".join(f"      {zone}: {slot}" for slot, zone in enumerate(available[:count]))
+    return (f"{_key('availabilityZones')}: a zone count follows the region's live zone list, so a change in that "
+            "list would give subnets new CIDRs and replace them with everything in them. Pin the zones instead; "
+            "this keeps today's CIDRs and resource names. Replace availabilityZones in the stack file with:\n"
+            f"    {_key('zones')}:\n{pinned}")
 
 
 def check_kubernetes_version(value: Any) -> list[str]:
@@ -529,7 +591,7 @@ def _decode(kind: str, raw: str) -> Any:
 
 
 #: Every key this stack reads, with how its wire string decodes.
-CONFIG_KEYS = {"vpcCidr": "str", "availabilityZones": "int", "kubernetesVersion": "str", "nodeGroups": "json",
+CONFIG_KEYS = {"vpcCidr": "str", "availabilityZones": "int", "zones": "json", "kubernetesVersion": "str", "nodeGroups": "json",
                "highlyAvailableNat": "bool", "logRetentionDays": "int", "tags": "json",
                "endpointPublicAccess": "bool", "publicAccessCidrs": "json", "clusterAdminAllowlist": "json",
                "access": "json", "protectStatefulResources": "bool", "fargateProfiles": "json",
@@ -542,8 +604,16 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     errors: list[str] = []
     vpc_cidr = values.get("vpcCidr", "10.0.0.0/16")
     errors += check_vpc_cidr(vpc_cidr)
-    azs = values.get("availabilityZones", 3)
-    errors += check_availability_zones(azs)
+    azs = values.get("availabilityZones")
+    if azs is not None:
+        errors += check_availability_zones(azs)
+    zones, zone_errors = parse_zones(values.get("zones"))
+    errors += zone_errors
+    if azs is not None and values.get("zones") is not None:
+        errors.append(f"{_key('availabilityZones')}: remove it; {_key('zones')} pins the zones")
+    elif azs is None and values.get("zones") is None:
+        errors.append(f"{_key('zones')}: required: the availability zones to use, each pinned to a CIDR slot. "
+                      f"{_ZONES_EXAMPLE}")
     version = values.get("kubernetesVersion", "1.35")
     errors += check_kubernetes_version(version)
     node_groups, ng_errors = parse_node_groups(values.get("nodeGroups"))
@@ -590,7 +660,7 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                        tags=tags, endpoint_public_access=public, public_access_cidrs=tuple(cidrs),
                        cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect,
                        fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org,
-                       self_managed_node_groups=self_managed)
+                       self_managed_node_groups=self_managed, zones=zones)
 
 
 def _aws_provider_keys() -> frozenset[str]:

@@ -386,13 +386,23 @@ _AZ_LETTERS = {"us-east-1": "abcdef", "us-west-2": "abcd", "us-west-1": "ac", "a
                "ap-northeast-2": "abcd", "ca-central-1": "abd"}
 
 
+_COMPASS = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c", "northeast": "ne",
+            "southeast": "se", "northwest": "nw", "southwest": "sw"}
+
+
+def zone_id_prefix(region: str) -> str:
+    """AWS's zone ID prefix for a region: ``us-west-2`` -> ``usw2``, ``ap-northeast-1`` -> ``apne1``."""
+    parts = region.split("-")
+    return parts[0] + "".join(_COMPASS.get(p, p[:1]) for p in parts[1:-1]) + parts[-1]
+
+
 def _availability_zones(cloud: MockCloud, args: MockCallArgs) -> dict[str, Any]:
     region = cloud.identity.region
     letters = _AZ_LETTERS.get(region, "abc")
     names = [f"{region}{letter}" for letter in letters]
     excluded = set(args.args.get("excludeNames") or [])
     names = [n for n in names if n not in excluded]
-    short = "".join(part[0] for part in region.split("-")[:-1]) + region.split("-")[-1]
+    short = zone_id_prefix(region)
     return {
         "names": names,
         "zoneIds": [f"{short}-az{i + 1}" for i in range(len(names))],

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ipaddress
 import itertools
 
+import pulumi
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.network import TYPE_TOKEN, Network, NetworkArgs, plan_subnets
-from tests.conftest import resolved, synth
+from components.network import TYPE_TOKEN, Network, NetworkArgs, plan_slots, plan_subnets
+from tests.conftest import RecordingMocks, resolved, synth
 
 ZONES = ["us-west-2a", "us-west-2b", "us-west-2c"]
 
@@ -122,3 +123,39 @@ def test_outputs_are_registered(mocks) -> None:  # type: ignore[no-untyped-def]
     assert vpc_id.startswith("vpc-0")
     assert len(private) == 2 and all(s.startswith("subnet-0") for s in private)
     assert len(public) == 2 and not set(private) & set(public)
+
+
+def _subnet_inputs(zones: dict[str, int]) -> dict[str, dict[str, object]]:
+    """Every subnet's inputs (and its route table association's) for the zones pinned to ``zones`` slots."""
+    m = RecordingMocks()
+    pulumi.runtime.set_mocks(m, project="eks-platform", stack="test", preview=False)
+    synth(lambda: Network("net", NetworkArgs(
+        cidr_block="10.40.0.0/16", availability_zones=list(zones), cidr_slots=list(zones.values()),
+        cluster_name="eks-test", highly_available_nat=True)))
+    return {name: dict(a.inputs) for name, a in m.created.items()
+            if a.typ in ("aws:ec2/subnet:Subnet", "aws:ec2/routeTable:RouteTable", "aws:ec2/natGateway:NatGateway")}
+
+
+@pytest.mark.parametrize("change", ["remove a zone", "add a zone", "remove the first zone"])
+def test_removing_or_adding_a_zone_leaves_every_other_subnet_unchanged(mocks, change: str) -> None:  # type: ignore[no-untyped-def]
+    before = {"us-west-2a": 0, "us-west-2b": 1, "us-west-2c": 2}
+    after = {"remove a zone": {"us-west-2a": 0, "us-west-2c": 2},
+             "add a zone": {**before, "us-west-2d": 3},
+             "remove the first zone": {"us-west-2b": 1, "us-west-2c": 2}}[change]
+    old, new = _subnet_inputs(before), _subnet_inputs(after)
+    kept = set(old) & set(new)
+    assert {n.split("-private-")[1] for n in kept if n.startswith("net-private-us")} == set(before) & set(after)
+    changed = [n for n in kept if n.endswith(("-private-us-west-2a", "-private-us-west-2b", "-private-us-west-2c",
+                                              "-public-us-west-2a", "-public-us-west-2b", "-public-us-west-2c"))
+               and old[n] != new[n]]
+    assert changed == [], f"{change} moved other zones' subnets: {changed}"
+    assert old["net-private-us-west-2c"]["cidrBlock"] == new["net-private-us-west-2c"]["cidrBlock"] == "10.40.64.0/19"
+
+
+def test_cidr_slots_are_fixed_places_in_the_vpc() -> None:
+    assert plan_slots("10.0.0.0/16", [2, 0]) == [("10.0.64.0/19", "10.0.232.0/22"), ("10.0.0.0/19", "10.0.224.0/22")]
+    assert plan_slots("10.0.0.0/16", [0, 1]) == plan_subnets("10.0.0.0/16", 2), "default slots are today's plan"
+    with pytest.raises(ValueError, match="slots must be distinct whole numbers from 0 to 5"):
+        plan_slots("10.0.0.0/16", [1, 1])
+    with pytest.raises(ValueError, match="one slot per zone"):
+        NetworkArgs(cidr_block="10.0.0.0/16", availability_zones=["a", "b"], cidr_slots=[0], cluster_name="x")

@@ -17,6 +17,9 @@ from infra.config import (
     check_vpc_cidr,
     load_config,
     parse_node_groups,
+    parse_zones,
+    resolve_zones,
+    zones_migration,
 )
 
 GOOD_GROUPS = {"general": {"instanceTypes": ["m7i.large"], "minSize": 1, "desiredSize": 2, "maxSize": 4}}
@@ -264,3 +267,37 @@ def test_unknown_keys_and_regions_are_refused_naming_the_key(config: dict[str, s
 def test_known_keys_of_both_namespaces_pass() -> None:
     assert check_namespaces({"aws:region": "eu-central-1", "aws:profile": "ops", "aws:defaultTags": "{}",
                              "eks-platform:vpcCidr": "10.0.0.0/16", "other-package:anything": "x"}) == []
+
+
+@pytest.mark.parametrize(("value", "fragment"), [
+    ({"usw2-az1": 0}, "must map 2 to 6 availability zones"),
+    (["us-west-2a", "us-west-2b"], "must map 2 to 6 availability zones"),
+    ({"usw2-az1": 0, "mars-1": 1}, "eks-platform:zones.mars-1: not an availability zone name"),
+    ({"usw2-az1": 0, "usw2-az2": 6}, "eks-platform:zones.usw2-az2: the CIDR slot must be a whole number from 0 to 5"),
+    ({"usw2-az1": 0, "usw2-az2": "1"}, "the CIDR slot must be a whole number from 0 to 5, got '1'"),
+    ({"usw2-az1": 0, "usw2-az2": True}, "the CIDR slot must be a whole number"),
+    ({"usw2-az1": 1, "usw2-az2": 1}, "slot(s) 1 given to more than one zone"),
+])
+def test_zones_are_refused_naming_the_key(value: object, fragment: str) -> None:
+    zones, errors = parse_zones(value)
+    assert zones == {} and any(fragment in e for e in errors), errors
+
+
+def test_zones_by_name_or_id_resolve_to_names_by_slot() -> None:
+    zones, errors = parse_zones({"usw2-az3": 2, "us-west-2a": 0})
+    assert errors == []
+    names, ids = ["us-west-2a", "us-west-2b", "us-west-2c"], ["usw2-az2", "usw2-az1", "usw2-az3"]
+    assert resolve_zones(zones, names, ids) == [("us-west-2a", 0), ("us-west-2c", 2)]
+
+
+def test_a_zone_the_region_no_longer_offers_is_an_error_not_a_reshuffle() -> None:
+    with pytest.raises(ConfigError, match=r"eks-platform:zones.usw2-az4: the region does not offer this zone"):
+        resolve_zones({"usw2-az1": 0, "usw2-az4": 1}, ["us-west-2a"], ["usw2-az1"])
+    with pytest.raises(ConfigError, match="the same zone is given twice"):
+        resolve_zones({"usw2-az1": 0, "us-west-2a": 1}, ["us-west-2a"], ["usw2-az1"])
+
+
+def test_the_migration_pins_today_s_zones_to_today_s_slots() -> None:
+    message = zones_migration(2, ["us-west-2a", "us-west-2b", "us-west-2c"])
+    assert message.endswith("    eks-platform:zones:\n      us-west-2a: 0\n      us-west-2b: 1")
+    assert "requested but the region has only 1" in zones_migration(2, ["us-west-2a"])

@@ -117,7 +117,10 @@ def _project_with(tmp_path: Path, overrides: dict[str, object]) -> Path:
     (tmp_path / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
     stack = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())
     for key, value in overrides.items():
-        stack["config"][f"eks-platform:{key}"] = value
+        if value is None:  # None removes the key
+            stack["config"].pop(f"eks-platform:{key}", None)
+        else:
+            stack["config"][f"eks-platform:{key}"] = value
     (tmp_path / "Pulumi.bad.yaml").write_text(yaml.safe_dump(stack))
     return tmp_path
 
@@ -144,7 +147,14 @@ except PreflightError as exc:
     ({"vpcCidr": "10.0.0.0/33"}, "eks-platform:vpcCidr", "is not an IPv4 CIDR. Example: 10.20.0.0/16"),
     ({"vpcCidr": "100.0.0.0/16"}, "eks-platform:vpcCidr", "is not a private range"),
     ({"availabilityZones": 1}, "eks-platform:availabilityZones", "must be a whole number from 2 to 6"),
-    ({"availabilityZones": 5}, "eks-platform:availabilityZones", "requested but the region has only 4"),
+    ({"availabilityZones": 5, "zones": None}, "eks-platform:availabilityZones", "requested but the region has only 4"),
+    ({"availabilityZones": 2, "zones": None}, "eks-platform:availabilityZones",
+     "Pin the zones instead; this keeps today's CIDRs and resource names. Replace availabilityZones in the stack "
+     "file with:\n    eks-platform:zones:\n      us-west-2a: 0\n      us-west-2b: 1"),
+    ({"zones": {"us-west-2a": 0, "us-west-2z": 1}}, "eks-platform:zones.us-west-2z",
+     "the region does not offer this zone (it offers us-west-2a (usw2-az1), us-west-2b (usw2-az2)"),
+    ({"zones": {"us-west-2a": 0, "us-west-2b": 0}}, "eks-platform:zones", "slot(s) 0 given to more than one zone"),
+    ({"zones": None}, "eks-platform:zones", "required: the availability zones to use"),
     ({"kubernetesVersion": "1.21"}, "eks-platform:kubernetesVersion", "is not in EKS standard support"),
     ({"kubernetesVersoin": "1.35"}, "eks-platform:kubernetesVersoin", "did you mean eks-platform:kubernetesVersion?"),
     ({"endpointPublicAcess": True}, "eks-platform:endpointPublicAcess",
