@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from pydantic import TypeAdapter, ValidationError
 
 from components import FargateSelectorArgs, NodeGroupArgs, RepositoryArgs, TeamAccessArgs
 from components.compute import Taint
+from infra import config_models as models
+from infra.config_models import messages
 
 NAMESPACE = "eks-platform"
 
@@ -37,12 +40,6 @@ EKS_STANDARD_SUPPORT = ("1.34", "1.35", "1.36", "1.37")
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                       2922, 3288, 3653)
 
-CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
-AMI_TYPES = ("AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64")
-TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
-
-_NODE_GROUP_KEY = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 
@@ -76,9 +73,6 @@ class SelfManagedSpec:
     detailed_monitoring: bool = False
 
 
-ACCESS_LEVELS = ("cluster-admin", "namespace-admin", "namespace-viewer")
-_ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]+$")
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _RESERVED_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
 
 
@@ -229,98 +223,6 @@ def check_log_retention(value: Any) -> list[str]:
     return []
 
 
-_NODE_GROUP_FIELDS = {"instanceTypes", "capacityType", "amiType", "minSize", "desiredSize", "maxSize",
-                      "maxUnavailable", "diskSizeGiB", "labels", "taints", "metadataHopLimit", "detailedMonitoring"}
-_NODE_GROUP_EXAMPLE = ('Example: {"general": {"instanceTypes": ["m7i.large"], "minSize": 1, "desiredSize": 2, '
-                       '"maxSize": 4}}')
-
-
-def _int_field(where: str, spec: Mapping[str, Any], name: str, default: int | None, low: int, high: int,
-               errors: list[str]) -> int:
-    value = spec.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        errors.append(f"{where}.{name}: must be a whole number from {low} to {high}, got {value!r}")
-        return low
-    return value
-
-
-def parse_node_group(name: str, spec: Any) -> tuple[NodeGroupArgs | None, list[str]]:
-    """Validate one node group spec; return it (or None) and the errors found."""
-    where = f"{_key('nodeGroups')}.{name}"
-    errors: list[str] = []
-    if not _NODE_GROUP_KEY.match(name):
-        errors.append(f"{where}: the key becomes part of resource names; use lowercase letters, digits and '-', "
-                      f"starting with a letter, at most 31 characters (e.g. 'general')")
-    if not isinstance(spec, dict):
-        return None, errors + [f"{where}: must be an object with instanceTypes and sizes. {_NODE_GROUP_EXAMPLE}"]
-    unknown = sorted(set(spec) - _NODE_GROUP_FIELDS)
-    if unknown:
-        errors.append(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_NODE_GROUP_FIELDS))}")
-    types = spec.get("instanceTypes")
-    if not isinstance(types, list) or not types or not all(isinstance(t, str) and _INSTANCE_TYPE.match(t) for t in types):
-        errors.append(f"{where}.instanceTypes: must be a non-empty list of EC2 instance types, got {types!r}. "
-                      f"Example: [\"m7i.large\"]")
-        types = []
-    capacity = spec.get("capacityType", "ON_DEMAND")
-    if capacity not in CAPACITY_TYPES:
-        errors.append(f"{where}.capacityType: must be ON_DEMAND or SPOT, got {capacity!r}")
-    ami = spec.get("amiType", "AL2023_x86_64_STANDARD")
-    if ami not in AMI_TYPES:
-        errors.append(f"{where}.amiType: must be one of {', '.join(AMI_TYPES)} (container-optimised), got {ami!r}")
-    lo = _int_field(where, spec, "minSize", None, 0, 1000, errors)
-    desired = _int_field(where, spec, "desiredSize", lo, 0, 1000, errors)
-    hi = _int_field(where, spec, "maxSize", None, 1, 1000, errors)
-    if not lo <= desired <= hi:
-        errors.append(f"{where}: sizes must satisfy minSize <= desiredSize <= maxSize, got {lo} <= {desired} <= {hi}")
-    unavailable = _int_field(where, spec, "maxUnavailable", 1, 1, 100, errors)
-    disk = _int_field(where, spec, "diskSizeGiB", 50, 20, 16384, errors)
-    labels = spec.get("labels", {})
-    if not isinstance(labels, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
-        errors.append(f"{where}.labels: must map label names to string values, got {labels!r}")
-        labels = {}
-    taints: list[Taint] = []
-    for i, t in enumerate(spec.get("taints", []) if isinstance(spec.get("taints", []), list) else [None]):
-        if not isinstance(t, dict) or not isinstance(t.get("key"), str) or t.get("effect") not in TAINT_EFFECTS:
-            errors.append(f"{where}.taints[{i}]: needs a string 'key' and an 'effect' of {', '.join(TAINT_EFFECTS)}, "
-                          f"got {t!r}")
-            continue
-        value = t.get("value")
-        taints.append(Taint(key=t["key"], effect=t["effect"], value=None if value is None else str(value)))
-    hop = _int_field(where, spec, "metadataHopLimit", 1, 1, 2, errors)
-    monitoring = spec.get("detailedMonitoring", False)
-    if not isinstance(monitoring, bool):
-        errors.append(f"{where}.detailedMonitoring: must be true or false, got {monitoring!r}")
-    if errors:
-        return None, errors
-    return NodeGroupArgs(instance_types=tuple(types), capacity_type=capacity, ami_type=ami, min_size=lo,
-                         desired_size=desired, max_size=hi, max_unavailable=unavailable, disk_size_gib=disk,
-                         labels=dict(labels), taints=tuple(taints), metadata_hop_limit=hop,
-                         detailed_monitoring=monitoring), []
-
-
-def parse_node_groups(value: Any) -> tuple[dict[str, NodeGroupArgs], list[str]]:
-    if not isinstance(value, dict) or not value:
-        return {}, [f"{_key('nodeGroups')}: must be a non-empty object keyed by a stable node group name "
-                    f"(never a list: the key is part of resource names). {_NODE_GROUP_EXAMPLE}"]
-    groups: dict[str, NodeGroupArgs] = {}
-    errors: list[str] = []
-    for name in sorted(value):
-        spec, errs = parse_node_group(str(name), value[name])
-        errors += errs
-        if spec is not None:
-            groups[str(name)] = spec
-    return groups, errors
-
-
-def parse_tags(value: Any) -> tuple[dict[str, str], list[str]]:
-    if value is None:
-        return {}, []
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        return {}, [f"{_key('tags')}: must map tag keys to string values, got {value!r}. "
-                    f"Example: {{\"cost-center\": \"platform\"}}"]
-    return dict(value), []
-
-
 def check_endpoint(public: Any, cidrs: Any) -> list[str]:
     errors = []
     if not isinstance(public, bool):
@@ -346,164 +248,112 @@ def check_endpoint(public: Any, cidrs: Any) -> list[str]:
     return errors
 
 
+def _validated(annotation: Any, key: str, value: Any) -> tuple[Any, list[str]]:
+    """``value`` validated as ``annotation`` (a pydantic type), or None and one message per bad key."""
+    try:
+        return TypeAdapter(annotation).validate_python(value), []
+    except ValidationError as exc:
+        return None, messages(exc, annotation, key)
+
+
+_NODE_GROUP_EXAMPLE = ('Example: {"general": {"instanceTypes": ["m7i.large"], "minSize": 1, "desiredSize": 2, '
+                       '"maxSize": 4}}')
+
+
+def parse_node_groups(value: Any) -> tuple[dict[str, NodeGroupArgs], list[str]]:
+    if not isinstance(value, dict) or not value:
+        return {}, [f"{_key('nodeGroups')}: must be a non-empty object keyed by a stable node group name "
+                    f"(never a list: the key is part of resource names). {_NODE_GROUP_EXAMPLE}"]
+    specs, errors = _validated(models.NodeGroups, "nodeGroups", value)
+    if errors:
+        return {}, errors
+    return {name: NodeGroupArgs(
+        instance_types=tuple(g.instance_types), capacity_type=g.capacity_type, ami_type=g.ami_type,
+        min_size=g.min_size, desired_size=g.min_size if g.desired_size is None else g.desired_size,
+        max_size=g.max_size, max_unavailable=g.max_unavailable, disk_size_gib=g.disk_size_gi_b, labels=dict(g.labels),
+        taints=tuple(Taint(key=t.key, effect=t.effect, value=t.value) for t in g.taints),
+        metadata_hop_limit=g.metadata_hop_limit, detailed_monitoring=g.detailed_monitoring)
+        for name, g in sorted(specs.items())}, []
+
+
+def parse_tags(value: Any) -> tuple[dict[str, str], list[str]]:
+    if value is None:
+        return {}, []
+    tags, errors = _validated(models.Tags, "tags", value)
+    return (dict(tags) if tags is not None else {}), errors
+
+
 def parse_role_list(key: str, value: Any) -> tuple[tuple[str, ...], list[str]]:
     if value is None:
         return (), []
-    if not isinstance(value, list) or not all(isinstance(v, str) and _ROLE_ARN.match(v) for v in value):
-        return (), [f"{_key(key)}: must be a list of IAM role ARNs, got {value!r}. "
-                    "Example: [\"arn:aws:iam::123456789012:role/platform-admin\"]"]
-    return tuple(value), []
+    roles, errors = _validated(list[models.RoleArn], key, value)  # type: ignore[name-defined]
+    return (tuple(roles) if roles is not None else ()), errors
 
 
 def parse_access(value: Any, allowlist: tuple[str, ...]) -> tuple[dict[str, TeamAccessArgs], list[str]]:
     """Validate ``eks-platform:access``: teams keyed by a stable name."""
     if value is None:
         return {}, []
-    example = ('Example: {"payments": {"roleArn": "arn:aws:iam::123456789012:role/payments-dev", '
-               '"level": "namespace-admin", "namespaces": ["payments"]}}')
-    if not isinstance(value, dict):
-        return {}, [f"{_key('access')}: must be an object keyed by team name. {example}"]
+    specs, errors = _validated(models.Teams, "access", value)
+    if errors:
+        return {}, errors
     teams: dict[str, TeamAccessArgs] = {}
-    errors: list[str] = []
-    for team in sorted(value):
-        spec = value[team]
+    for team, spec in sorted(specs.items()):
         where = f"{_key('access')}.{team}"
-        if not _NODE_GROUP_KEY.match(str(team)):
-            errors.append(f"{where}: the key becomes part of resource and group names; use lowercase letters, "
-                          "digits and '-' (e.g. 'payments')")
-            continue
-        if not isinstance(spec, dict):
-            errors.append(f"{where}: must be an object with roleArn, level and namespaces. {example}")
-            continue
-        unknown = sorted(set(spec) - {"roleArn", "level", "namespaces"})
-        if unknown:
-            errors.append(f"{where}: unknown field(s) {', '.join(unknown)}; known: level, namespaces, roleArn")
-        role, level, namespaces = spec.get("roleArn"), spec.get("level"), spec.get("namespaces", [])
-        if not isinstance(role, str) or not _ROLE_ARN.match(role):
-            hint = " (IAM users are not allowed: use a role)" if isinstance(role, str) and ":user/" in role else ""
-            errors.append(f"{where}.roleArn: must be an IAM role ARN{hint}, got {role!r}. "
-                          "Example: arn:aws:iam::123456789012:role/payments-dev")
-        if level not in ACCESS_LEVELS:
-            errors.append(f"{where}.level: must be one of {', '.join(ACCESS_LEVELS)}, got {level!r}")
-        if level == "cluster-admin":
-            if role not in allowlist:
+        if spec.level == "cluster-admin":
+            if spec.role_arn not in allowlist:
                 errors.append(f"{where}: cluster-admin is only for roles in {_key('clusterAdminAllowlist')}; add "
-                              f"{role!r} there or use namespace-admin")
-            if namespaces:
+                              f"{spec.role_arn!r} there or use namespace-admin")
+            if spec.namespaces:
                 errors.append(f"{where}.namespaces: cluster-admin is cluster-wide; remove namespaces")
-        elif level in ACCESS_LEVELS:
-            if not isinstance(namespaces, list) or not namespaces:
-                errors.append(f"{where}.namespaces: {level} needs at least one namespace. Example: [\"{team}\"]")
-                namespaces = []
-            for ns in namespaces:
-                if not isinstance(ns, str) or not _NAMESPACE.match(ns):
-                    errors.append(f"{where}.namespaces: {ns!r} is not a valid namespace name (DNS-1123 label)")
-                elif ns in _RESERVED_NAMESPACES:
-                    errors.append(f"{where}.namespaces: '{ns}' is a system namespace; give the team its own")
-        if not any(e.startswith(where) for e in errors):
-            teams[str(team)] = TeamAccessArgs(role_arn=role, level=level, namespaces=tuple(namespaces or ()))
-    return teams, errors
+        elif not spec.namespaces:
+            errors.append(f"{where}.namespaces: {spec.level} needs at least one namespace. Example: [\"{team}\"]")
+        for ns in spec.namespaces:
+            if ns in _RESERVED_NAMESPACES:
+                errors.append(f"{where}.namespaces: '{ns}' is a system namespace; give the team its own")
+        teams[team] = TeamAccessArgs(role_arn=spec.role_arn, level=spec.level, namespaces=tuple(spec.namespaces))
+    return (teams if not errors else {}), errors
 
 
 def parse_fargate_profiles(value: Any) -> tuple[dict[str, tuple[FargateSelectorArgs, ...]], list[str]]:
     if value is None:
         return {}, []
-    example = 'Example: {"batch": {"selectors": [{"namespace": "batch", "labels": {"compute": "fargate"}}]}}'
-    if not isinstance(value, dict):
-        return {}, [f"{_key('fargateProfiles')}: must be an object keyed by profile name. {example}"]
-    profiles: dict[str, tuple[FargateSelectorArgs, ...]] = {}
-    errors: list[str] = []
-    for name in sorted(value):
-        where = f"{_key('fargateProfiles')}.{name}"
-        spec = value[name]
-        if not _NODE_GROUP_KEY.match(str(name)):
-            errors.append(f"{where}: use lowercase letters, digits and '-' (the key is part of resource names)")
-            continue
-        selectors = spec.get("selectors") if isinstance(spec, dict) else None
-        if not isinstance(selectors, list) or not 1 <= len(selectors) <= 5:
-            errors.append(f"{where}.selectors: must be a list of 1 to 5 selectors (an EKS limit). {example}")
-            continue
-        parsed = []
-        for i, sel in enumerate(selectors):
-            ns = sel.get("namespace") if isinstance(sel, dict) else None
-            labels = sel.get("labels", {}) if isinstance(sel, dict) else None
-            if not isinstance(ns, str) or not _NAMESPACE.match(ns):
-                errors.append(f"{where}.selectors[{i}].namespace: must be a namespace name, got {ns!r}")
-            elif not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
-                errors.append(f"{where}.selectors[{i}].labels: must map label names to strings, got {labels!r}")
-            else:
-                parsed.append(FargateSelectorArgs(namespace=ns, labels=dict(labels)))
-        if len(parsed) == len(selectors):
-            profiles[str(name)] = tuple(parsed)
-    return profiles, errors
+    specs, errors = _validated(models.FargateProfiles, "fargateProfiles", value)
+    if errors:
+        return {}, errors
+    return {name: tuple(FargateSelectorArgs(namespace=s.namespace, labels=dict(s.labels)) for s in p.selectors)
+            for name, p in sorted(specs.items())}, []
 
 
-_ECR_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
-
-
-def parse_repositories(value: Any) -> tuple[dict[str, RepositoryArgs], list[str]]:
+def parse_repositories(value: Any, prefix: str) -> tuple[dict[str, RepositoryArgs], list[str]]:
     if value is None:
         return {}, []
-    if not isinstance(value, dict):
-        return {}, [f"{_key('repositories')}: must be an object keyed by ECR repository name. "
-                    'Example: {"payments/api": {"keepImages": 50}}']
-    repos: dict[str, RepositoryArgs] = {}
-    errors: list[str] = []
-    for name in sorted(value):
-        where = f"{_key('repositories')}.{name}"
-        spec = value[name] if value[name] is not None else {}
-        if not _ECR_NAME.match(str(name)):
-            errors.append(f"{where}: not a valid ECR repository name (lowercase letters, digits, '.', '_', '-', "
-                          "and '/' between parts), e.g. payments/api")
-            continue
-        if not isinstance(spec, dict) or set(spec) - {"keepImages", "untaggedExpiryDays"}:
-            errors.append(f"{where}: may set keepImages and untaggedExpiryDays only, got {spec!r}")
-            continue
-        keep = _int_field(where, spec, "keepImages", 50, 1, 1000, errors)
-        days = _int_field(where, spec, "untaggedExpiryDays", 7, 1, 365, errors)
-        repos[str(name)] = RepositoryArgs(keep_images=keep, untagged_expiry_days=days)
-    return repos, errors
-
-
-_SELF_MANAGED_FIELDS = {"instanceType", "minSize", "desiredSize", "maxSize", "amiId", "labels", "detailedMonitoring"}
+    specs, errors = _validated(models.Repositories, "repositories", value)
+    if errors:
+        return {}, errors
+    # Resource names replace '/' with '-': two repositories must not end up with one name.
+    by_resource: dict[str, list[str]] = {}
+    for name in specs:
+        by_resource.setdefault(name.replace("/", "-"), []).append(name)
+    for resource, names in sorted(by_resource.items()):
+        if len(names) > 1:
+            errors.append(f"{_key('repositories')}: {' and '.join(sorted(names))} would both be resource "
+                          f"'{prefix}-registry-{resource}'; rename one")
+    return ({name: RepositoryArgs(keep_images=r.keep_images, untagged_expiry_days=r.untagged_expiry_days)
+             for name, r in sorted(specs.items())} if not errors else {}), errors
 
 
 def parse_self_managed(value: Any) -> tuple[dict[str, SelfManagedSpec], list[str]]:
     if value is None:
         return {}, []
-    example = 'Example: {"custom": {"instanceType": "m7i.xlarge", "minSize": 1, "desiredSize": 1, "maxSize": 3}}'
-    if not isinstance(value, dict):
-        return {}, [f"{_key('selfManagedNodeGroups')}: must be an object keyed by group name. {example}"]
-    groups: dict[str, SelfManagedSpec] = {}
-    errors: list[str] = []
-    for name in sorted(value):
-        where = f"{_key('selfManagedNodeGroups')}.{name}"
-        spec = value[name]
-        if not _NODE_GROUP_KEY.match(str(name)) or not isinstance(spec, dict):
-            errors.append(f"{where}: use a lowercase key and an object value. {example}")
-            continue
-        unknown = sorted(set(spec) - _SELF_MANAGED_FIELDS)
-        if unknown:
-            errors.append(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_SELF_MANAGED_FIELDS))}")
-        itype = spec.get("instanceType")
-        if not isinstance(itype, str) or not _INSTANCE_TYPE.match(itype):
-            errors.append(f"{where}.instanceType: must be an EC2 instance type such as m7i.xlarge, got {itype!r}")
-        lo = _int_field(where, spec, "minSize", None, 0, 1000, errors)
-        desired = _int_field(where, spec, "desiredSize", lo, 0, 1000, errors)
-        hi = _int_field(where, spec, "maxSize", None, 1, 1000, errors)
-        if not lo <= desired <= hi:
-            errors.append(f"{where}: sizes must satisfy minSize <= desiredSize <= maxSize")
-        ami = spec.get("amiId")
-        if ami is not None and not (isinstance(ami, str) and re.match(r"^ami-[0-9a-f]{8,17}$", ami)):
-            errors.append(f"{where}.amiId: must be an AMI id such as ami-0123456789abcdef0, got {ami!r}")
-        labels = spec.get("labels", {})
-        if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
-            errors.append(f"{where}.labels: must map label names to strings")
-        if not any(e.startswith(where) for e in errors):
-            groups[str(name)] = SelfManagedSpec(instance_type=itype, min_size=lo, desired_size=desired, max_size=hi,
-                                                ami_id=ami, labels=dict(labels),
-                                                detailed_monitoring=bool(spec.get("detailedMonitoring", False)))
-    return groups, errors
+    specs, errors = _validated(models.SelfManagedGroups, "selfManagedNodeGroups", value)
+    if errors:
+        return {}, errors
+    return {name: SelfManagedSpec(instance_type=g.instance_type, min_size=g.min_size,
+                                  desired_size=g.min_size if g.desired_size is None else g.desired_size,
+                                  max_size=g.max_size, ami_id=g.ami_id, labels=dict(g.labels),
+                                  detailed_monitoring=g.detailed_monitoring)
+            for name, g in sorted(specs.items())}, []
 
 
 _RELEASE = re.compile(r"^(\d+)\.(\d+)\.\d+-\d{8}$")
@@ -640,7 +490,7 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     updates, update_errors = parse_updates(values.get("updateChannel", "pinned"), values.get("amiReleaseVersion"),
                                            values.get("addonVersions"), version if isinstance(version, str) else "")
     errors += update_errors
-    repositories, repo_errors = parse_repositories(values.get("repositories"))
+    repositories, repo_errors = parse_repositories(values.get("repositories"), stack)
     errors += repo_errors
     org = values.get("organizationId")
     if org is not None and not (isinstance(org, str) and re.match(r"^o-[a-z0-9]{10,32}$", org)):

@@ -161,7 +161,7 @@ except PreflightError as exc:
      "did you mean eks-platform:endpointPublicAccess?"),
     ({"nodeGroups": [{"instanceTypes": ["m7i.large"]}]}, "eks-platform:nodeGroups", "never a list"),
     ({"nodeGroups": {"general": {"instanceTypes": [], "minSize": 1, "maxSize": 1}}},
-     "eks-platform:nodeGroups.general.instanceTypes", "must be a non-empty list"),
+     "eks-platform:nodeGroups.general.instanceTypes", "needs at least 1 entry, got 0"),
 ])
 def test_bad_config_exits_2_naming_the_key_with_nothing_registered(
         tmp_path: Path, overrides: dict[str, object], key: str, fragment: str) -> None:

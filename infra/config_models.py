@@ -1,0 +1,329 @@
+"""The shapes of eks-platform's stack config, as pydantic v2 models: strict, closed and frozen.
+
+Every object in ``Pulumi.<stack>.yaml`` (node groups, teams, Fargate profiles, repositories, tags ...) is
+validated here: an unknown field, a null, a string where a number or boolean belongs, a number out of
+range, each gives one message naming the key path (``eks-platform:nodeGroups.general.minSize``), what is
+wrong and a value that works. The models also generate the JSON Schema under ``schema/`` that editors use.
+
+Top-level scalars arrive from the CLI as strings and are decoded by their declared type first (as the CLI
+accepts ``"3"`` for an integer key); inside objects nothing is coerced.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+NAMESPACE = "eks-platform"
+
+
+def int_in(low: int, high: int, example: int) -> Any:
+    """A strict whole number from ``low`` to ``high``."""
+
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}, got {value!r}. Example: {example}")
+        return value
+
+    return Annotated[StrictInt, AfterValidator(check), Field(ge=low, le=high, examples=[example])]
+
+
+def matching(pattern: str, what: str, example: str) -> Any:
+    """A strict string matching ``pattern``."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise ValueError(f"{value!r} is not {what}. Example: {example}")
+        return value
+
+    return Annotated[StrictStr, AfterValidator(check), Field(pattern=pattern, examples=[example])]
+
+
+#: Keys of config collections become part of resource names: keep them short, lowercase and stable.
+NAME_KEY = r"^[a-z][a-z0-9-]{0,30}$"
+InstanceType = matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", "an EC2 instance type", "m7i.large")
+RoleArn = matching(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]+$", "an IAM role ARN (never a user)",
+                   "arn:aws:iam::123456789012:role/payments-dev")
+NamespaceName = matching(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "a Kubernetes namespace name (DNS-1123 label)",
+                         "payments")
+Labels = dict[StrictStr, StrictStr]
+
+
+# -- AWS tags ---------------------------------------------------------------------------------------
+
+#: Tags eks-platform sets itself on every resource; a user tag must not override them.
+RESERVED_TAGS = ("project", "environment", "managed-by")
+_TAG_CHARS = re.compile(r"^[\w\s.:/=+\-@]*$", re.UNICODE)
+
+
+def _check_tags(tags: dict[str, str]) -> dict[str, str]:
+    problems = []
+    for key, value in tags.items():
+        if not 1 <= len(key) <= 128:
+            problems.append(f"tag key {key[:40]!r}... must be 1 to 128 characters")
+        if key.lower().startswith("aws:"):
+            problems.append(f"tag key {key!r} uses the aws: prefix, which AWS reserves")
+        if len(value) > 256:
+            problems.append(f"tag {key!r} has a {len(value)}-character value; AWS allows 256")
+        if not _TAG_CHARS.match(key) or not _TAG_CHARS.match(value):
+            problems.append(f"tag {key!r} uses characters AWS refuses (allowed: letters, digits, spaces, . : / = + - @ _)")
+        if key in RESERVED_TAGS:
+            problems.append(f"tag {key!r} is set by eks-platform on every resource (project, environment, managed-by); "
+                            "use another key")
+    if len(tags) > 40:
+        problems.append(f"{len(tags)} tags; keep room under AWS's 50 per resource (eks-platform adds its own): 40 at most")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return tags
+
+
+Tags = Annotated[dict[StrictStr, StrictStr], AfterValidator(_check_tags),
+                 Field(examples=[{"cost-center": "platform"}])]
+
+
+def _check_cidrs(cidrs: list[str]) -> list[str]:
+    nets = []
+    for c in cidrs:
+        try:
+            net = ipaddress.ip_network(c)
+        except ValueError:
+            raise ValueError(f"'{c}' is not a CIDR with its network address. Example: 203.0.113.0/24") from None
+        if net.prefixlen == 0:
+            raise ValueError(f"'{c}' opens the API server to the whole internet; list your office or VPN ranges instead")
+        nets.append(net)
+    for i, a in enumerate(nets):
+        for b in nets[i + 1:]:
+            if a.version == b.version and (a.subnet_of(b) or b.subnet_of(a)):  # type: ignore[arg-type]
+                same = "is given twice" if a == b else f"overlaps {b}" if a.subnet_of(b) else f"contains {b}"  # type: ignore[arg-type]
+                raise ValueError(f"'{a}' {same}; list each range once")
+    return cidrs
+
+
+Cidrs = Annotated[list[StrictStr], AfterValidator(_check_cidrs), Field(examples=[["203.0.113.0/24"]])]
+
+
+# -- models -----------------------------------------------------------------------------------------
+
+class Strict(BaseModel):
+    """Closed, frozen and strict: nothing is converted, and an unknown field is an error naming it."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, alias_generator=to_camel,
+                              populate_by_name=False)
+
+
+class TaintSpec(Strict):
+    key: StrictStr
+    effect: Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
+    value: StrictStr | None = None
+
+
+class NodeGroupSpec(Strict):
+    """One managed node group."""
+
+    instance_types: Annotated[list[InstanceType], Field(min_length=1, examples=[["m7i.large", "m6i.large"]])]
+    min_size: int_in(0, 1000, 1)
+    max_size: int_in(1, 1000, 4)
+    desired_size: int_in(0, 1000, 2) | None = None
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64",
+                      "BOTTLEROCKET_ARM_64"] = "AL2023_x86_64_STANDARD"
+    max_unavailable: int_in(1, 100, 1) = 1
+    disk_size_gi_b: Annotated[int_in(20, 16384, 50), Field(alias="diskSizeGiB")] = 50
+    labels: Labels = {}
+    taints: list[TaintSpec] = []
+    metadata_hop_limit: int_in(1, 2, 1) = 1
+    detailed_monitoring: StrictBool = False
+
+    @model_validator(mode="after")
+    def _sizes(self) -> NodeGroupSpec:
+        desired = self.min_size if self.desired_size is None else self.desired_size
+        if not self.min_size <= desired <= self.max_size:
+            raise ValueError(f"sizes must satisfy minSize <= desiredSize <= maxSize, got {self.min_size} <= {desired} "
+                             f"<= {self.max_size}")
+        return self
+
+
+class FargateSelectorSpec(Strict):
+    namespace: NamespaceName
+    labels: Labels = {}
+
+
+class FargateProfileSpec(Strict):
+    selectors: Annotated[list[FargateSelectorSpec], Field(min_length=1, max_length=5)]
+
+
+class TeamSpec(Strict):
+    role_arn: RoleArn
+    level: Literal["cluster-admin", "namespace-admin", "namespace-viewer"]
+    namespaces: list[NamespaceName] = []
+
+
+class RepositorySpec(Strict):
+    keep_images: int_in(1, 1000, 50) = 50
+    untagged_expiry_days: int_in(1, 365, 7) = 7
+
+
+class SelfManagedGroupSpec(Strict):
+    instance_type: InstanceType
+    min_size: int_in(0, 1000, 1)
+    max_size: int_in(1, 1000, 3)
+    desired_size: int_in(0, 1000, 1) | None = None
+    ami_id: matching(r"^ami-[0-9a-f]{8,17}$", "an AMI id", "ami-0123456789abcdef0") | None = None  # type: ignore[valid-type]
+    labels: Labels = {}
+    detailed_monitoring: StrictBool = False
+
+    @model_validator(mode="after")
+    def _sizes(self) -> SelfManagedGroupSpec:
+        desired = self.min_size if self.desired_size is None else self.desired_size
+        if not self.min_size <= desired <= self.max_size:
+            raise ValueError("sizes must satisfy minSize <= desiredSize <= maxSize")
+        return self
+
+
+def _key_type(pattern: str, what: str) -> Any:
+    """A mapping key that must match ``pattern`` (it becomes part of resource names)."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise ValueError(what)
+        return value
+
+    return Annotated[StrictStr, AfterValidator(check)]
+
+
+NameKey = _key_type(NAME_KEY, "the key becomes part of resource names; use lowercase letters, digits and '-', "
+                              "starting with a letter, at most 31 characters (e.g. 'general')")
+RepositoryName = _key_type(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$",
+                           "not a valid ECR repository name (lowercase letters, digits, '.', '_', '-', and '/' "
+                           "between parts), e.g. payments/api")
+
+
+def _none_is_empty(value: Any) -> Any:
+    """``payments/api:`` with nothing after it is YAML null: a repository with the default settings."""
+    return {} if value is None else value
+
+
+NodeGroups = Annotated[dict[NameKey, NodeGroupSpec], Field(min_length=1)]  # type: ignore[valid-type]
+Teams = dict[NameKey, TeamSpec]  # type: ignore[valid-type]
+FargateProfiles = dict[NameKey, FargateProfileSpec]  # type: ignore[valid-type]
+SelfManagedGroups = dict[NameKey, SelfManagedGroupSpec]  # type: ignore[valid-type]
+Repositories = dict[RepositoryName, Annotated[RepositorySpec, BeforeValidator(_none_is_empty)]]  # type: ignore[valid-type]
+AddonVersions = Annotated[dict[Literal["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"],
+                               matching(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$", "an EKS add-on version",  # type: ignore[valid-type]
+                                        "v1.20.5-eksbuild.1")], Field()]
+Zones = Annotated[dict[StrictStr, int_in(0, 5, 0)], Field(min_length=2, max_length=6,
+                                                           examples=[{"usw2-az1": 0, "usw2-az2": 1}])]
+
+
+# -- errors -------------------------------------------------------------------------------------------
+
+_KINDS = {"int_type": "a whole number", "int_parsing": "a whole number", "bool_type": "true or false",
+          "bool_parsing": "true or false", "string_type": "a string", "list_type": "a list", "dict_type": "an object",
+          "model_type": "an object", "model_attributes_type": "an object", "float_type": "a number"}
+
+
+def _fields_at(annotation: Any, loc: tuple[Any, ...]) -> list[str]:
+    """The field names (aliases) of the model that ``loc`` leads to from ``annotation``; [] if none."""
+    while True:
+        origin, args = get_origin(annotation), get_args(annotation)
+        if origin is Annotated:
+            annotation = args[0]
+        elif origin in (Union, UnionType):
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            annotation = models[0] if models else args[0]
+        else:
+            break
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if not loc:
+            return sorted(f.alias or n for n, f in annotation.model_fields.items())
+        field = next((f for n, f in annotation.model_fields.items() if (f.alias or n) == loc[0]), None)
+        return _fields_at(field.annotation, loc[1:]) if field is not None else []
+    if origin in (dict, list) and loc:
+        return _fields_at(args[-1], loc[1:])
+    return []
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "[key]" or str(part).startswith(("function-", "tagged-union", "literal[", "constrained")):
+            continue  # pydantic's names for key checks, validators and union branches, not user keys
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _explain(error: dict[str, Any]) -> str:
+    kind, value = error["type"], error.get("input")
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "missing":
+        return "required"
+    if kind in _KINDS:
+        if value is None:
+            return f"must be {_KINDS[kind]}, got null (remove the line to use the default)"
+        return f"must be {_KINDS[kind]}, got {type(value).__name__} {value!r} (inside objects nothing is converted)"
+    if kind == "literal_error":
+        return f"must be one of {error['ctx']['expected'].replace(chr(39), '')}, got {value!r}"
+    if kind in ("too_short", "too_long"):
+        ctx = error.get("ctx", {})
+        low, high, got = ctx.get("min_length"), ctx.get("max_length"), ctx.get("actual_length")
+        if kind == "too_short":
+            return f"needs at least {low} entr{'y' if low == 1 else 'ies'}, got {got}"
+        return f"takes at most {high} entries, got {got}"
+    return str(error["msg"])
+
+
+def messages(exc: ValidationError, annotation: Any, prefix: str = "") -> list[str]:
+    """One ``eks-platform:<key path>: <what is wrong>`` line per bad key, in the order pydantic found them.
+
+    ``annotation`` is the type validated; it names the known fields when a field is unknown.
+    """
+    out: dict[str, str] = {}
+    unknown: dict[tuple[Any, ...], list[str]] = {}
+    for error in exc.errors(include_url=False):
+        if error["type"] == "extra_forbidden":
+            unknown.setdefault(error["loc"][:-1], []).append(str(error["loc"][-1]))
+            continue
+        _add(out, _key(prefix, _path(error["loc"])), _explain(error))
+    for parent, names in unknown.items():
+        known = _fields_at(annotation, tuple(p for p in parent if p != "[key]"))
+        near = [m for n in names for m in difflib.get_close_matches(n, known, n=1, cutoff=0.6)]
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        _add(out, _key(prefix, _path(parent)), f"unknown field(s) {', '.join(sorted(names))}{hint}; known: "
+                                              f"{', '.join(known)}")
+    return [f"{key}: {text}" for key, text in out.items()]
+
+
+def _add(out: dict[str, str], key: str, text: str) -> None:
+    """One line per key: a second problem with the same key joins the first."""
+    if key not in out:
+        out[key] = text
+    elif text not in out[key]:
+        out[key] += f"; {text}"
+
+
+def _key(prefix: str, path: str) -> str:
+    joint = "." if prefix and path and not path.startswith("[") else ""
+    return f"{NAMESPACE}:{prefix}{joint}{path}"
