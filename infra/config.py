@@ -224,26 +224,15 @@ def check_log_retention(value: Any) -> list[str]:
 
 
 def check_endpoint(public: Any, cidrs: Any) -> list[str]:
-    errors = []
     if not isinstance(public, bool):
-        errors.append(f"{_key('endpointPublicAccess')}: must be true or false, got {public!r}")
+        return [f"{_key('endpointPublicAccess')}: must be true or false, got {public!r}"]
+    valid, errors = _validated(models.Cidrs, "publicAccessCidrs", cidrs)  # each a CIDR, none twice or overlapping
+    if errors:
         return errors
-    if not isinstance(cidrs, list) or not all(isinstance(c, str) for c in cidrs):
-        return [f"{_key('publicAccessCidrs')}: must be a list of IPv4 CIDRs, got {cidrs!r}. Example: [\"203.0.113.0/24\"]"]
-    for c in cidrs:
-        try:
-            net = ipaddress.ip_network(c)
-        except ValueError:
-            errors.append(f"{_key('publicAccessCidrs')}: '{c}' is not a CIDR with its network address. "
-                          "Example: 203.0.113.0/24")
-            continue
-        if net.prefixlen == 0:
-            errors.append(f"{_key('publicAccessCidrs')}: '{c}' opens the API server to the whole internet; "
-                          "list your office or VPN ranges instead")
-    if public and not cidrs:
+    if public and not valid:
         errors.append(f"{_key('publicAccessCidrs')}: a public endpoint ({_key('endpointPublicAccess')}: true) needs "
                       "the CIDRs allowed to reach it. Example: [\"203.0.113.0/24\"]; or set endpointPublicAccess: false")
-    if not public and cidrs:
+    if not public and valid:
         errors.append(f"{_key('publicAccessCidrs')}: set only with {_key('endpointPublicAccess')}: true")
     return errors
 

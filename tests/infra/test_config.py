@@ -301,3 +301,47 @@ def test_the_migration_pins_today_s_zones_to_today_s_slots() -> None:
     message = zones_migration(2, ["us-west-2a", "us-west-2b", "us-west-2c"])
     assert message.endswith("    eks-platform:zones:\n      us-west-2a: 0\n      us-west-2b: 1")
     assert "requested but the region has only 1" in zones_migration(2, ["us-west-2a"])
+
+
+FARGATE = {"batch": {"selectors": [{"namespace": "batch"}]}}
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [
+    # unknown fields anywhere in nested objects, with the known ones and a near miss
+    ({"fargateProfiles": {"batch": {**FARGATE["batch"], "subnetIds": ["subnet-1"]}}},
+     "eks-platform:fargateProfiles.batch: unknown field(s) subnetIds; known: selectors"),
+    ({"fargateProfiles": {"batch": {"selectors": [{"namespace": "batch", "label": {"compute": "fargate"}}]}}},
+     "eks-platform:fargateProfiles.batch.selectors[0]: unknown field(s) label (did you mean labels?)"),
+    # strings where booleans or numbers belong, inside objects: nothing is converted
+    ({"nodeGroups": {"general": {**GOOD_GROUPS["general"], "detailedMonitoring": "false"}}},
+     "eks-platform:nodeGroups.general.detailedMonitoring: must be true or false, got str 'false'"),
+    ({"nodeGroups": {"general": {**GOOD_GROUPS["general"], "maxSize": "4"}}},
+     "eks-platform:nodeGroups.general.maxSize: must be a whole number, got str '4'"),
+    ({"repositories": {"payments/api": {"keepImages": "90"}}},
+     "eks-platform:repositories.payments/api.keepImages: must be a whole number, got str '90'"),
+    # nulls inside objects
+    ({"nodeGroups": {"general": {**GOOD_GROUPS["general"], "minSize": None}}},
+     "eks-platform:nodeGroups.general.minSize: must be a whole number, got null"),
+    # AWS tag rules, and tags eks-platform owns
+    ({"tags": {"aws:owner": "me"}}, "eks-platform:tags: tag key 'aws:owner' uses the aws: prefix, which AWS reserves"),
+    ({"tags": {"note": "x" * 300}}, "tag 'note' has a 300-character value; AWS allows 256"),
+    ({"tags": {"environment": "production"}}, "tag 'environment' is set by eks-platform on every resource"),
+    # CIDR lists with duplicates or overlaps
+    ({"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24", "203.0.113.0/24"]},
+     "eks-platform:publicAccessCidrs: '203.0.113.0/24' is given twice; list each range once"),
+    ({"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24", "203.0.113.128/25"]},
+     "eks-platform:publicAccessCidrs: '203.0.113.0/24' contains 203.0.113.128/25; list each range once"),
+    # physical-name collisions
+    ({"repositories": {"payments/api": {}, "payments-api": {}}},
+     "eks-platform:repositories: payments-api and payments/api would both be resource 'dev-registry-payments-api'"),
+])
+def test_what_used_to_be_accepted_silently_is_refused_naming_the_key(overrides: dict[str, object],
+                                                                      expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        build_config("dev", good(**overrides))
+    assert expected in str(info.value), str(info.value)
+
+
+def test_a_repository_without_settings_takes_the_defaults() -> None:
+    cfg = build_config("dev", good(repositories={"payments/api": None}))
+    assert cfg.repositories["payments/api"].keep_images == 50
