@@ -193,6 +193,8 @@ def preflight(opts: Options) -> Report:
     process while the next phase's program runs.
     """
     project = load_project(opts.program, opts.stack)
+    for warning in project.warnings:
+        print(f"preflight: warning: {warning}", file=sys.stderr)
     # Parsed here, before anything runs, so a broken file fails fast; the pack gets the parsed config.
     policy_config = load_policy_config(opts.policy_pack_config) if opts.policy_pack_config is not None else {}
     k8s_version = _kubernetes_version(opts, project)

@@ -15,13 +15,15 @@ from typing import Any
 import yaml
 
 from .errors import PreflightError
+from .secrets import Decrypter, SecretsUnavailable
 
 #: Project config types the CLI accepts in ``Pulumi.yaml`` (``config: <key>: {type: ...}``).
 _PROJECT_CONFIG_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
+    "string": (str, int, float, bool),
+    "integer": (int, str),
+    "boolean": (bool, str),
     "array": (list,),
+    "object": (dict,),
 }
 
 
@@ -41,6 +43,10 @@ class Project:
     """Config as the language host receives it: ``namespace:key`` to a string (JSON for objects)."""
     secret_keys: tuple[str, ...] = ()
     """Config keys whose values are secrets (``secure:`` in the stack file)."""
+    unreadable_secrets: tuple[str, ...] = ()
+    """Secret keys preflight could not decrypt (no passphrase, or another secrets provider): placeholders."""
+    warnings: tuple[str, ...] = ()
+    """What the CLI would warn about while reading the stack (e.g. a key with no value)."""
 
     def config_value(self, key: str) -> Any:
         """Return a config value decoded from its wire string (JSON where it parses)."""
@@ -104,36 +110,51 @@ def _secret_placeholder(key: str) -> str:
     return f"preflight-secret-{key.replace(':', '-')}"
 
 
-def _strip_secure(key: str, value: Any) -> tuple[Any, bool]:
-    """Replace ``{secure: ...}`` ciphertexts with placeholders; report whether any was found.
+def _strip_secure(key: str, value: Any, decrypter: Decrypter | None) -> tuple[Any, bool]:
+    """Decrypt ``{secure: ...}`` values (placeholders without a decrypter); report whether any was found.
 
-    preflight has no secrets provider, so it cannot decrypt; the program still receives a secret
-    (marked as such) with a stable placeholder value.
+    The program receives the value as a secret either way; a placeholder is a stable string.
     """
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return _secret_placeholder(key), True
+            plain = decrypter.decrypt(key, str(value["secure"])) if decrypter else _secret_placeholder(key)
+            return plain, True
         found = False
         out = {}
         for k, v in value.items():
-            out[k], f = _strip_secure(key, v)
+            out[k], f = _strip_secure(key, v, decrypter)
             found = found or f
         return out, found
     if isinstance(value, list):
         found = False
         items = []
         for v in value:
-            item, f = _strip_secure(key, v)
+            item, f = _strip_secure(key, v, decrypter)
             items.append(item)
             found = found or f
         return items, found
     return value, False
 
 
-def _project_defaults(spec: dict[str, Any], project: str, path: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    """Return (defaults, declared types) from ``Pulumi.yaml``'s ``config:`` block."""
+def _decrypter(stack_spec: dict[str, Any], stack_file: Path) -> tuple[Decrypter | None, str]:
+    """The stack's decrypter, or None and why its secrets cannot be read offline."""
+    salt = stack_spec.get("encryptionsalt")
+    if not salt:
+        provider = stack_spec.get("secretsprovider") or "the Pulumi Cloud backend's"
+        return None, f"secrets provider {provider} cannot be reached offline"
+    try:
+        return Decrypter(str(salt), stack_file), ""
+    except SecretsUnavailable:
+        return None, ("set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to decrypt them, as "
+                      "`pulumi preview` would")
+
+
+def _project_defaults(spec: dict[str, Any], project: str,
+                      path: Path) -> tuple[dict[str, Any], dict[str, str], set[str]]:
+    """Return (defaults, declared types, keys declared ``secret: true``) from ``Pulumi.yaml``'s ``config:``."""
     defaults: dict[str, Any] = {}
     types: dict[str, str] = {}
+    secrets: set[str] = set()
     for raw_key, decl in (spec or {}).items():
         key = _qualify(str(raw_key), project)
         if isinstance(decl, dict):
@@ -146,6 +167,8 @@ def _project_defaults(spec: dict[str, Any], project: str, path: Path) -> tuple[d
             if declared == "array" and "items" not in decl:
                 raise PreflightError(f"{path}: config key '{raw_key}' is an array and needs 'items: {{type: ...}}'")
             types[key] = declared
+            if decl.get("secret") is True:
+                secrets.add(key)
             if "default" in decl:
                 defaults[key] = decl["default"]
         elif isinstance(decl, (str, int, bool)):
@@ -154,12 +177,17 @@ def _project_defaults(spec: dict[str, Any], project: str, path: Path) -> tuple[d
             raise PreflightError(
                 f"{path}: config key '{raw_key}' must be a string, integer, boolean or a type declaration"
             )
-    return defaults, types
+    return defaults, types, secrets
 
 
 def _check_type(key: str, value: Any, declared: str, path: Path) -> None:
+    """The CLI's check: scalars arrive as strings, so "3" is an integer and "true" a boolean, as 3 and true are."""
     expected = _PROJECT_CONFIG_TYPES[declared]
-    ok = isinstance(value, expected) and not (declared == "integer" and isinstance(value, bool))
+    ok = isinstance(value, expected)
+    if declared == "integer":
+        ok = not isinstance(value, bool) and str(value).lstrip("+-").isdigit()
+    elif declared == "boolean":
+        ok = isinstance(value, bool) or value in ("true", "false")
     if not ok:
         raise PreflightError(
             f"{path}: config key '{key}' must be of type {declared} (declared in Pulumi.yaml), "
@@ -206,22 +234,39 @@ def load_project(program_dir: Path, stack: str) -> Project:
         )
     stack_spec = _load_yaml(stack_file)
 
-    defaults, types = _project_defaults(spec.get("config") or {}, name, project_file)
+    defaults, types, declared_secret = _project_defaults(spec.get("config") or {}, name, project_file)
     values: dict[str, Any] = dict(defaults)
     secret_keys: list[str] = []
+    empty: list[str] = []
     stack_config = stack_spec.get("config") or {}
     if not isinstance(stack_config, dict):
         raise PreflightError(f"{stack_file}: 'config' must be a mapping of keys to values")
+    has_secrets = "secure:" in stack_file.read_text(encoding="utf-8")
+    decrypter, why_unreadable = _decrypter(stack_spec, stack_file) if has_secrets else (None, "")
     for raw_key, value in stack_config.items():
         key = _qualify(str(raw_key), name)
-        value, is_secret = _strip_secure(key, value)
+        if value is None:  # the CLI reads a key with no value as "" (and warns)
+            value = ""
+            empty.append(key)
+        value, is_secret = _strip_secure(key, value, decrypter)
         if is_secret:
             secret_keys.append(key)
+        elif key in declared_secret and key in types:
+            raise PreflightError(f"{stack_file}: Stack '{stack}' with configuration key '{raw_key}' must be encrypted "
+                                 "as it's secret (secret: true in Pulumi.yaml): pulumi config set --secret")
         values[key] = value
 
     for key, declared in types.items():
-        if key in values and values[key] is not None and key not in secret_keys:
+        if key in values and values[key] is not None and (key not in secret_keys or decrypter is not None):
             _check_type(key, values[key], declared, stack_file)
+    warnings = []
+    if empty:
+        keys = " and ".join(f'"{k}"' for k in empty) if len(empty) <= 2 else ", ".join(f'"{k}"' for k in empty)
+        warnings.append(f"No value for configuration key{'s' if len(empty) > 1 else ''} {keys}. This is currently "
+                        "treated as an empty string `\"\"`, as the Pulumi CLI does.")
+    unreadable = tuple(sorted(secret_keys)) if secret_keys and decrypter is None else ()
+    if unreadable:
+        warnings.append(f"secret config key(s) {', '.join(unreadable)} hold placeholders: {why_unreadable}")
 
     config = {k: _to_wire(v) for k, v in sorted(values.items()) if v is not None}
     return Project(
@@ -231,4 +276,6 @@ def load_project(program_dir: Path, stack: str) -> Project:
         main=main,
         config=config,
         secret_keys=tuple(sorted(secret_keys)),
+        unreadable_secrets=unreadable,
+        warnings=tuple(warnings),
     )

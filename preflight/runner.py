@@ -168,5 +168,8 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     if failure is None and errors:
         failure = "the program logged an error: " + errors[0]
     if failure is not None:
+        if project.unreadable_secrets:
+            failure += (f"\n  note: secret config key(s) {', '.join(project.unreadable_secrets)} held placeholders, "
+                        "not their values (preflight could not decrypt them); the failure may come from that")
         raise PreflightError(failure)
     return ProgramRun(resources=monitor.snapshot(), messages=engine.messages, invokes=list(monitor.invokes))

@@ -54,7 +54,7 @@ def test_main_and_stack_config_dir(tmp_path: Path) -> None:
     ("runtime: python\n", "config: {}\n", "'name' is required"),
     ("name: demo\nruntime: python\nconfig:\n  n: {type: integer}\n", "config:\n  demo:n: many\n",
      "config key 'demo:n' must be of type integer"),
-    ("name: demo\nruntime: python\nconfig:\n  n: {type: object}\n", "config: {}\n", "config key 'n' needs a type"),
+    ("name: demo\nruntime: python\nconfig:\n  n: {type: float}\n", "config: {}\n", "config key 'n' needs a type"),
     ("name: demo\nruntime: python\nconfig:\n  n: {type: array}\n", "config: {}\n", "needs 'items"),
     ("name: demo\nruntime: python\nmain: nowhere/\n", "config: {}\n", "main points to"),
     ("name: demo\nruntime: python\n", "config: [1, 2]\n", "'config' must be a mapping"),
@@ -90,3 +90,90 @@ def test_a_key_given_twice_is_refused_naming_both_lines(tmp_path: Path, text: st
         load_project(tmp_path, "dev")
     message = str(caught.value)
     assert message.startswith(f"{tmp_path / 'Pulumi.dev.yaml'}: line ") and fragment in message
+
+
+def _encrypter(passphrase: str) -> tuple[str, object]:
+    """A passphrase stack's encryptionsalt and an encrypt function, written from the CLI's recipe."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from preflight.secrets import derive_key
+
+    salt = os.urandom(8)
+    key = derive_key(passphrase, salt)
+
+    def encrypt(text: str) -> str:
+        nonce = os.urandom(12)
+        sealed = AESGCM(key).encrypt(nonce, text.encode(), None)
+        return f"v1:{base64.b64encode(nonce).decode()}:{base64.b64encode(sealed).decode()}"
+
+    return f"v1:{base64.b64encode(salt).decode()}:{encrypt('pulumi')}", encrypt
+
+
+def test_passphrase_secrets_are_decrypted_and_stay_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    salt, encrypt = _encrypter("correct horse")
+    write(tmp_path, "name: demo\nruntime: python\nconfig:\n  size: {type: integer, secret: true}\n",
+          f"encryptionsalt: {salt}\nconfig:\n  demo:size:\n    secure: {encrypt('7')}\n"  # type: ignore[operator]
+          f"  demo:db:\n    user: app\n    password:\n      secure: {encrypt('s3cr3t')}\n")  # type: ignore[operator]
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse")
+    p = load_project(tmp_path, "dev")
+    assert p.config["demo:size"] == "7"
+    assert json.loads(p.config["demo:db"]) == {"user": "app", "password": "s3cr3t"}
+    assert p.secret_keys == ("demo:db", "demo:size") and p.unreadable_secrets == () and p.warnings == ()
+
+
+def test_a_wrong_passphrase_is_refused_like_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    salt, encrypt = _encrypter("correct horse")
+    write(tmp_path, "name: demo\nruntime: python\n",
+          f"encryptionsalt: {salt}\nconfig:\n  demo:token:\n    secure: {encrypt('t')}\n")  # type: ignore[operator]
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "battery staple")
+    with pytest.raises(PreflightError, match="incorrect passphrase"):
+        load_project(tmp_path, "dev")
+
+
+def test_without_a_passphrase_preflight_names_the_secret_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    salt, encrypt = _encrypter("correct horse")
+    write(tmp_path, "name: demo\nruntime: python\n",
+          f"encryptionsalt: {salt}\nconfig:\n  demo:token:\n    secure: {encrypt('t')}\n")  # type: ignore[operator]
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)
+    p = load_project(tmp_path, "dev")
+    assert p.unreadable_secrets == ("demo:token",)
+    assert p.warnings == ("secret config key(s) demo:token hold placeholders: set PULUMI_CONFIG_PASSPHRASE (or "
+                          "PULUMI_CONFIG_PASSPHRASE_FILE) to decrypt them, as `pulumi preview` would",)
+
+
+def test_a_declared_secret_in_plaintext_is_refused_like_the_cli(tmp_path: Path) -> None:
+    write(tmp_path, "name: demo\nruntime: python\nconfig:\n  token: {type: string, secret: true}\n",
+          "config:\n  demo:token: hunter2\n")
+    with pytest.raises(PreflightError, match="Stack 'dev' with configuration key 'demo:token' must be encrypted "
+                                             "as it's secret"):
+        load_project(tmp_path, "dev")
+
+
+@pytest.mark.parametrize(("declared", "value", "wire"), [
+    ("integer", '"3"', "3"), ("integer", "3", "3"), ("boolean", '"true"', "true"), ("boolean", "false", "false"),
+    ("string", "90", "90"),
+])
+def test_typed_keys_accept_what_the_cli_accepts(tmp_path: Path, declared: str, value: str, wire: str) -> None:
+    write(tmp_path, f"name: demo\nruntime: python\nconfig:\n  k: {{type: {declared}}}\n", f"config:\n  demo:k: {value}\n")
+    assert load_project(tmp_path, "dev").config["demo:k"] == wire
+
+
+@pytest.mark.parametrize(("declared", "value"), [("integer", '"3.5"'), ("integer", "true"), ("boolean", '"yes"'),
+                                                 ("integer", "null")])
+def test_typed_keys_refuse_what_the_cli_refuses(tmp_path: Path, declared: str, value: str) -> None:
+    write(tmp_path, f"name: demo\nruntime: python\nconfig:\n  k: {{type: {declared}}}\n", f"config:\n  demo:k: {value}\n")
+    with pytest.raises(PreflightError, match=f"config key 'demo:k' must be of type {declared}"):
+        load_project(tmp_path, "dev")
+
+
+def test_a_key_with_no_value_is_an_empty_string_with_the_cli_warning(tmp_path: Path) -> None:
+    write(tmp_path, "name: demo\nruntime: python\nconfig:\n  cidr: {type: string, default: 10.0.0.0/16}\n",
+          "config:\n  demo:cidr:\n")
+    p = load_project(tmp_path, "dev")
+    assert p.config["demo:cidr"] == "", "not the default: the CLI treats a null as an empty string"
+    assert p.warnings == ('No value for configuration key "demo:cidr". This is currently treated as an empty '
+                          'string `""`, as the Pulumi CLI does.',)
