@@ -52,8 +52,9 @@ class ControlPlaneArgs:
     """Private subnets across all AZs for the control-plane ENIs."""
     endpoint_public_access: bool = False
     """Expose the API server publicly (then ``public_access_cidrs`` is required)."""
-    public_access_cidrs: Sequence[str] = ()
-    """CIDRs allowed to reach a public endpoint; never 0.0.0.0/0."""
+    public_access_cidrs: pulumi.Input[Sequence[str]] = ()
+    """CIDRs allowed to reach a public endpoint; never 0.0.0.0/0 (checked here unless given as an Output,
+    e.g. a secret from config, which the stack config validates)."""
     log_retention_days: int = 90
     """Retention of the control-plane log group."""
     addon_versions: Mapping[str, str] = field(default_factory=dict)
@@ -69,7 +70,7 @@ class ControlPlaneArgs:
             raise ValueError("ControlPlaneArgs.public_access_cidrs: a public endpoint needs explicit CIDRs")
         if not self.endpoint_public_access and self.public_access_cidrs:
             raise ValueError("ControlPlaneArgs.public_access_cidrs: set only with endpoint_public_access=True")
-        for cidr in self.public_access_cidrs:
+        for cidr in [] if isinstance(self.public_access_cidrs, pulumi.Output) else self.public_access_cidrs:
             if ipaddress.ip_network(cidr).prefixlen == 0:
                 raise ValueError(f"ControlPlaneArgs.public_access_cidrs: {cidr} opens the endpoint to the internet")
 
@@ -134,7 +135,8 @@ class ControlPlane(pulumi.ComponentResource):
             "endpoint_private_access": True, "endpoint_public_access": args.endpoint_public_access,
         }
         if args.endpoint_public_access:
-            vpc_config["public_access_cidrs"] = list(args.public_access_cidrs)
+            cidrs = args.public_access_cidrs
+            vpc_config["public_access_cidrs"] = cidrs if isinstance(cidrs, pulumi.Output) else list(cidrs)
         self.cluster = aws.eks.Cluster(
             f"{name}-cluster", name=args.cluster_name, version=args.kubernetes_version, role_arn=self.cluster_role.arn,
             vpc_config=vpc_config,

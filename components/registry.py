@@ -49,7 +49,7 @@ class RegistryArgs:
 
     repositories: Mapping[str, RepositoryArgs]
     """Repositories keyed by their ECR name (stable: it is part of resource names and image URLs)."""
-    organization_id: str | None = None
+    organization_id: pulumi.Input[str] | None = None
     """Allow pulls from every account of this AWS Organization (``o-...``); default: this account only."""
     protect: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -59,7 +59,7 @@ class RegistryArgs:
             if not _REPO_NAME.match(repo) or len(repo) > 256:
                 raise ValueError(f"RegistryArgs.repositories: {repo!r} is not a valid ECR repository name "
                                  "(lowercase, digits, . _ - and / separators)")
-        if self.organization_id is not None and not re.match(r"^o-[a-z0-9]{10,32}$", self.organization_id):
+        if isinstance(self.organization_id, str) and not re.match(r"^o-[a-z0-9]{10,32}$", self.organization_id):
             raise ValueError(f"RegistryArgs.organization_id: {self.organization_id!r} is not an organization id (o-...)")
 
 
@@ -95,7 +95,8 @@ class Registry(pulumi.ComponentResource):
                                "countNumber": spec.keep_images}, "action": {"type": "expire"}},
             ]}), opts=pulumi.ResourceOptions(parent=self))
             aws.ecr.RepositoryPolicy(f"{logical}-policy", repository=repository.name,
-                                     policy=pull_policy(partition, account, args.organization_id),
+                                     policy=pulumi.Output.from_input(args.organization_id).apply(
+                                         lambda org: pull_policy(partition, account, org)),
                                      opts=pulumi.ResourceOptions(parent=self))
             urls[repo] = repository.repository_url
         self.repository_urls = pulumi.Output.all(**urls) if urls else pulumi.Output.from_input({})

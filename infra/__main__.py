@@ -64,7 +64,7 @@ control_plane = ControlPlane(
         vpc_id=network.vpc_id,
         subnet_ids=network.private_subnet_ids,
         endpoint_public_access=cfg.endpoint_public_access,
-        public_access_cidrs=cfg.public_access_cidrs,
+        public_access_cidrs=cfg.secret("publicAccessCidrs", cfg.public_access_cidrs),
         log_retention_days=cfg.log_retention_days,
         addon_versions=cfg.updates.addon_versions,
         protect=cfg.protect_stateful_resources,
@@ -156,7 +156,7 @@ registry = Registry(
     f"{cfg.stack}-registry",
     RegistryArgs(
         repositories=cfg.repositories,
-        organization_id=cfg.organization_id,
+        organization_id=cfg.secret("organizationId", cfg.organization_id),
         protect=cfg.protect_stateful_resources,
         tags=cfg.base_tags,
     ),

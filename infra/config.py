@@ -14,6 +14,7 @@ The validators are plain functions over plain values, so tests exercise them wit
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import ipaddress
 import json
@@ -101,6 +102,15 @@ class StackConfig:
     self_managed_node_groups: Mapping[str, SelfManagedSpec] = field(default_factory=dict)
     zones: Mapping[str, int] = field(default_factory=dict)
     """Availability zones (AZ names or zone IDs) pinned to their CIDR slot."""
+    secret_keys: frozenset[str] = frozenset()
+    """Keys stored as secrets (``secure:``): read with ``get_secret`` and secret on every resource."""
+
+    def secret(self, key: str, value: Any) -> Any:
+        """``value`` as the program should pass it on: the secret Output of ``key`` where it is a secret."""
+        if key not in self.secret_keys:
+            return value
+        cfg = pulumi.Config(NAMESPACE)
+        return cfg.get_secret_object(key) if CONFIG_KEYS[key] == "json" else cfg.get_secret(key)
 
     @property
     def cluster_name(self) -> str:
@@ -551,9 +561,28 @@ def all_config() -> dict[str, str]:
     return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
 
+#: Keys that may be stored as secrets: their values only ever reach resource inputs, so they stay secret.
+#: Every other key shapes names, counts and plain inputs, where a secret would leak or break the program.
+SECRET_CAPABLE = ("organizationId", "publicAccessCidrs")
+
+
+def check_secret_keys(secret_keys: frozenset[str]) -> list[str]:
+    return [f"{_key(key)}: stored as a secret (secure:), but it shapes resource names and plain inputs, where it "
+            f"would not stay secret; store it as plain config (pulumi config set {key} <value>). Keys that may be "
+            f"secrets: {', '.join(SECRET_CAPABLE)}" for key in sorted(secret_keys - set(SECRET_CAPABLE))]
+
+
+def _secret_keys() -> frozenset[str]:
+    from pulumi.runtime import config as runtime_config
+
+    names = set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
+    return frozenset(k.split(":", 1)[1] for k in names if k.startswith(f"{NAMESPACE}:"))
+
+
 def load_config() -> StackConfig:
     """Read and validate this stack's ``eks-platform:*`` config (raises :class:`ConfigError`)."""
-    namespace_errors = check_namespaces(all_config())
+    secret_keys = _secret_keys()
+    namespace_errors = check_namespaces(all_config()) + check_secret_keys(secret_keys)
     if namespace_errors:
         raise ConfigError(f"invalid configuration for stack '{pulumi.get_stack()}':\n  " + "\n  ".join(namespace_errors))
     cfg = pulumi.Config(NAMESPACE)
@@ -562,4 +591,4 @@ def load_config() -> StackConfig:
         raw = cfg.get(key)
         if raw is not None:
             values[key] = _decode(kind, raw)
-    return build_config(pulumi.get_stack(), values)
+    return dataclasses.replace(build_config(pulumi.get_stack(), values), secret_keys=secret_keys)

@@ -22,7 +22,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from ._wire import SIG_KEY, UNKNOWN, engine_properties
+from ._wire import SECRET_SIG, SIG_KEY, UNKNOWN, engine_properties
 from .mockcloud import known_at_preview
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -108,11 +108,34 @@ def _serialize_state(state: dict[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
+def _unwrap_secrets(value: Any) -> Any:
+    """``value`` with every secret wrapper replaced by its plaintext: the mock cloud computes on plain data."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return _unwrap_secrets(value.get("value"))
+        return {k: _unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v) for v in value]
+    return value
+
+
+_SECRET_SIG_BYTES = SECRET_SIG.encode()
+
+
+def _secret_properties(props: struct_pb2.Struct) -> set[str]:
+    """Top-level properties holding a secret anywhere: the engine keeps their outputs secret too."""
+    if _SECRET_SIG_BYTES not in props.SerializeToString():
+        return set()
+    return {k for k, v in props.fields.items() if _SECRET_SIG_BYTES in v.SerializeToString()}
+
+
 def _merge_preview(token: str, out: struct_pb2.Struct, state: dict[str, Any], prefix: str = "") -> None:
     """Add to ``out`` (the inputs as sent) what a provider's preview adds: known defaults, else unknowns."""
     for key, value in state.items():
         if value is None:
             continue
+        if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+            value = value.get("value")  # secretness comes from the inputs as sent, which win below
         path = prefix + key
         if key in out.fields:
             given = out.fields[key]
@@ -235,7 +258,7 @@ class RecordingMonitor(MockMonitor):
         # Resource references are downgraded to IDs/URNs first: deserializing one would construct a
         # Resource (a ``getResource`` RPC) on this worker thread's event loop, which the program's
         # loop then awaits at shutdown ("attached to a different loop"). The mock needs no objects.
-        inputs = rpc.deserialize_properties(engine_properties(request.object))
+        inputs = _unwrap_secrets(rpc.deserialize_properties(engine_properties(request.object)))
         provider = request.provider
         if request.custom and not provider and not request.type.startswith("pulumi:providers:"):
             provider = self._default_provider(request.type.split(":", 1)[0], request.version)
@@ -243,6 +266,9 @@ class RecordingMonitor(MockMonitor):
         resource_id, state = self.mocks.new_resource(MockResourceArgs(
             typ=request.type, name=request.name, inputs=inputs, provider=provider,
             resource_id=request.importId, custom=request.custom or False))
+        for key in _secret_properties(request.object):  # a secret input's output stays secret
+            if state.get(key) is not None:
+                state[key] = {SIG_KEY: SECRET_SIG, "value": state[key]}
         if self.preview and (request.custom or request.remote):
             # The engine's registry gives a new provider the unknown ID; other resources get "" (no ID yet).
             resource_id = UNKNOWN if request.type.startswith("pulumi:providers:") else ""

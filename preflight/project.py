@@ -45,6 +45,8 @@ class Project:
     """Config keys whose values are secrets (``secure:`` in the stack file)."""
     unreadable_secrets: tuple[str, ...] = ()
     """Secret keys preflight could not decrypt (no passphrase, or another secrets provider): placeholders."""
+    unreadable_why: str = ""
+    """What would let preflight read them."""
     warnings: tuple[str, ...] = ()
     """What the CLI would warn about while reading the stack (e.g. a key with no value)."""
 
@@ -258,7 +260,13 @@ def load_project(program_dir: Path, stack: str) -> Project:
 
     for key, declared in types.items():
         if key in values and values[key] is not None and (key not in secret_keys or decrypter is not None):
-            _check_type(key, values[key], declared, stack_file)
+            value = values[key]
+            if key in secret_keys and declared in ("array", "object") and isinstance(value, str):
+                try:  # a secret array or object is stored as encrypted JSON text
+                    value = json.loads(value)
+                except ValueError:
+                    pass
+            _check_type(key, value, declared, stack_file)
     warnings = []
     if empty:
         keys = " and ".join(f'"{k}"' for k in empty) if len(empty) <= 2 else ", ".join(f'"{k}"' for k in empty)
@@ -277,5 +285,6 @@ def load_project(program_dir: Path, stack: str) -> Project:
         config=config,
         secret_keys=tuple(sorted(secret_keys)),
         unreadable_secrets=unreadable,
+        unreadable_why=why_unreadable if unreadable else "",
         warnings=tuple(warnings),
     )

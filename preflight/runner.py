@@ -169,7 +169,8 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
         failure = "the program logged an error: " + errors[0]
     if failure is not None:
         if project.unreadable_secrets:
-            failure += (f"\n  note: secret config key(s) {', '.join(project.unreadable_secrets)} held placeholders, "
-                        "not their values (preflight could not decrypt them); the failure may come from that")
+            failure = (f"secret config key(s) {', '.join(project.unreadable_secrets)} cannot be read offline: "
+                       f"{project.unreadable_why}. The program ran with placeholders in their place and failed:\n"
+                       + "\n".join(f"  {line}" for line in failure.splitlines()))
         raise PreflightError(failure)
     return ProgramRun(resources=monitor.snapshot(), messages=engine.messages, invokes=list(monitor.invokes))

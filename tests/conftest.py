@@ -74,11 +74,12 @@ def resolved(output: Any) -> Any:
     return box["v"]
 
 
-def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m preflight`` in a fresh process, as a user would."""
+def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300,
+                  extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m preflight`` in a fresh process, as a user would (``extra_env`` added to a clean env)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
     return subprocess.run([sys.executable, "-m", "preflight", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env={**env, "PYTHONPATH": str(REPO)})
+                          timeout=timeout, env={**env, "PYTHONPATH": str(REPO), **(extra_env or {})})
 
 
 def preflight_json(*args: str) -> tuple[int, dict[str, Any], str]:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,57 @@ def test_a_production_policy_config_refuses_dev_s_unprotected_state(tmp_path: Pa
     assert {"dev-cluster", "dev-logs", "dev-flow-logs", "dev-secrets-key"} <= set(found)
     assert all(v["phases"] == ["preview", "up"] for v in found.values())
     assert "is not protected in this production stack" in found["dev-cluster"]["message"]
+
+
+def _secret_stack(tmp_path: Path, secrets: dict[str, str]) -> Path:
+    """dev's program and config, with ``secrets`` stored as passphrase-encrypted secure: values."""
+    import yaml
+
+    from tests.preflight.test_project import _encrypter
+
+    for name in ("infra", "components"):
+        (tmp_path / name).symlink_to(REPO / name)
+    (tmp_path / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
+    salt, encrypt = _encrypter("pass")
+    stack = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())
+    stack["encryptionsalt"] = salt
+    for key, value in secrets.items():
+        stack["config"][f"eks-platform:{key}"] = {"secure": encrypt(value)}  # type: ignore[operator]
+    (tmp_path / "Pulumi.sec.yaml").write_text(yaml.safe_dump(stack))
+    return tmp_path
+
+
+@pytest.mark.e2e
+def test_secret_config_stays_secret_on_every_resource(tmp_path: Path) -> None:
+    program = _secret_stack(tmp_path, {"organizationId": "o-abcdefghij", "publicAccessCidrs": '["203.0.113.0/25"]'})
+    proc = run_preflight("--program", str(program), "--stack", "sec", "--format", "json", "--policy-pack-config",
+                         str(REPO / "policies" / "config" / "dev.json"), extra_env={"PULUMI_CONFIG_PASSPHRASE": "pass"})
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for r in data["resources"]:
+        by_type.setdefault(r["type"], []).append(r)
+    (cluster,) = by_type["aws:eks/cluster:Cluster"]
+    assert cluster["inputs"]["vpcConfig"]["publicAccessCidrs"] == "[secret]"
+    assert {r["inputs"]["policy"] for r in by_type["aws:ecr/repositoryPolicy:RepositoryPolicy"]} == {"[secret]"}
+    assert "o-abcdefghij" not in proc.stdout and "203.0.113.0/25" not in proc.stdout
+    assert data["unchecked"] == [], "policies still decide on secret values at preview"
+
+
+@pytest.mark.e2e
+def test_a_secret_that_would_leak_into_names_is_refused(tmp_path: Path) -> None:
+    program = _secret_stack(tmp_path, {"vpcCidr": "10.10.0.0/16"})
+    proc = run_preflight("--program", str(program), "--stack", "sec", extra_env={"PULUMI_CONFIG_PASSPHRASE": "pass"})
+    assert proc.returncode == 2
+    assert "eks-platform:vpcCidr: stored as a secret (secure:), but it shapes resource names" in proc.stderr
+
+
+@pytest.mark.e2e
+def test_without_the_passphrase_preflight_names_the_secrets_it_cannot_read(tmp_path: Path) -> None:
+    program = _secret_stack(tmp_path, {"organizationId": "o-abcdefghij"})
+    proc = run_preflight("--program", str(program), "--stack", "sec")
+    assert proc.returncode == 2
+    first = proc.stderr.split("preflight: error: ", 1)[1].splitlines()[0]
+    assert first == ("secret config key(s) eks-platform:organizationId cannot be read offline: set "
+                     "PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to decrypt them, as `pulumi "
+                     "preview` would. The program ran with placeholders in their place and failed:")
