@@ -48,7 +48,10 @@ class RegistryArgs:
     """Inputs of :class:`Registry`."""
 
     repositories: Mapping[str, RepositoryArgs]
-    """Repositories keyed by their ECR name (stable: it is part of resource names and image URLs)."""
+    """Repositories keyed by name (stable: it is part of resource names and image URLs)."""
+    name_prefix: str = ""
+    """Prefix of every repository's physical name, ``<prefix>/<name>`` (e.g. the stack): environments
+    sharing an account and a region never claim the same repository."""
     organization_id: pulumi.Input[str] | None = None
     """Allow pulls from every account of this AWS Organization (``o-...``); default: this account only."""
     protect: bool = True
@@ -59,6 +62,8 @@ class RegistryArgs:
             if not _REPO_NAME.match(repo) or len(repo) > 256:
                 raise ValueError(f"RegistryArgs.repositories: {repo!r} is not a valid ECR repository name "
                                  "(lowercase, digits, . _ - and / separators)")
+        if self.name_prefix and not _REPO_NAME.match(self.name_prefix):
+            raise ValueError(f"RegistryArgs.name_prefix: {self.name_prefix!r} is not a valid ECR name part")
         if isinstance(self.organization_id, str) and not re.match(r"^o-[a-z0-9]{10,32}$", self.organization_id):
             raise ValueError(f"RegistryArgs.organization_id: {self.organization_id!r} is not an organization id (o-...)")
 
@@ -82,7 +87,8 @@ class Registry(pulumi.ComponentResource):
             spec = args.repositories[repo]
             logical = f"{name}-{repo.replace('/', '-')}"
             repository = aws.ecr.Repository(
-                logical, name=repo, image_tag_mutability="IMMUTABLE",
+                logical, name=f"{args.name_prefix}/{repo}" if args.name_prefix else repo,
+                image_tag_mutability="IMMUTABLE",
                 image_scanning_configuration={"scan_on_push": True},
                 encryption_configurations=[{"encryption_type": "KMS", "kms_key": key.arn}],
                 tags=merged_tags(base, repo), opts=protected)

@@ -156,6 +156,7 @@ registry = Registry(
     f"{cfg.stack}-registry",
     RegistryArgs(
         repositories=cfg.repositories,
+        name_prefix=cfg.repository_prefix,
         organization_id=cfg.secret("organizationId", cfg.organization_id),
         protect=cfg.protect_stateful_resources,
         tags=cfg.base_tags,

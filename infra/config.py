@@ -102,6 +102,8 @@ class StackConfig:
     self_managed_node_groups: Mapping[str, SelfManagedSpec] = field(default_factory=dict)
     zones: Mapping[str, int] = field(default_factory=dict)
     """Availability zones (AZ names or zone IDs) pinned to their CIDR slot."""
+    repository_prefix: str = ""
+    """Prefix of ECR repository names (``<prefix>/<name>``); the stack name unless configured."""
     secret_keys: frozenset[str] = frozenset()
     """Keys stored as secrets (``secure:``): read with ``get_secret`` and secret on every resource."""
 
@@ -440,7 +442,7 @@ def _decode(kind: str, raw: str) -> Any:
 
 
 #: Every key this stack reads, with how its wire string decodes.
-CONFIG_KEYS = {"vpcCidr": "str", "availabilityZones": "int", "zones": "json", "kubernetesVersion": "str", "nodeGroups": "json",
+CONFIG_KEYS = {"repositoryPrefix": "str", "vpcCidr": "str", "availabilityZones": "int", "zones": "json", "kubernetesVersion": "str", "nodeGroups": "json",
                "highlyAvailableNat": "bool", "logRetentionDays": "int", "tags": "json",
                "endpointPublicAccess": "bool", "publicAccessCidrs": "json", "clusterAdminAllowlist": "json",
                "access": "json", "protectStatefulResources": "bool", "fargateProfiles": "json",
@@ -494,6 +496,10 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     org = values.get("organizationId")
     if org is not None and not (isinstance(org, str) and re.match(r"^o-[a-z0-9]{10,32}$", org)):
         errors.append(f"{_key('organizationId')}: {org!r} is not an AWS Organizations id such as o-a1b2c3d4e5")
+    prefix = values.get("repositoryPrefix", stack)
+    if not isinstance(prefix, str) or not re.match(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$", prefix):
+        errors.append(f"{_key('repositoryPrefix')}: {prefix!r} is not an ECR name part (lowercase letters, digits "
+                      "and . _ - between them); repositories are named <prefix>/<name>. Example: acme-dev")
     self_managed, sm_errors = parse_self_managed(values.get("selfManagedNodeGroups"))
     errors += sm_errors
     if updates.channel == "pinned":
@@ -509,7 +515,7 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                        tags=tags, endpoint_public_access=public, public_access_cidrs=tuple(cidrs),
                        cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect,
                        fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org,
-                       self_managed_node_groups=self_managed, zones=zones)
+                       self_managed_node_groups=self_managed, zones=zones, repository_prefix=prefix)
 
 
 def _aws_provider_keys() -> frozenset[str]:

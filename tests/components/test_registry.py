@@ -47,3 +47,10 @@ def test_repository_policy_is_account_or_organisation_only() -> None:
 def test_args_refuse(kwargs: dict[str, object], fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
         RegistryArgs(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_name_prefix_gives_each_environment_its_own_repositories(mocks) -> None:  # type: ignore[no-untyped-def]
+    _build(name_prefix="staging")
+    assert mocks.created["reg-payments-api"].inputs["name"] == "staging/payments/api", "logical name unchanged"
+    with pytest.raises(ValueError, match="is not a valid ECR name part"):
+        RegistryArgs(repositories={}, name_prefix="Staging/")

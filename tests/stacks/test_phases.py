@@ -220,3 +220,26 @@ def test_without_the_passphrase_preflight_names_the_secrets_it_cannot_read(tmp_p
     assert first == ("secret config key(s) eks-platform:organizationId cannot be read offline: set "
                      "PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to decrypt them, as `pulumi "
                      "preview` would. The program ran with placeholders in their place and failed:")
+
+
+#: Input properties that are a resource's physical name in AWS when the program sets them.
+PHYSICAL_NAMES = ("name", "bucket", "nodeGroupName", "fargateProfileName", "roleName", "functionName", "queueName")
+
+
+@pytest.mark.e2e
+def test_no_two_stacks_claim_the_same_physical_name() -> None:
+    """dev, staging and prod can share one account and one region: every AWS name they set is their own."""
+    claimed: dict[tuple[str, str], str] = {}
+    for stack in ("dev", "staging", "prod"):
+        code, data, stderr = preflight_json("--stack", stack, "--phase", "up", "--no-policy-pack")
+        assert code == 0, stderr
+        for r in data["resources"]:
+            if not r["custom"] or not r["type"].startswith("aws:"):
+                continue  # Kubernetes objects live in each environment's own cluster
+            for prop in PHYSICAL_NAMES:
+                name = r["inputs"].get(prop)
+                if isinstance(name, str):
+                    other = claimed.setdefault((r["type"], name), stack)
+                    assert other == stack, f"{r['type']} '{name}' is claimed by {other} and {stack}"
+    assert ("aws:ecr/repository:Repository", "staging/payments/api") in claimed
+    assert ("aws:eks/cluster:Cluster", "eks-prod") in claimed

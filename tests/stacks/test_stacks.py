@@ -50,9 +50,10 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
     keys = by_type["aws:kms/key:Key"]
     assert len(keys) == 3 and all(k["protect"] is (stack != "dev") for k in keys), "protected outside dev"
     repos = by_type["aws:ecr/repository:Repository"]
-    assert {r["inputs"]["name"] for r in repos} == {"payments/api", "checkout/web"}
+    assert {r["inputs"]["name"] for r in repos} == {f"{stack}/payments/api", f"{stack}/checkout/web"}
     assert all(r["protect"] is (stack != "dev") for r in repos)
     assert set(data["outputs"]["repository_urls"]) == {"payments/api", "checkout/web"}
+    assert data["outputs"]["repository_urls"]["payments/api"].endswith(f".amazonaws.com/{stack}/payments/api")
     addons = {a["inputs"]["addonName"]: a for a in by_type["aws:eks/addon:Addon"]}
     assert set(addons) == {"eks-pod-identity-agent", "vpc-cni", "kube-proxy", "coredns"}
     node_groups = by_type["aws:eks/nodeGroup:NodeGroup"]
