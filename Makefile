@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: preview test lint bench install lock clean
+.PHONY: preview test lint bench install lock schema clean
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+
+# Regenerate schema/stack-config.schema.json from the config models (a test fails when they disagree).
+schema: $(STAMP)
+	$(PY) -m infra.schema
 
 bench: $(STAMP)
 	$(PY) bench/preflight_bench.py
