@@ -251,3 +251,20 @@ def test_compute_stack_policies_through_the_real_pack() -> None:
                                                            "pushy-nodes-power")]
     for compliant in ("private-nodes", "private-fargate", "lean-role", "scanned"):
         assert not [k for k in found if k[1] == compliant], compliant
+
+
+def test_quoted_scalars_are_read_as_the_cli_reads_them(tmp_path: Path) -> None:
+    program = _project_with(tmp_path, {"logRetentionDays": "90", "highlyAvailableNat": "false",
+                                       "protectStatefulResources": "false"})
+    proc = run_preflight("--program", str(program), "--stack", "bad", "--phase", "up", "--no-policy-pack")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_key_with_no_value_is_refused_not_defaulted(tmp_path: Path) -> None:
+    program = _project_with(tmp_path, {})
+    stack = program / "Pulumi.bad.yaml"
+    stack.write_text(stack.read_text().replace("eks-platform:vpcCidr: 10.10.0.0/16", "eks-platform:vpcCidr: null"))
+    proc = run_preflight("--program", str(program), "--stack", "bad", "--no-policy-pack")
+    assert proc.returncode == 2
+    assert 'preflight: warning: No value for configuration key "eks-platform:vpcCidr"' in proc.stderr
+    assert "eks-platform:vpcCidr: '' is not an IPv4 CIDR" in proc.stderr
