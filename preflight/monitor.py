@@ -258,7 +258,10 @@ class RecordingMonitor(MockMonitor):
         # Resource references are downgraded to IDs/URNs first: deserializing one would construct a
         # Resource (a ``getResource`` RPC) on this worker thread's event loop, which the program's
         # loop then awaits at shutdown ("attached to a different loop"). The mock needs no objects.
-        inputs = _unwrap_secrets(rpc.deserialize_properties(engine_properties(request.object)))
+        secret_keys = _secret_properties(request.object)
+        inputs = rpc.deserialize_properties(engine_properties(request.object))
+        if secret_keys:
+            inputs = _unwrap_secrets(inputs)
         provider = request.provider
         if request.custom and not provider and not request.type.startswith("pulumi:providers:"):
             provider = self._default_provider(request.type.split(":", 1)[0], request.version)
@@ -266,7 +269,7 @@ class RecordingMonitor(MockMonitor):
         resource_id, state = self.mocks.new_resource(MockResourceArgs(
             typ=request.type, name=request.name, inputs=inputs, provider=provider,
             resource_id=request.importId, custom=request.custom or False))
-        for key in _secret_properties(request.object):  # a secret input's output stays secret
+        for key in secret_keys:  # a secret input's output stays secret
             if state.get(key) is not None:
                 state[key] = {SIG_KEY: SECRET_SIG, "value": state[key]}
         if self.preview and (request.custom or request.remote):
