@@ -138,6 +138,8 @@ def load_policy_config(path: Path) -> dict[str, dict[str, Any]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PreflightError(f"cannot read policy config {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise PreflightError(f"policy config {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     if not text.strip():
         return {}
     try:
@@ -215,8 +217,10 @@ class PolicyPackProcess:
     """A running policy pack and a client for its analyzer server."""
 
     def __init__(self, pack_dir: Path, project: str, stack: str, config: dict[str, str],
-                 secret_keys: Iterable[str], dry_run: bool = True) -> None:
+                 secret_keys: Iterable[str], dry_run: bool = True, timeout: float = 600.0) -> None:
         self.pack_dir = pack_dir.resolve()
+        self.timeout = timeout
+        """Seconds each call to the pack may take (``--timeout``)."""
         spec_file = self.pack_dir / "PulumiPolicy.yaml"
         if not spec_file.is_file():
             raise PreflightError(f"no PulumiPolicy.yaml in {self.pack_dir}; pass --policy-pack with a policy pack directory")
@@ -224,6 +228,8 @@ class PolicyPackProcess:
             spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise PreflightError(f"{spec_file} is not valid YAML: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise PreflightError(f"{spec_file} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
         runtime = spec.get("runtime")
         runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
         if runtime_name != "python":
@@ -257,9 +263,19 @@ class PolicyPackProcess:
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
         self._handshake()
-        self.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+        self.call("ConfigureStack", analyzer_pb2.AnalyzerStackConfigureRequest(
             stack=stack, project=project, organization="organization", dry_run=dry_run,
             config=config, config_secret_keys=list(secret_keys)))
+
+    def call(self, method: str, request: Any) -> Any:
+        """One unary call to the pack, within ``timeout``; a pack that does not answer is an error naming it."""
+        try:
+            return getattr(self.stub, method)(request, timeout=self.timeout)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED:  # type: ignore[attr-defined]
+                raise PreflightError(f"the policy pack {self.pack_dir} did not answer {method} within --timeout "
+                                     f"{self.timeout:g} s" + _tail(self.stderr)) from None
+            raise
 
     def _drain_stderr(self) -> None:
         assert self.proc.stderr is not None
@@ -299,8 +315,8 @@ class PolicyPackProcess:
 
     def describe(self) -> tuple[PackInfo, dict[str, dict[str, Any]]]:
         """``GetPluginInfo`` + ``GetAnalyzerInfo``: the pack, its policies and its initial config."""
-        self.stub.GetPluginInfo(empty_pb2.Empty())
-        info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        self.call("GetPluginInfo", empty_pb2.Empty())
+        info = self.call("GetAnalyzerInfo", empty_pb2.Empty())
         policies = []
         for p in info.policies:
             schema = None
@@ -325,7 +341,7 @@ class PolicyPackProcess:
             entry = request.policyConfig[name]
             entry.enforcementLevel = _LEVEL_TO_PROTO[level]
             entry.properties.update(cfg.get("properties") or {})
-        self.stub.Configure(request)
+        self.call("Configure", request)
 
     def close(self) -> None:
         try:
@@ -411,12 +427,15 @@ class Analysis:
                                                       properties=engine_properties(record.inputs),
                                                       options=_options(record),
                                                       provider=self._provider_message(record))
-                in_flight.append((self.pack.stub.Analyze.future(request), record.urn))
+                in_flight.append((self.pack.stub.Analyze.future(request, timeout=self.pack.timeout), record.urn))
             except BaseException as exc:  # noqa: BLE001 - reported after the run
                 self._error = exc
 
     def _settle(self, call: Any, urn: str) -> None:
         try:
+            if call.exception() is not None and call.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise PreflightError(f"the policy pack did not answer Analyze for {urn} within --timeout "
+                                     f"{self.pack.timeout:g} s")
             # The engine attaches every Analyze diagnostic to the resource analyzed, whatever URN it names
             # (pkg/resource/deploy/analyze_snapshot.go, analyzeResource).
             self._collect(call.result(), urn, own={urn})
@@ -447,6 +466,8 @@ class Analysis:
         self._worker.join()
         if timer is not None:
             timer.lap("analyze (remaining after the program)")
+        if isinstance(self._error, PreflightError):
+            raise PreflightError(str(self._error) + _tail(self.pack.stderr))
         if self._error is not None:
             raise PreflightError(f"the policy pack failed while analyzing resources: {_describe(self._error)}"
                                  + _tail(self.pack.stderr))
@@ -466,7 +487,7 @@ class Analysis:
         try:
             # A stack finding naming no resource of the stack goes to the root stack
             # (analyze_snapshot.go, resolveStackPolicyViolationURN).
-            self._collect(self.pack.stub.AnalyzeStack(request), stack_urn, own={r.urn for r in resources})
+            self._collect(self.pack.call("AnalyzeStack", request), stack_urn, own={r.urn for r in resources})
             if timer is not None:
                 timer.lap("analyze stack")
         except grpc.RpcError as exc:
@@ -487,9 +508,10 @@ def _tail(text: str, lines: int = 20) -> str:
 
 
 def start_pack(pack_dir: Path, project: str, stack: str, config: dict[str, str], secret_keys: Iterable[str],
-               given: dict[str, dict[str, Any]], dry_run: bool = True) -> tuple[PolicyPackProcess, PackInfo]:
+               given: dict[str, dict[str, Any]], dry_run: bool = True,
+               timeout: float = 600.0) -> tuple[PolicyPackProcess, PackInfo]:
     """Boot the pack, reconcile ``given`` (a parsed policy config file) and send the configuration."""
-    pack = PolicyPackProcess(pack_dir, project, stack, config, secret_keys, dry_run=dry_run)
+    pack = PolicyPackProcess(pack_dir, project, stack, config, secret_keys, dry_run=dry_run, timeout=timeout)
     try:
         info, initial = pack.describe()
         info.config = reconcile_policy_config(info.policies, initial, given)

@@ -41,6 +41,8 @@ class Options:
     account: str = DEFAULT_ACCOUNT
     phase: str = "both"
     """``preview`` (a first ``pulumi preview``: unknowns), ``up`` (concrete values) or ``both``."""
+    timeout: float = 600.0
+    """Seconds the program, and each call to the policy pack, may take."""
 
 
 #: The phases each ``--phase`` runs, in order.
@@ -69,7 +71,8 @@ class _PackStarter:
         try:
             assert opts.policy_pack is not None
             pack, info = start_pack(opts.policy_pack, project.name, project.stack, project.config,
-                                    project.secret_keys, policy_config, dry_run=self.phase == "preview")
+                                    project.secret_keys, policy_config, dry_run=self.phase == "preview",
+                                    timeout=opts.timeout)
             self._pack = pack
             analysis = Analysis(pack, info, self.phase)
             with self._lock:
@@ -116,23 +119,41 @@ class _Timer:
 
 
 def _kubernetes_version(opts: Options, project: Project) -> str:
-    if opts.kubernetes_version:
-        return opts.kubernetes_version
-    for key in sorted(project.config):
-        if key.endswith(":kubernetesVersion"):
-            value = str(project.config_value(key))
-            if value:
-                return value
-    return supported_versions()[-1]
+    """``--kubernetes-version``, else the stack's ``*:kubernetesVersion`` config, else the newest known.
+
+    Only a version with schemas is accepted: a manifest checked against another version's schemas would
+    be reported under a version it was never checked against.
+    """
+    supported = supported_versions()
+    where, version = "--kubernetes-version", opts.kubernetes_version
+    if not version:
+        for key in sorted(project.config):
+            if key.endswith(":kubernetesVersion") and str(project.config_value(key) or ""):
+                where, version = f"config key {key}", str(project.config_value(key))
+                break
+    if not version:
+        return supported[-1]
+    minor = version.removeprefix("v")
+    if minor.count(".") == 2:  # 1.35.2: the schemas are per minor version
+        minor = minor.rsplit(".", 1)[0]
+    if minor not in supported and where == "--kubernetes-version":
+        raise PreflightError(f"{where}: no Kubernetes OpenAPI schemas for {version!r}; supported: "
+                             f"{', '.join(supported)} (give a minor version such as {supported[-1]})")
+    return minor  # from config: the program judges it; manifests are then listed as not checked
 
 
 def _check_manifests(resources: list[RecordedResource], version: str) -> tuple[int, list[ManifestError], list[NotVisible]]:
     checked, errors, unseen = 0, [], []
+    known = version in supported_versions()
     for r in resources:
         if r.type.startswith("kubernetes:") and r.custom and r.type.endswith("Patch"):
             unseen.append(NotVisible(r.urn, r.type, "server-side patch: validated against the live object only"))
             continue
         if not is_kubernetes_object(r.type, r.custom):
+            continue
+        if not known:
+            unseen.append(NotVisible(r.urn, r.type, f"no OpenAPI schemas for Kubernetes {version} (supported: "
+                                                    f"{', '.join(supported_versions())})"))
             continue
         manifest = plain(r.outputs if r.outputs is not None else r.inputs)
         if _has_unknowns(manifest):
@@ -222,7 +243,7 @@ def preflight(opts: Options) -> Report:
             monitor = RecordingMonitor(MockCloud(identity, stack=project.stack, project=project.name, preview=preview),
                                        project.config, on_register=starter.submit if starter else None,
                                        preview=preview)
-            run = run_program(project, monitor, dry_run=preview)
+            run = run_program(project, monitor, dry_run=preview, timeout=opts.timeout)
             timer.lap(f"program ({phase})")
             done.append(_PhaseRun(phase, run, starter))
             finishing.append(pool.submit(_finish_analysis, done[-1], timer))
@@ -282,6 +303,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="preview: what a first `pulumi preview` of a new stack sees (provider-computed outputs "
                         "unknown); up: what each resource's analysis sees during `pulumi up` (concrete values); "
                         "both (default): both, each finding with the phases it appears in")
+    p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                   help="longest the program, and each call to the policy pack, may take (default: %(default)g)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     return p
 
@@ -292,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = Options(program=args.program.resolve(), stack=args.stack,
                    policy_pack=None if args.no_policy_pack else args.policy_pack.resolve(),
                    policy_pack_config=args.policy_pack_config.resolve() if args.policy_pack_config else None, kubernetes_version=args.kubernetes_version,
-                   account=args.account, phase=args.phase)
+                   account=args.account, phase=args.phase, timeout=args.timeout)
     real_stdout = sys.stdout
     try:
         # The program may print; keep stdout clean for the report (JSON must be alone on stdout).

@@ -32,7 +32,9 @@ class ManifestError:
 
 
 def supported_versions() -> list[str]:
-    return [kv.major_minor(v) for v in kv.all_versions()]
+    """The Kubernetes minor versions with OpenAPI schemas, oldest first (``1.25`` ... ``1.37``)."""
+    minors = {kv.major_minor(v) for v in kv.all_versions()}
+    return sorted(minors, key=lambda v: tuple(int(p) for p in v.split(".")))
 
 
 def schema_version(requested: str) -> str:

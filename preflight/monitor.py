@@ -196,6 +196,8 @@ class RecordingMonitor(MockMonitor):
         self._on_register = on_register
         self._lock = threading.Lock()
         self._seq = 0
+        self.duplicate_urn = ""
+        """The first URN registered twice (the engine refuses the second registration)."""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """Build a URN exactly as the engine does (``resource.NewURN``).
@@ -249,6 +251,12 @@ class RecordingMonitor(MockMonitor):
     # -- monitor RPCs ----------------------------------------------------------------------
     def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
         urn = self.make_urn(request.parent, request.type, request.name)
+        with self._lock:
+            duplicate = urn in self.records
+            if duplicate and not self.duplicate_urn:
+                self.duplicate_urn = urn
+        if duplicate:
+            raise Exception(f"Duplicate resource URN '{urn}'; try giving it a unique name")
         if request.type == STACK_TYPE:
             self._store(RecordedResource(seq=self._next_seq(), urn=urn, type=STACK_TYPE, name=request.name,
                                          custom=False, parent="", inputs=request.object))

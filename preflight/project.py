@@ -85,6 +85,8 @@ def _load_yaml(path: Path) -> dict[str, Any]:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
     except OSError as exc:
         raise PreflightError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise PreflightError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except _DuplicateKey as exc:
         raise PreflightError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
@@ -142,8 +144,8 @@ def _decrypter(stack_spec: dict[str, Any], stack_file: Path) -> tuple[Decrypter 
     """The stack's decrypter, or None and why its secrets cannot be read offline."""
     salt = stack_spec.get("encryptionsalt")
     if not salt:
-        provider = stack_spec.get("secretsprovider") or "the Pulumi Cloud backend's"
-        return None, f"secrets provider {provider} cannot be reached offline"
+        provider = stack_spec.get("secretsprovider") or "Pulumi Cloud, the default"
+        return None, f"the stack's secrets provider ({provider}) cannot be reached offline"
     try:
         return Decrypter(str(salt), stack_file), ""
     except SecretsUnavailable:
@@ -243,7 +245,7 @@ def load_project(program_dir: Path, stack: str) -> Project:
     stack_config = stack_spec.get("config") or {}
     if not isinstance(stack_config, dict):
         raise PreflightError(f"{stack_file}: 'config' must be a mapping of keys to values")
-    has_secrets = "secure:" in stack_file.read_text(encoding="utf-8")
+    has_secrets = _strip_secure("", stack_config, None)[1]
     decrypter, why_unreadable = _decrypter(stack_spec, stack_file) if has_secrets else (None, "")
     for raw_key, value in stack_config.items():
         key = _qualify(str(raw_key), name)

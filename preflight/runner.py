@@ -14,7 +14,9 @@ import json
 import logging
 import os
 import runpy
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -129,7 +131,45 @@ def _fresh_program_modules(root: Path) -> Iterator[None]:
                 del sys.modules[name]
 
 
-def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = True) -> ProgramRun:
+class _ProgramExited(BaseException):
+    """The program called ``os._exit``: the language host would end with it, before the engine saw the rest."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class _ProgramTimeout(BaseException):
+    """The program ran past ``--timeout``."""
+
+
+@contextlib.contextmanager
+def _guarded(timeout: float | None) -> Iterator[None]:
+    """``os._exit`` raises instead of ending preflight; past ``timeout`` seconds the run is interrupted."""
+    real_exit = os._exit
+
+    def fake_exit(code: int) -> None:
+        raise _ProgramExited(code)
+
+    os._exit = fake_exit  # type: ignore[assignment]
+    alarm = bool(timeout) and threading.current_thread() is threading.main_thread()
+    if alarm:
+        def expire(signum: int, frame: Any) -> None:
+            raise _ProgramTimeout
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, float(timeout))  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        os._exit = real_exit
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = True,
+                timeout: float | None = None) -> ProgramRun:
     """Run the project's program; raise :class:`PreflightError` if it fails.
 
     ``dry_run`` is what the SDK is told (``pulumi preview`` or ``pulumi up``); the monitor's mock cloud
@@ -149,12 +189,19 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     with _program_context(project) as main, _fresh_program_modules(project.root), _collector_paused():
         program: Callable[[], Any] = lambda: runpy.run_path(str(main), run_name="__main__")  # noqa: E731
         try:
-            loop.run_until_complete(pulumi.runtime.run_in_stack(program))
+            with _guarded(timeout):
+                loop.run_until_complete(pulumi.runtime.run_in_stack(program))
         except pulumi.RunError as exc:
             failure = str(exc)
         except SystemExit as exc:
             failure = f"the program called sys.exit({exc.code!r})"
-        except Exception as exc:  # noqa: BLE001 - any program error becomes one clear message
+        except _ProgramExited as exc:
+            failure = (f"the program called os._exit({exc.code}) and ended before its resources were registered; "
+                       "a real `pulumi preview` would stop there too")
+        except _ProgramTimeout:
+            failure = (f"the program did not finish within --timeout {timeout:g} s (it may wait forever: an "
+                       "Output that never resolves, a network call, a loop); raise --timeout if it is just slow")
+        except BaseException as exc:  # noqa: BLE001 - any program error becomes one clear message
             where = _program_location(exc.__traceback__, project.root)
             failure = f"the program raised {type(exc).__name__}: {exc}" + (f"\n  at {where}" if where else "")
             if os.environ.get("PREFLIGHT_DEBUG"):
@@ -164,6 +211,9 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
                 loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
             asyncio.set_event_loop(None)
+    if monitor.duplicate_urn:
+        failure = (f"the program registered two resources with URN {monitor.duplicate_urn}; the engine refuses "
+                   "this (Duplicate resource URN): give one of them another name")
     errors = [m for sev, _urn, m in engine.messages if sev == "error"]
     if failure is None and errors:
         failure = "the program logged an error: " + errors[0]
