@@ -148,18 +148,29 @@ def load_policy_config(path: Path) -> dict[str, dict[str, Any]]:
         raise PreflightError(f"policy config {path} is not valid JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise PreflightError(f"policy config {path} must be a JSON object keyed by policy name (or \"all\")")
+    # As the engine parses it (pkg/resource/analyzer/config.go, parsePolicyPackConfig and
+    # extractEnforcementLevel): a level must be one of the four names; an object may leave it out.
     parsed: dict[str, dict[str, Any]] = {}
+    levels = ", ".join(ENFORCEMENT_LEVELS)
     for name, value in raw.items():
         if isinstance(value, str):
             level, props = value, {}
+            if level not in ENFORCEMENT_LEVELS:
+                raise PreflightError(f"policy config {path}: parsing enforcement level for {json.dumps(name)}: "
+                                     f"{json.dumps(level)} is not a valid enforcement level (use {levels})")
         elif isinstance(value, dict):
             props = dict(value)
-            level = props.pop("enforcementLevel", "")
+            level = props.pop("enforcementLevel", None)
+            if level is None and "enforcementLevel" in value or level is not None and not isinstance(level, str):
+                raise PreflightError(f"policy config {path}: parsing enforcement level for {json.dumps(name)}: "
+                                     f"{json.dumps(level)} is not a valid enforcement level; must be a string")
+            if level is not None and level not in ENFORCEMENT_LEVELS:
+                raise PreflightError(f"policy config {path}: parsing enforcement level for {json.dumps(name)}: "
+                                     f"{json.dumps(level)} is not a valid enforcement level (use {levels})")
+            level = level or ""
         else:
-            raise PreflightError(f"policy config {path}: '{name}' must be an enforcement level or an object")
-        if level and level not in ENFORCEMENT_LEVELS:
-            raise PreflightError(
-                f"policy config {path}: '{name}' has enforcement level {level!r}; use one of {', '.join(ENFORCEMENT_LEVELS)}")
+            raise PreflightError(f"policy config {path}: parsing {json.dumps(name)}: {json.dumps(value)} is not a "
+                                 "valid value; must be a string or object")
         if level or props:
             parsed[name] = {"enforcementLevel": level, "properties": props}
     return parsed
@@ -179,7 +190,25 @@ def _apply(result: dict[str, dict[str, Any]], given: dict[str, dict[str, Any]]) 
 
 def reconcile_policy_config(policies: list[PolicyInfo], initial: dict[str, dict[str, Any]],
                             given: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Schema defaults, then the pack's initial config, then the file; validated against each schema."""
+    """Schema defaults, then the pack's initial config, then the file; validated against each schema.
+
+    Deliberately stricter than the CLI, which passes unknown policy names and unknown properties to the
+    pack without a word (pkg/resource/analyzer/config.go): a misspelt name or property is a rule the
+    reviewer believes is configured and is not, so preflight refuses it, naming it.
+    """
+    known = {p.name: p for p in policies}
+    unknown_names = sorted(set(given) - set(known) - {"all"})
+    problems = [f"unknown polic{'y' if len(unknown_names) == 1 else 'ies'} {', '.join(unknown_names)} (the pack "
+                f"has: {', '.join(sorted(known))})"] if unknown_names else []
+    for name, cfg in sorted(given.items()):
+        policy = known.get(name)
+        allowed = set(((policy.schema or {}).get("properties") or {}) if policy else {})
+        extra = sorted(set(cfg.get("properties") or {}) - allowed) if policy else []
+        if extra:
+            problems.append(f"{name}: unknown propert{'y' if len(extra) == 1 else 'ies'} {', '.join(extra)} "
+                            f"(known: {', '.join(sorted(allowed)) or 'none'})")
+    if problems:
+        raise PreflightError("policy pack configuration is invalid:\n  " + "\n  ".join(problems))
     result: dict[str, dict[str, Any]] = {}
     for policy in policies:
         defaults = {k: v["default"] for k, v in ((policy.schema or {}).get("properties") or {}).items()

@@ -176,16 +176,41 @@ def test_exit_2_with_one_clear_message(args: list[str], fragment: str) -> None:
 
 @pytest.mark.parametrize(("content", "fragment"), [
     ("{not json", "is not valid JSON"),
-    ('{"no-world-ingress": "sometimes"}', "has enforcement level 'sometimes'"),
+    # Engine parity, pkg/resource/analyzer/config.go (parsePolicyPackConfig, extractEnforcementLevel): levels
+    # must be valid strings; "", null and numbers are errors there too.
+    ('{"no-world-ingress": "sometimes"}', 'parsing enforcement level for "no-world-ingress": "sometimes" is not a '
+                                          'valid enforcement level'),
+    ('{"no-world-ingress": ""}', 'parsing enforcement level for "no-world-ingress": "" is not a valid enforcement level'),
+    ('{"no-world-ingress": null}', 'parsing "no-world-ingress": null is not a valid value; must be a string or object'),
+    ('{"no-world-ingress": 3}', 'parsing "no-world-ingress": 3 is not a valid value; must be a string or object'),
+    ('{"no-world-ingress": {"enforcementLevel": null}}', 'null is not a valid enforcement level; must be a string'),
+    ('{"no-world-ingress": {"enforcementLevel": 3}}', '3 is not a valid enforcement level; must be a string'),
+    ('{"no-world-ingress": {"enforcementLevel": ""}}', '"" is not a valid enforcement level'),
+    # Deliberately stricter than the CLI, which passes these on silently: a misspelt name or property is a
+    # rule the reviewer believes is configured.
+    ('{"no-world-ingres": "mandatory"}', "unknown policy no-world-ingres (the pack has: "),
+    ('{"buckets-tagged": {"requiredTag": ["team"]}}', "buckets-tagged: unknown property requiredTag (known: "),
     ('{"buckets-tagged": {"requiredTags": "team"}}', "buckets-tagged: requiredTags: 'team' is not of type 'array'"),
 ])
 def test_bad_policy_config_exits_2(tmp_path: Path, content: str, fragment: str) -> None:
+    """Each message names the policy; no traceback."""
     config = tmp_path / "policy.json"
     config.write_text(content)
     proc = run_preflight("--program", str(MINIMAL), "--policy-pack", str(PACKS / "minimal"),
                          "--policy-pack-config", str(config))
     assert proc.returncode == 2, proc.stderr
-    assert fragment in proc.stderr
+    assert fragment in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_policy_config_entry_without_a_level_keeps_the_policy_default(tmp_path: Path) -> None:
+    """Engine parity: an object without enforcementLevel only sets properties (config.go, applyConfig)."""
+    config = tmp_path / "policy.json"
+    config.write_text('{"buckets-tagged": {"requiredTags": ["team"]}}')
+    _, data, stderr = preflight_json("--program", str(MINIMAL), "--policy-pack", str(PACKS / "minimal"),
+                                     "--policy-pack-config", str(config))
+    _, default, _ = preflight_json("--program", str(MINIMAL), "--policy-pack", str(PACKS / "minimal"))
+    level = {p["name"]: p["enforcement"] for p in data["policyPacks"][0]["policies"]}
+    assert level == {p["name"]: p["enforcement"] for p in default["policyPacks"][0]["policies"]}, stderr
 
 
 def test_the_program_runs_with_the_cyclic_collector_paused_and_it_is_restored(tmp_path: Path) -> None:
