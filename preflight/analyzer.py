@@ -15,6 +15,7 @@ import collections
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -246,7 +247,8 @@ class PolicyPackProcess:
     """A running policy pack and a client for its analyzer server."""
 
     def __init__(self, pack_dir: Path, project: str, stack: str, config: dict[str, str],
-                 secret_keys: Iterable[str], dry_run: bool = True, timeout: float = 600.0) -> None:
+                 secret_keys: Iterable[str], dry_run: bool = True, timeout: float = 600.0,
+                 tags: dict[str, str] | None = None) -> None:
         self.pack_dir = pack_dir.resolve()
         self.timeout = timeout
         """Seconds each call to the pack may take (``--timeout``)."""
@@ -294,7 +296,7 @@ class PolicyPackProcess:
         self._handshake()
         self.call("ConfigureStack", analyzer_pb2.AnalyzerStackConfigureRequest(
             stack=stack, project=project, organization="organization", dry_run=dry_run,
-            config=config, config_secret_keys=list(secret_keys)))
+            config=config, config_secret_keys=list(secret_keys), tags=tags or {}))
 
     def call(self, method: str, request: Any) -> Any:
         """One unary call to the pack, within ``timeout``; a pack that does not answer is an error naming it."""
@@ -392,17 +394,35 @@ class PolicyPackProcess:
 
 # -- requests --------------------------------------------------------------------------------
 
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration_seconds(text: str) -> float:
+    """A Go duration (``10m``, ``1h30m``, ``45s``), as custom timeouts are written, in seconds; 0 when empty."""
+    return sum(float(n) * _SECONDS[unit] for n, unit in _DURATION.findall(text or ""))
+
+
 def _options(record: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
-    opts = analyzer_pb2.AnalyzerResourceOptions(
+    """The options as the engine marshals them for analyzers (analyzer_plugin.go, marshalResourceOptions).
+
+    customTimeouts is always sent (zeros when the program sets none); aliases are empty, since the engine
+    sends only an alias that matched an old resource, and preflight previews a new stack.
+    """
+    timeouts = analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(
+        create=duration_seconds(record.custom_timeouts.get("create", "")),
+        update=duration_seconds(record.custom_timeouts.get("update", "")),
+        delete=duration_seconds(record.custom_timeouts.get("delete", "")))
+    return analyzer_pb2.AnalyzerResourceOptions(
         protect=record.protect,
         ignoreChanges=record.ignore_changes,
         deleteBeforeReplace=bool(record.delete_before_replace),
         deleteBeforeReplaceDefined=record.delete_before_replace is not None,
         additionalSecretOutputs=record.additional_secret_outputs,
-        aliases=record.aliases,
+        aliases=[],
+        customTimeouts=timeouts,
         parent=record.parent,
     )
-    return opts
 
 
 class Analysis:
@@ -423,10 +443,14 @@ class Analysis:
         self._worker.start()
 
     def submit(self, record: RecordedResource) -> None:
-        """Queue ``record`` for ``Analyze`` (called from the SDK's threads as resources register)."""
+        """Queue ``record`` for ``Analyze`` (called from the SDK's threads as resources register).
+
+        Resources read with ``.get()`` are not analyzed: the engine's read steps skip the analyzers.
+        """
         if record.is_provider:
             self._providers[record.urn] = record
-        self._queue.put(record)
+        if not record.read:
+            self._queue.put(record)
 
     def _provider_message(self, record: RecordedResource) -> analyzer_pb2.AnalyzerProviderResource | None:
         provider = self._providers.get(record.provider_urn) if record.provider else None
@@ -501,7 +525,7 @@ class Analysis:
             raise PreflightError(f"the policy pack failed while analyzing resources: {_describe(self._error)}"
                                  + _tail(self.pack.stderr))
         request = analyzer_pb2.AnalyzeStackRequest()
-        for r in resources:
+        for r in (r for r in resources if not r.read):  # reads are not in the engine's list either
             entry = request.resources.add(type=r.type, name=r.name, urn=r.urn, parent=r.parent,
                                           dependencies=r.dependencies, options=_options(r))
             entry.properties.CopyFrom(engine_properties(r.outputs) if r.outputs is not None else struct_pb2.Struct())
@@ -538,9 +562,10 @@ def _tail(text: str, lines: int = 20) -> str:
 
 def start_pack(pack_dir: Path, project: str, stack: str, config: dict[str, str], secret_keys: Iterable[str],
                given: dict[str, dict[str, Any]], dry_run: bool = True,
-               timeout: float = 600.0) -> tuple[PolicyPackProcess, PackInfo]:
+               timeout: float = 600.0, tags: dict[str, str] | None = None) -> tuple[PolicyPackProcess, PackInfo]:
     """Boot the pack, reconcile ``given`` (a parsed policy config file) and send the configuration."""
-    pack = PolicyPackProcess(pack_dir, project, stack, config, secret_keys, dry_run=dry_run, timeout=timeout)
+    pack = PolicyPackProcess(pack_dir, project, stack, config, secret_keys, dry_run=dry_run, timeout=timeout,
+                             tags=tags)
     try:
         info, initial = pack.describe()
         info.config = reconcile_policy_config(info.policies, initial, given)

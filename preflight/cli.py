@@ -72,7 +72,7 @@ class _PackStarter:
             assert opts.policy_pack is not None
             pack, info = start_pack(opts.policy_pack, project.name, project.stack, project.config,
                                     project.secret_keys, policy_config, dry_run=self.phase == "preview",
-                                    timeout=opts.timeout)
+                                    timeout=opts.timeout, tags=project.tags)
             self._pack = pack
             analysis = Analysis(pack, info, self.phase)
             with self._lock:

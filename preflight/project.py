@@ -49,6 +49,9 @@ class Project:
     """What would let preflight read them."""
     warnings: tuple[str, ...] = ()
     """What the CLI would warn about while reading the stack (e.g. a key with no value)."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Stack tags as Pulumi Cloud sets them: pulumi:project, pulumi:runtime, pulumi:description and the
+    ``pulumi:tags`` config; they reach the policy pack's ``ConfigureStack``."""
 
     def config_value(self, key: str) -> Any:
         """Return a config value decoded from its wire string (JSON where it parses)."""
@@ -140,6 +143,15 @@ def _strip_secure(key: str, value: Any, decrypter: Decrypter | None) -> tuple[An
     return value, False
 
 
+def _stack_tags(project: str, runtime: str, description: Any, user: Any) -> dict[str, str]:
+    tags = {"pulumi:project": project, "pulumi:runtime": runtime}
+    if description:
+        tags["pulumi:description"] = str(description)
+    if isinstance(user, dict):
+        tags.update({str(k): str(v) for k, v in user.items()})
+    return tags
+
+
 def _decrypter(stack_spec: dict[str, Any], stack_file: Path) -> tuple[Decrypter | None, str]:
     """The stack's decrypter, or None and why its secrets cannot be read offline."""
     salt = stack_spec.get("encryptionsalt")
@@ -161,6 +173,20 @@ def _project_defaults(spec: dict[str, Any], project: str,
     secrets: set[str] = set()
     for raw_key, decl in (spec or {}).items():
         key = _qualify(str(raw_key), project)
+        other_namespace = key.split(":", 1)[0] != project
+        if isinstance(decl, dict) and "default" in decl and "value" in decl:
+            raise PreflightError(f"{path}: project config '{raw_key}' cannot have both a 'default' and 'value' "
+                                 "attribute")
+        if isinstance(decl, dict) and other_namespace:
+            # Another package's key (pulumi:tags, aws:region): a value, never a declaration (as the CLI reads it).
+            if "value" not in decl or "type" in decl or "default" in decl:
+                raise PreflightError(f"{path}: Configuration key '{raw_key}' is namespaced and must provide an "
+                                     "attribute 'value'")
+            defaults[key] = decl["value"]
+            continue
+        if isinstance(decl, dict) and "value" in decl and "type" not in decl:
+            defaults[key] = decl["value"]
+            continue
         if isinstance(decl, dict):
             declared = decl.get("type")
             if declared not in _PROJECT_CONFIG_TYPES:
@@ -175,7 +201,7 @@ def _project_defaults(spec: dict[str, Any], project: str,
                 secrets.add(key)
             if "default" in decl:
                 defaults[key] = decl["default"]
-        elif isinstance(decl, (str, int, bool)):
+        elif isinstance(decl, (str, int, bool, list)):
             defaults[key] = decl
         else:
             raise PreflightError(
@@ -286,6 +312,7 @@ def load_project(program_dir: Path, stack: str) -> Project:
         main=main,
         config=config,
         secret_keys=tuple(sorted(secret_keys)),
+        tags=_stack_tags(name, runtime_name, spec.get("description"), values.get("pulumi:tags")),
         unreadable_secrets=unreadable,
         unreadable_why=why_unreadable if unreadable else "",
         warnings=tuple(warnings),

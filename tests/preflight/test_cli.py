@@ -236,3 +236,41 @@ def test_the_program_runs_with_the_cyclic_collector_paused_and_it_is_restored(tm
         assert not gc.isenabled(), "a caller that had it off keeps it off"
     finally:
         gc.enable()
+
+
+PARITY_PROGRAM = """
+import pulumi
+import pulumi_aws as aws
+
+aws.s3.Bucket("timed", opts=pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create="10m", delete="1h30m"),
+                                                   aliases=[pulumi.Alias(name="old-name")]))
+aws.s3.Bucket("plain")
+aws.s3.Bucket.get("existing", "existing-bucket")
+"""
+
+
+def test_engine_parity_of_what_the_pack_receives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pulumi/pulumi at HEAD: analyzer_plugin.go marshalResourceOptions always sends customTimeouts; the
+    step generator sends only an alias that matched an old resource (none on a first preview); read steps
+    (.get()) skip the analyzers and are not in AnalyzeStack's list (step_executor.go: reads vs news); stack
+    tags reach ConfigureStack (update.go: Tags: target.Tags); project config of another namespace is a
+    `value:` (workspace/project.go, Validate)."""
+    (tmp_path / "Pulumi.yaml").write_text("name: parity\nruntime: python\ndescription: engine parity\nconfig:\n"
+                                          "  pulumi:tags:\n    value:\n      team: platform\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
+    (tmp_path / "__main__.py").write_text(PARITY_PROGRAM)
+    log = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("PREFLIGHT_RECORDER_LOG", str(log))
+    code, data, stderr = preflight_json("--program", str(tmp_path), "--policy-pack", str(PACKS / "recorder"),
+                                        "--phase", "up")
+    assert code == 0, stderr
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    analyzed = {c["name"]: c for c in calls if c["call"] == "Analyze"}
+    assert analyzed["timed"]["customTimeouts"] == [600.0, 0.0, 5400.0]
+    assert analyzed["plain"]["customTimeouts"] == [0.0, 0.0, 0.0]
+    assert analyzed["timed"]["aliases"] == [], "no old resource matched on a first preview"
+    assert "existing" not in analyzed, "resources read with .get() are not analyzed"
+    assert not [c for c in calls if c["call"] == "AnalyzeStack" and c["urn"].endswith("::existing")]
+    assert analyzed["plain"]["stackTags"] == {"pulumi:project": "parity", "pulumi:runtime": "python",
+                                              "pulumi:description": "engine parity", "team": "platform"}
+    assert any(r["name"] == "existing" for r in data["resources"]), "the read is still in the report"
