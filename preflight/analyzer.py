@@ -480,9 +480,29 @@ class Analysis:
                                                       properties=engine_properties(record.inputs),
                                                       options=_options(record),
                                                       provider=self._provider_message(record))
+                if self._remediates:
+                    self._remediate(request)
                 in_flight.append((self.pack.stub.Analyze.future(request, timeout=self.pack.timeout), record.urn))
             except BaseException as exc:  # noqa: BLE001 - reported after the run
                 self._error = exc
+
+    @property
+    def _remediates(self) -> bool:
+        return any(c.get("enforcementLevel") == "remediate" for c in self.info.config.values())
+
+    def _remediate(self, request: analyzer_pb2.AnalyzeRequest) -> None:
+        """``Remediate`` first; ``Analyze`` then sees the remediated inputs (step_generator.go: "We do two
+        passes: first we perform remediations, and *then* we do analysis")."""
+        response = self.pack.call("Remediate", request)
+        for remediation in response.remediations:
+            if remediation.diagnostic:
+                self.violations.append(Violation(
+                    policy=remediation.policyName, enforcement="advisory", severity="", urn=request.urn,
+                    message=remediation.diagnostic, description=remediation.description,
+                    pack=remediation.policyPackName or self.info.name, pack_version=self.info.version,
+                    phases=(self.phase,)))
+            elif remediation.HasField("properties"):
+                request.properties.CopyFrom(remediation.properties)
 
     def _settle(self, call: Any, urn: str) -> None:
         try:

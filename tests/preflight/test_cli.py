@@ -274,3 +274,44 @@ def test_engine_parity_of_what_the_pack_receives(tmp_path: Path, monkeypatch: py
     assert analyzed["plain"]["stackTags"] == {"pulumi:project": "parity", "pulumi:runtime": "python",
                                               "pulumi:description": "engine parity", "team": "platform"}
     assert any(r["name"] == "existing" for r in data["resources"]), "the read is still in the report"
+
+
+REMEDIATING_PACK = """
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+
+def add_tags(args):
+    if args.resource_type == "aws:s3/bucket:Bucket" and not args.props.get("tags"):
+        return {**args.props, "tags": {"team": "platform"}}
+
+
+def check_tags(args, report):
+    if args.resource_type == "aws:s3/bucket:Bucket" and not args.props.get("tags"):
+        report("bucket has no tags")
+
+
+PolicyPack(name="remediating", enforcement_level=EnforcementLevel.MANDATORY, policies=[
+    ResourceValidationPolicy(name="add-tags", description="Tags buckets.", remediate=add_tags,
+                             enforcement_level=EnforcementLevel.REMEDIATE),
+    ResourceValidationPolicy(name="check-tags", description="Buckets carry tags.", validate=check_tags),
+])
+"""
+
+
+@pytest.mark.parametrize(("level", "fires"), [("remediate", False), ("disabled", True)])
+def test_remediate_runs_before_analyze_and_analyze_sees_its_result(tmp_path: Path, level: str, fires: bool) -> None:
+    """step_generator.go: remediations run first, sequentially; Analyze gets the remediated inputs."""
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    (pack / "__main__.py").write_text(REMEDIATING_PACK)
+    (tmp_path / "policy.json").write_text(json.dumps({"add-tags": level}))
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: remedy\nruntime: python\n")
+    (program / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
+    (program / "__main__.py").write_text("import pulumi_aws as aws\naws.s3.Bucket('untagged')\n")
+    code, data, stderr = preflight_json("--program", str(program), "--policy-pack", str(pack),
+                                        "--policy-pack-config", str(tmp_path / "policy.json"))
+    assert [v["policy"] for v in data["violations"]] == (["check-tags"] if fires else []), stderr
+    assert code == (1 if fires else 0)
