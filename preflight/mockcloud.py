@@ -22,6 +22,8 @@ from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
+from . import std
+
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-west-2"
 
@@ -106,6 +108,14 @@ class CloudIdentity:
         return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
 
 
+class UnknownResult(Exception):
+    """An invoke preflight cannot answer offline: its result is unknown, as a preview gives it."""
+
+
+#: Invokes pulumi-kubernetes' v1 components call to render manifests; offline they render nothing, and
+#: the components are listed as not visible.
+_RENDERERS = {"kubernetes:helm:template", "kubernetes:yaml:decode", "kubernetes:kustomize:directory"}
+
 NewResourceHandler = Callable[["MockCloud", MockResourceArgs, str, dict[str, Any]], None]
 CallHandler = Callable[["MockCloud", MockCallArgs], dict[str, Any]]
 
@@ -172,13 +182,18 @@ class MockCloud(Mocks):
 
     # -- invokes ---------------------------------------------------------------------------
     def call(self, args: MockCallArgs) -> dict[str, Any]:
+        """The invoke's result; :class:`UnknownResult` where preflight has no answer without a cloud."""
         handler = _CALL_HANDLERS.get(args.token)
         if handler is not None:
             return handler(self, args)
-        # Generic fallback: echo the arguments with an id, as most data sources do.
-        result = dict(args.args)
-        result.setdefault("id", stable_hex(args.token, json.dumps(args.args, sort_keys=True, default=str), length=12))
-        return result
+        if args.token.startswith(std.PREFIX):
+            try:
+                return std.call(args.token, args.args)
+            except std.NoAnswer as exc:
+                raise UnknownResult(str(exc)) from None
+        if args.token in _RENDERERS:
+            return {"result": []}  # helm template, yaml decode, kustomize: nothing is rendered offline
+        raise UnknownResult(f"{args.token} needs its provider or the cloud to answer")
 
     # -- helpers used by handlers ----------------------------------------------------------
     def eks_endpoint(self, cluster_name: str) -> str:

@@ -23,7 +23,7 @@ from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from ._wire import SECRET_SIG, SIG_KEY, UNKNOWN, engine_properties
-from .mockcloud import known_at_preview
+from .mockcloud import UnknownResult, known_at_preview
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -196,7 +196,10 @@ class RecordingMonitor(MockMonitor):
         self._on_register = on_register
         self._lock = threading.Lock()
         self._seq = 0
+        self.unknown_invokes: dict[str, str] = {}
+        """Invokes answered as unknown (token -> why): preflight has no answer without a cloud."""
         self.duplicate_urn = ""
+        self._claimed: set[str] = set()
         """The first URN registered twice (the engine refuses the second registration)."""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -251,8 +254,9 @@ class RecordingMonitor(MockMonitor):
     # -- monitor RPCs ----------------------------------------------------------------------
     def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
         urn = self.make_urn(request.parent, request.type, request.name)
-        with self._lock:
-            duplicate = urn in self.records
+        with self._lock:  # claimed here, not when stored: two registrations may race on the SDK's threads
+            duplicate = urn in self._claimed
+            self._claimed.add(urn)
             if duplicate and not self.duplicate_urn:
                 self.duplicate_urn = urn
         if duplicate:
@@ -342,7 +346,12 @@ class RecordingMonitor(MockMonitor):
             self.invokes.append(request.tok)
         if request.tok == "pulumi:pulumi:getResource":
             return self._get_resource(request.args["urn"])
-        return super().Invoke(_without_references(request, "args"))
+        try:
+            return super().Invoke(_without_references(request, "args"))
+        except UnknownResult as exc:
+            with self._lock:
+                self.unknown_invokes.setdefault(request.tok, str(exc))
+            return resource_pb2.ResourceInvokeResponse(unknown=True)
 
     def _get_resource(self, urn: str) -> resource_pb2.ResourceInvokeResponse:
         """``pulumi:pulumi:getResource``: a registered resource's URN, ID and state (resource references)."""

@@ -218,9 +218,14 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     if failure is None and errors:
         failure = "the program logged an error: " + errors[0]
     if failure is not None:
+        if monitor.unknown_invokes:
+            failure = (f"the program used invoke(s) preflight cannot answer offline ({', '.join(sorted(monitor.unknown_invokes))}; "
+                       "their results were unknown) and failed:\n" + "\n".join(f"  {line}" for line in failure.splitlines()))
         if project.unreadable_secrets:
             failure = (f"secret config key(s) {', '.join(project.unreadable_secrets)} cannot be read offline: "
                        f"{project.unreadable_why}. The program ran with placeholders in their place and failed:\n"
                        + "\n".join(f"  {line}" for line in failure.splitlines()))
         raise PreflightError(failure)
-    return ProgramRun(resources=monitor.snapshot(), messages=engine.messages, invokes=list(monitor.invokes))
+    notes = [("warning", "", f"invoke {tok}: no answer offline ({why}); its result was unknown")
+             for tok, why in sorted(monitor.unknown_invokes.items())]
+    return ProgramRun(resources=monitor.snapshot(), messages=engine.messages + notes, invokes=list(monitor.invokes))

@@ -6,9 +6,10 @@ import base64
 import json
 import re
 
+import pytest
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
-from preflight.mockcloud import CloudIdentity, MockCloud, render_policy_document, ssm_public_parameter
+from preflight.mockcloud import CloudIdentity, MockCloud, UnknownResult, render_policy_document, ssm_public_parameter
 
 CLOUD = MockCloud(CloudIdentity(account="111122223333", region="eu-central-1"), stack="dev")
 
@@ -62,7 +63,28 @@ def test_invokes() -> None:
     assert call("aws:index/getRegion:getRegion")["name"] == "eu-central-1"
     version = call("aws:eks/getAddonVersion:getAddonVersion", addonName="vpc-cni", kubernetesVersion="1.35")
     assert re.fullmatch(r"v\d+\.\d+\.\d+-eksbuild\.\d+", version["version"])
-    assert call("aws:unknown/getThing:getThing", name="n")["name"] == "n", "fallback echoes arguments"
+    with pytest.raises(UnknownResult, match="aws:unknown/getThing:getThing needs its provider or the cloud"):
+        call("aws:unknown/getThing:getThing", name="n")  # unknown, never the arguments echoed back
+
+
+@pytest.mark.parametrize(("token", "args", "result"), [
+    ("std:index:base64encode", {"input": "hi"}, "aGk="),
+    ("std:index:jsonencode", {"input": {"a": [1, 2]}}, '{"a":[1,2]}'),
+    ("std:index:cidrsubnet", {"input": "10.0.0.0/16", "newbits": 8, "netnum": 2}, "10.0.2.0/24"),
+    ("std:index:cidrsubnets", {"input": "10.0.0.0/16", "newbits": [4, 8, 4]},
+     ["10.0.0.0/20", "10.0.16.0/24", "10.0.32.0/20"]),
+    ("std:index:replace", {"text": "a-b-c", "search": "/-(\\w)/", "replace": "_$1"}, "a_b_c"),
+    ("std:index:join", {"separator": ",", "input": ["a", "b"]}, "a,b"),
+    ("std:index:sha256", {"input": "x"}, "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"),
+])
+def test_std_functions_have_their_real_answer(token: str, args: dict, result: object) -> None:  # type: ignore[type-arg]
+    assert call(token, **args) == {"result": result}
+
+
+@pytest.mark.parametrize("token", ["std:index:timestamp", "std:index:uuid", "tls:index/getCertificate:getCertificate"])
+def test_functions_without_a_fixed_answer_are_unknown(token: str) -> None:
+    with pytest.raises(UnknownResult):
+        call(token, url="https://example.com")
 
 
 def test_ssm_public_parameters() -> None:
