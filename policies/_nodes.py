@@ -130,9 +130,11 @@ class NodeView:
                 if ebs or not get(m, "virtualName"):
                     volumes.append(Volume(str(get(m, "deviceName") or "?"), ebs, f"blockDeviceMappings[{i}].ebs"))
             return volumes
+        # An instance or launch configuration always has a root volume: left out, it is unencrypted (unless
+        # the account encrypts EBS by default, which a program cannot see).
         root = known(get(p, "rootBlockDevice"), "rootBlockDevice")
-        if root is not None or t == LAUNCH_CONFIGURATION:
-            volumes.append(Volume("root", root or {}, "rootBlockDevice"))
+        volumes.append(Volume("root" if root is not None else "root (implicit: no rootBlockDevice)", root or {},
+                              "rootBlockDevice"))
         for i, d in enumerate(elements(known(get(p, "ebsBlockDevices"), "ebsBlockDevices"))):
             volumes.append(Volume(str(get(d, "deviceName") or "?"), d, f"ebsBlockDevices[{i}]"))
         return volumes

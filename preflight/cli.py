@@ -25,7 +25,7 @@ from .k8s import ManifestError, is_kubernetes_object, supported_versions, valida
 from .mockcloud import DEFAULT_ACCOUNT, DEFAULT_REGION, CloudIdentity, MockCloud
 from .monitor import RecordedResource, RecordingMonitor
 from .project import Project, load_project
-from .report import NotVisible, Report, plain
+from .report import NotVisible, Report, plain, redact
 from .runner import ProgramRun, run_program
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,24 @@ class Options:
     timeout: float = 600.0
     """Seconds the program, and each call to the policy pack, may take."""
 
+
+#: Resources whose contents a provider renders: offline they are one opaque resource (or render nothing).
+RENDERED_BY_PROVIDER = {
+    "kubernetes:helm.sh/v3:Chart": "Helm v3 Chart: helm renders its manifests through the provider; offline "
+                                   "nothing is rendered, so none of its objects is checked",
+    "kubernetes:helm.sh/v3:Release": "Helm Release: one resource whose installed manifests are never Pulumi "
+                                     "resources; no policy sees them, online or offline (rule L1)",
+    "kubernetes:helm.sh/v4:Chart": "Helm v4 Chart: a provider-side component; its objects are rendered by the "
+                                   "provider and are not visible offline",
+    "kubernetes:kustomize:Directory": "kustomize Directory (v1): rendered through the provider; offline nothing "
+                                      "is rendered",
+    "kubernetes:kustomize/v2:Directory": "kustomize Directory (v2): a provider-side component, not visible offline",
+    "kubernetes:yaml:ConfigFile": "YAML ConfigFile (v1): decoded through the provider; offline nothing is rendered",
+    "kubernetes:yaml:ConfigGroup": "YAML ConfigGroup (v1): decoded through the provider; offline nothing is "
+                                   "rendered",
+    "kubernetes:yaml/v2:ConfigFile": "YAML ConfigFile (v2): a provider-side component, not visible offline",
+    "kubernetes:yaml/v2:ConfigGroup": "YAML ConfigGroup (v2): a provider-side component, not visible offline",
+}
 
 #: The phases each ``--phase`` runs, in order.
 PHASES = {"preview": ("preview",), "up": ("up",), "both": ("preview", "up")}
@@ -155,7 +173,8 @@ def _check_manifests(resources: list[RecordedResource], version: str) -> tuple[i
             unseen.append(NotVisible(r.urn, r.type, f"no OpenAPI schemas for Kubernetes {version} (supported: "
                                                     f"{', '.join(supported_versions())})"))
             continue
-        manifest = plain(r.outputs if r.outputs is not None else r.inputs)
+        secrets: list[str] = []
+        manifest = plain(r.outputs if r.outputs is not None else r.inputs, secrets)  # a Secret's real data
         if _has_unknowns(manifest):
             unseen.append(NotVisible(r.urn, r.type, "holds values unknown until `pulumi up`: validated in the up "
                                                     "phase (--phase up or both)"))
@@ -165,7 +184,7 @@ def _check_manifests(resources: list[RecordedResource], version: str) -> tuple[i
             unseen.append(NotVisible(r.urn, r.type, f"no OpenAPI schema for this kind in Kubernetes {version} (CRD?)"))
             continue
         checked += 1
-        errors.extend(result)
+        errors.extend(dataclasses.replace(e, message=redact(e.message, secrets)) for e in result)
     return checked, errors, unseen
 
 
@@ -271,9 +290,10 @@ def preflight(opts: Options) -> Report:
     analyses = [p.analysis for p in done if p.analysis is not None]
     pack_info: PackInfo | None = analyses[-1].info if analyses else None
     unchecked: list[Unchecked] = [u for a in analyses for u in a.unchecked]
-    remote = [NotVisible(r.urn, r.type, "remote (multi-language) component: its children are created by its provider "
-                                         "and are not visible offline; policies see it as one resource")
-              for r in last.run.resources if r.remote]
+    remote = [NotVisible(r.urn, r.type, RENDERED_BY_PROVIDER.get(r.type) or (
+                  "remote (multi-language) component: its children are created by its provider and are not visible "
+                  "offline; policies see it as one resource"))
+              for r in last.run.resources if r.remote or r.type in RENDERED_BY_PROVIDER]
     return Report(project=project.name, stack=project.stack, resources=last.run.resources,
                   violations=merge_phases([a.violations for a in analyses]), unchecked=unchecked, phases=list(phases),
                   manifest_errors=manifest_errors, manifests_checked=checked, kubernetes_version=k8s_version,

@@ -21,28 +21,54 @@ from .monitor import STACK_TYPE, RecordedResource
 _LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
 
 
-def plain(value: Any) -> Any:
-    """Turn SDK wire values into JSON: secrets -> "[secret]", unknowns -> "[unknown]", refs -> URN."""
+def plain(value: Any, revealed: list[str] | None = None) -> Any:
+    """Turn SDK wire values into JSON: secrets -> "[secret]", unknowns -> "[unknown]", refs -> URN.
+
+    With ``revealed`` (a list), secrets keep their values, which are appended to it so that whatever
+    prints the result can redact them (manifest checks validate the real value, never show it).
+    """
     if isinstance(value, struct_pb2.Struct):
         value = json_format.MessageToDict(value)
     if isinstance(value, dict):
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
-            return "[secret]"
+            if revealed is None:
+                return "[secret]"
+            inner = plain(value.get("value"), revealed)
+            revealed.extend(_strings(inner))
+            return inner
         if sig == RESOURCE_SIG:
             return value.get("urn", "")
         if sig == OUTPUT_VALUE_SIG:
-            return "[secret]" if value.get("secret") else plain(value.get("value", "[unknown]"))
+            if value.get("secret") and revealed is None:
+                return "[secret]"
+            return plain(value.get("value", "[unknown]"), revealed)
         if sig is not None:
-            return {k: plain(v) for k, v in value.items() if k != SIG_KEY}
-        return {k: plain(v) for k, v in value.items()}
+            return {k: plain(v, revealed) for k, v in value.items() if k != SIG_KEY}
+        return {k: plain(v, revealed) for k, v in value.items()}
     if isinstance(value, list):
-        return [plain(v) for v in value]
+        return [plain(v, revealed) for v in value]
     if value == UNKNOWN:
         return "[unknown]"
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [str(value)] if isinstance(value, (str, int, float)) and str(value) else []
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """``text`` with every secret value replaced by "[secret]" (longest first)."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if len(secret) >= 3:
+            text = text.replace(secret, "[secret]")
+    return text
 
 
 @dataclass(frozen=True)
@@ -77,6 +103,8 @@ class Report:
         self.violations = sorted(set(self.violations), key=lambda v: (
             _LEVEL_ORDER.get(v.enforcement, 9), v.policy, v.urn, v.message))
         self.unchecked = sorted(set(self.unchecked), key=lambda u: (u.policy, u.urn, u.phase, u.message))
+        # Registration order varies with the SDK's threads; the report does not.
+        self.not_visible = sorted(set(self.not_visible), key=lambda n: (n.urn, n.type, n.reason))
 
     @property
     def only_at_up(self) -> list[Violation]:
