@@ -4,7 +4,8 @@ In a first ``pulumi preview`` every output a provider computes (IDs, ARNs, endpo
 pulumi-policy raises ``UnknownValueError`` as soon as a policy reads one: the CLI then prints "can't run
 policy ... during preview" and gives no verdict. Rules read only what decides them, through these helpers:
 
-* :func:`has` tests presence without reading the value (``in`` on the SDK's proxies reads it);
+* :func:`is_set` tests presence without reading the value (``in`` on the SDK's proxies reads it): a
+  value unknown at preview is one a resource of the stack computes, so it is set;
 * :func:`get` returns :data:`UNKNOWN` instead of raising, so a rule can decide on what is known;
 * :func:`undecided` stops a rule whose deciding value is truly made by the cloud, with a message that
   says so; the rule then decides during ``pulumi up``.
@@ -45,11 +46,6 @@ def get(mapping: Any, key: str, default: Any = None) -> Any:
         return mapping.get(key, default)
     except UnknownValueError:
         return UNKNOWN
-
-
-def has(mapping: Any, key: str) -> bool:
-    """Whether ``key`` is set (possibly to a value unknown at preview), without reading the value."""
-    return isinstance(mapping, Mapping) and any(k == key for k in mapping)
 
 
 def is_set(mapping: Any, key: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _known import UNKNOWN, Deferred, Undecided, elements, get, has, is_set, known
+from _known import UNKNOWN, Deferred, Undecided, elements, get, is_set, known
 from _resolve import referenced, referrers
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
@@ -28,7 +28,6 @@ def test_get_and_presence_never_raise() -> None:
     assert get(PROPS, "missing", "default") == "default"
     assert get(get(PROPS, "nested"), "id") is UNKNOWN
     assert get(UNKNOWN, "anything") is UNKNOWN
-    assert has(PROPS, "keyArn") and not has(PROPS, "missing")
     assert is_set(PROPS, "keyArn"), "a value a resource computes is set"
     assert not is_set(PROPS, "empty") and not is_set(PROPS, "missing")
     assert elements(get(PROPS, "subnetIds")) == ["subnet-0a", UNKNOWN]
