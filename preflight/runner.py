@@ -126,6 +126,8 @@ def _fresh_program_modules(root: Path) -> Iterator[None]:
         yield
     finally:
         for name in set(sys.modules) - before:
+            if name == "preflight" or name.startswith("preflight."):
+                continue  # preflight itself, when the program lives in this repository
             path = getattr(sys.modules[name], "__file__", None)
             if path and root in Path(path).parents and not {".venv", "site-packages"} & set(Path(path).parts):
                 del sys.modules[name]
