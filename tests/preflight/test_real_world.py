@@ -24,6 +24,7 @@ def test_it_runs_with_the_findings_a_real_preview_gives(report: dict) -> None:  
     assert "root (implicit: no rootBlockDevice)" in violation["message"]
     assert report["outputs"]["replicas"] == 3, 'a quoted "3" for an integer key, as the CLI reads it'
     assert report["outputs"]["encoded"] == "aGVsbG8=", "pulumi-std functions answered offline"
+    assert report["outputs"]["subnet"] == "10.0.3.0/24"
 
 
 @pytest.mark.e2e
