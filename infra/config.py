@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import ipaddress
 import json
 import re
@@ -518,6 +519,7 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                        self_managed_node_groups=self_managed, zones=zones, repository_prefix=prefix)
 
 
+@functools.cache
 def _aws_provider_keys() -> frozenset[str]:
     """The config keys pulumi-aws's provider reads (``aws:<key>``), from the installed SDK."""
     import inspect
@@ -527,6 +529,7 @@ def _aws_provider_keys() -> frozenset[str]:
     return frozenset(re.findall(r"__config__\.get(?:_\w+)?\('(\w+)'", inspect.getsource(aws_vars)))
 
 
+@functools.cache
 def _aws_regions() -> tuple[str, ...]:
     import pulumi_aws
 

@@ -13,7 +13,7 @@ policy ... during preview" and gives no verdict. Rules read only what decides th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
@@ -58,8 +58,8 @@ def elements(value: Any) -> list[Any]:
     """The items of a list input, :data:`UNKNOWN` for each item unknown at preview; [] for None."""
     if value is None:
         return []
-    if value is UNKNOWN or isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-        return [value]
+    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
+        return [value]  # a scalar, a mapping, or UNKNOWN: one item
     out = []
     for i in range(len(value)):
         try:

@@ -432,6 +432,8 @@ class Analysis:
         self.pack = pack
         self.info = info
         self.phase = phase
+        self._remediates = any(c.get("enforcementLevel") == "remediate" for c in info.config.values())
+        """Whether ``Remediate`` runs before each ``Analyze`` (the config is fixed before analysis starts)."""
         self.violations: list[Violation] = []
         self.unchecked: list[Unchecked] = []
         self.not_applicable: dict[str, int] = {}
@@ -485,10 +487,6 @@ class Analysis:
                 in_flight.append((self.pack.stub.Analyze.future(request, timeout=self.pack.timeout), record.urn))
             except BaseException as exc:  # noqa: BLE001 - reported after the run
                 self._error = exc
-
-    @property
-    def _remediates(self) -> bool:
-        return any(c.get("enforcementLevel") == "remediate" for c in self.info.config.values())
 
     def _remediate(self, request: analyzer_pb2.AnalyzeRequest) -> None:
         """``Remediate`` first; ``Analyze`` then sees the remediated inputs (step_generator.go: "We do two

@@ -139,8 +139,9 @@ class _Timer:
 def _kubernetes_version(opts: Options, project: Project) -> str:
     """``--kubernetes-version``, else the stack's ``*:kubernetesVersion`` config, else the newest known.
 
-    Only a version with schemas is accepted: a manifest checked against another version's schemas would
-    be reported under a version it was never checked against.
+    ``--kubernetes-version`` must have schemas: a manifest checked against another version's schemas
+    would be reported under a version it was never checked against. A version from config is the
+    program's to judge; without schemas, the manifests are listed as not checked.
     """
     supported = supported_versions()
     where, version = "--kubernetes-version", opts.kubernetes_version
@@ -162,7 +163,8 @@ def _kubernetes_version(opts: Options, project: Project) -> str:
 
 def _check_manifests(resources: list[RecordedResource], version: str) -> tuple[int, list[ManifestError], list[NotVisible]]:
     checked, errors, unseen = 0, [], []
-    known = version in supported_versions()
+    supported = supported_versions()
+    known = version in supported
     for r in resources:
         if r.type.startswith("kubernetes:") and r.custom and r.type.endswith("Patch"):
             unseen.append(NotVisible(r.urn, r.type, "server-side patch: validated against the live object only"))
@@ -171,7 +173,7 @@ def _check_manifests(resources: list[RecordedResource], version: str) -> tuple[i
             continue
         if not known:
             unseen.append(NotVisible(r.urn, r.type, f"no OpenAPI schemas for Kubernetes {version} (supported: "
-                                                    f"{', '.join(supported_versions())})"))
+                                                    f"{', '.join(supported)})"))
             continue
         secrets: list[str] = []
         manifest = plain(r.outputs if r.outputs is not None else r.inputs, secrets)  # a Secret's real data

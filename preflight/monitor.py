@@ -199,8 +199,8 @@ class RecordingMonitor(MockMonitor):
         self.unknown_invokes: dict[str, str] = {}
         """Invokes answered as unknown (token -> why): preflight has no answer without a cloud."""
         self.duplicate_urn = ""
-        self._claimed: set[str] = set()
         """The first URN registered twice (the engine refuses the second registration)."""
+        self._claimed: set[str] = set()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """Build a URN exactly as the engine does (``resource.NewURN``).

@@ -67,3 +67,9 @@ def test_referenced_follows_property_dependencies_and_aliases() -> None:
     assert referenced(cluster, "vpcConfig", "aws:kms/key:Key") == []
     assert referenced(cluster, "missing") == []
     assert referrers([cluster, alias, key], key, "encryptionConfig") == [cluster]
+
+
+def test_elements_treats_a_mapping_as_one_item_like_as_list() -> None:
+    statement = unknown_checking_proxy({"Statement": {"Effect": "Allow"}})
+    (only,) = elements(get(statement, "Statement"))
+    assert get(only, "Effect") == "Allow"
