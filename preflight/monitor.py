@@ -24,6 +24,7 @@ from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from ._wire import SECRET_SIG, SIG_KEY, UNKNOWN, engine_properties
 from .mockcloud import UnknownResult, known_at_preview
+from .transforms import TransformRunner
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -201,6 +202,8 @@ class RecordingMonitor(MockMonitor):
         self.duplicate_urn = ""
         """The first URN registered twice (the engine refuses the second registration)."""
         self._claimed: set[str] = set()
+        self.transforms = TransformRunner()
+        """The program's resource and stack transforms, run as the engine runs them."""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """Build a URN exactly as the engine does (``resource.NewURN``).
@@ -266,6 +269,8 @@ class RecordingMonitor(MockMonitor):
                                          custom=False, parent="", inputs=request.object))
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
+        own_transforms = list(request.transforms)
+        request = self.transforms.apply(request)
         _ensure_event_loop()
         # Resource references are downgraded to IDs/URNs first: deserializing one would construct a
         # Resource (a ``getResource`` RPC) on this worker thread's event loop, which the program's
@@ -321,9 +326,14 @@ class RecordingMonitor(MockMonitor):
             outputs=obj_proto if (request.custom or request.remote) else None,
         )
         self._store(record)
+        self.transforms.settle(urn, request.parent, own_transforms)
         # The state is not kept a second time as Python objects: getResource reads the record's outputs.
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, record.id, None)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id, object=obj_proto)
+
+    def RegisterStackTransform(self, request: Any) -> empty_pb2.Empty:
+        self.transforms.register_stack(request)
+        return empty_pb2.Empty()
 
     def ReadResource(self, request: Any) -> resource_pb2.ReadResourceResponse:
         response = super().ReadResource(_without_references(request, "properties"))
