@@ -128,6 +128,8 @@ class Compute(pulumi.ComponentResource):
     """ARN of the Fargate pod execution role, if any profile exists."""
     node_groups: dict[str, aws.eks.NodeGroup]
     fargate_profiles: dict[str, aws.eks.FargateProfile]
+    volume_key_arn: pulumi.Output[str]
+    """The customer-managed KMS key of the nodes' EBS volumes (self-managed groups use it too)."""
     release_version: pulumi.Output[str]
     """AL2023 AMI release the node groups run (promote it from dev to staging and prod); "" without one."""
 
@@ -147,6 +149,7 @@ class Compute(pulumi.ComponentResource):
                           tags=merged_tags(base, f"{name}-node-volume-key"),
                           opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
 
+        self.volume_key_arn = key.arn
         self.node_groups = {}
         for group in sorted(args.node_groups):
             spec = args.node_groups[group]

@@ -12,10 +12,12 @@ with ``CoreDataArgs`` from our own control plane instead of a pulumi-eks cluster
 * ``{name}``: the ``eks:index:NodeGroupV2`` remote component: private subnets, no public IPs,
   encrypted root volume, no SSH key, optional detailed monitoring.
 
-``NodeGroupV2`` is a remote component: offline (preflight) it is one opaque resource; in a real
-preview its launch template and autoscaling group are analysed by the pack. pulumi-eks 4.x offers no
-metadata options for NodeGroupV2, so IMDSv2 comes from the EKS-optimised AL2023 AMI, which requires
-session tokens (ImdsSupport v2.0, hop limit 2); a custom AMI must be registered with ``--imds-support v2.0``.
+``NodeGroupV2`` is a remote component: in a real preview the pack judges its launch template and
+autoscaling group (preflight models them from pulumi-eks' defaults). pulumi-eks 4.x offers no metadata
+options for NodeGroupV2 from Python, so a resource transform (:func:`launch_template_hardening`, which the
+engine applies to the component's children) sets them on its launch template: session tokens required
+(IMDSv2) and a hop limit of 1, so pods cannot reach the node role's credentials (pods use Pod Identity),
+and the customer-managed volume key on its root volume.
 """
 
 from __future__ import annotations
@@ -32,6 +34,25 @@ from ._tags import merged_tags
 from .compute import SubnetRef
 
 TYPE_TOKEN = "eks-platform:components:SelfManagedNodeGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+METADATA_OPTIONS = {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1}
+
+
+def launch_template_hardening(volume_key_arn: pulumi.Input[str]) -> pulumi.ResourceTransform:
+    """A resource transform for pulumi-eks launch templates, which leave IMDS and the volume key unset.
+
+    It sets IMDSv2 with a hop limit of 1, and the customer-managed ``volume_key_arn`` on every EBS
+    volume (pulumi-eks' root volume included).
+    """
+    def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+        if args.type_ != LAUNCH_TEMPLATE:
+            return None
+        mappings = [{**m, "ebs": {**m["ebs"], "encrypted": "true", "kmsKeyId": volume_key_arn}}
+                    for m in args.props.get("blockDeviceMappings") or [] if m.get("ebs")]
+        props = {**args.props, "metadataOptions": dict(METADATA_OPTIONS), "blockDeviceMappings": mappings or [
+            {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": volume_key_arn, "volumeType": "gp3"}}]}
+        return pulumi.ResourceTransformResult(props=props, opts=args.opts)
+    return transform
 
 
 @dataclass(frozen=True)
@@ -45,6 +66,8 @@ class SelfManagedNodeGroupArgs:
     vpc_id: pulumi.Input[str]
     subnets: Sequence[SubnetRef]
     node_role: aws.iam.Role
+    volume_key_arn: pulumi.Input[str]
+    """Customer-managed KMS key for the nodes' EBS volumes (the managed node groups' key)."""
     instance_type: str
     min_size: int
     desired_size: int
@@ -105,6 +128,6 @@ class SelfManagedNodeGroup(pulumi.ComponentResource):
             node_associate_public_ip_address=False, node_root_volume_encrypted=True,
             node_root_volume_type="gp3", enable_detailed_monitoring=args.detailed_monitoring,
             labels={**args.labels, "eks-platform/node-group": name},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[access]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[access], transforms=[launch_template_hardening(args.volume_key_arn)]))
         self.security_group_id = sg.id
         self.register_outputs({"security_group_id": self.security_group_id})

@@ -116,7 +116,7 @@ self_managed = [
             cluster=control_plane.cluster, cluster_role=control_plane.cluster_role,
             cluster_security_group_id=control_plane.cluster_security_group_id,
             kubernetes_provider=control_plane.provider, vpc_id=network.vpc_id, subnets=network.private_subnets,
-            node_role=compute.node_role, instance_type=g.instance_type, min_size=g.min_size,
+            node_role=compute.node_role, volume_key_arn=compute.volume_key_arn, instance_type=g.instance_type, min_size=g.min_size,
             desired_size=g.desired_size, max_size=g.max_size, ami_id=g.ami_id, labels=g.labels,
             detailed_monitoring=g.detailed_monitoring, tags=cfg.base_tags),
     )

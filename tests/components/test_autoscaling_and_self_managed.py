@@ -10,7 +10,7 @@ import pytest
 
 from components.autoscaling import ClusterAutoscaler, ClusterAutoscalerArgs, autoscaler_policy
 from components.compute import SubnetRef
-from components.self_managed import SelfManagedNodeGroup, SelfManagedNodeGroupArgs
+from components.self_managed import SelfManagedNodeGroup, SelfManagedNodeGroupArgs, launch_template_hardening
 from tests.conftest import synth
 
 PRIVATE = [SubnetRef(id="subnet-0aaaaaaaaaaaaaaaa", public=False, zone="us-west-2a")]
@@ -59,7 +59,7 @@ def test_self_managed_node_group(mocks) -> None:  # type: ignore[no-untyped-def]
         return SelfManagedNodeGroup("custom", SelfManagedNodeGroupArgs(
             cluster=cluster, cluster_role=role, cluster_security_group_id="sg-0cluster",
             kubernetes_provider=provider, vpc_id="vpc-0123", subnets=PRIVATE, node_role=node_role,
-            instance_type="m7i.xlarge", min_size=1, desired_size=1, max_size=3, labels={"workload": "custom"}))
+            volume_key_arn="arn:aws:kms:us-west-2:123456789012:key/nodes", instance_type="m7i.xlarge", min_size=1, desired_size=1, max_size=3, labels={"workload": "custom"}))
     synth(build)
     group = mocks.created["custom"]
     assert group.typ == "eks:index:NodeGroupV2"
@@ -78,6 +78,29 @@ def test_self_managed_node_group(mocks) -> None:  # type: ignore[no-untyped-def]
     sg = mocks.created["custom-sg"].inputs
     assert not [r for r in sg["ingress"] if "0.0.0.0/0" in r.get("cidrBlocks", [])], "nothing from the internet"
     assert all(r.get("description") for r in sg["ingress"] + sg["egress"])
+    assert len(group.transforms) == 1, "the launch template hardening reaches NodeGroupV2's children"
+
+
+def _transform_args(type_: str, props: dict) -> pulumi.ResourceTransformArgs:
+    return pulumi.ResourceTransformArgs(custom=True, type_=type_, name="custom-launchTemplate", props=props,
+                                        opts=pulumi.ResourceOptions())
+
+
+def test_launch_template_hardening_sets_imdsv2_and_the_volume_key() -> None:
+    harden = launch_template_hardening("arn:key")
+    # pulumi-eks' NodeGroupV2 launch template with nodeRootVolumeEncrypted and gp3: no IMDS options, no key.
+    result = harden(_transform_args("aws:ec2/launchTemplate:LaunchTemplate", {
+        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeType": "gp3"}}],
+        "networkInterfaces": [{"associatePublicIpAddress": "false"}]}))
+    assert result is not None
+    assert result.props["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required",
+                                               "httpPutResponseHopLimit": 1}
+    assert result.props["blockDeviceMappings"] == [{"deviceName": "/dev/xvda", "ebs": {
+        "encrypted": "true", "volumeType": "gp3", "kmsKeyId": "arn:key"}}]
+    assert result.props["networkInterfaces"] == [{"associatePublicIpAddress": "false"}]
+    bare = harden(_transform_args("aws:ec2/launchTemplate:LaunchTemplate", {}))
+    assert bare is not None and bare.props["blockDeviceMappings"][0]["ebs"]["kmsKeyId"] == "arn:key"
+    assert harden(_transform_args("aws:autoscaling/group:Group", {"minSize": 1})) is None
 
 
 def test_self_managed_refuses_public_subnets() -> None:
@@ -85,4 +108,5 @@ def test_self_managed_refuses_public_subnets() -> None:
         SelfManagedNodeGroupArgs(cluster=None, cluster_role=None, cluster_security_group_id="sg",  # type: ignore[arg-type]
                                  kubernetes_provider=None, vpc_id="v",  # type: ignore[arg-type]
                                  subnets=[SubnetRef(id="s", public=True, zone="z")], node_role=None,  # type: ignore[arg-type]
+                                 volume_key_arn="k",
                                  instance_type="m7i.large", min_size=1, desired_size=1, max_size=1)
