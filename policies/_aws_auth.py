@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import yaml
-from _known import get, known
+from _known import Deferred, get, known
 
 from _helpers import as_list
 
@@ -20,18 +21,25 @@ def is_aws_auth(token: str, props: Any) -> bool:
     return get(metadata, "name") == "aws-auth" and get(metadata, "namespace") == "kube-system"
 
 
-def aws_auth_mappings(props: Any) -> dict[str, list[dict[str, Any]]]:
-    """{"mapRoles": [...], "mapUsers": [...]} parsed from the ConfigMap's YAML strings."""
+def aws_auth_mappings(props: Any, keys: tuple[str, ...] = ("mapRoles", "mapUsers"),
+                      later: Deferred | None = None) -> dict[str, list[dict[str, Any]]]:
+    """{"mapRoles": [...], "mapUsers": [...]} parsed from the ConfigMap's YAML strings (only ``keys``).
+
+    With ``later``, a key whose YAML is unknown at preview (mapRoles holding a role this stack creates) is
+    held back and reads as empty, so the rule still decides the other key; the rule calls ``later.done()``.
+    """
     data = known(get(props, "data") or {}, "data")
     out: dict[str, list[dict[str, Any]]] = {}
-    for key in ("mapRoles", "mapUsers"):
-        text = known(get(data, key), f"data.{key}", "is rendered from outputs of resources this stack creates "
-                                                   "(role ARNs), so its mappings are unknown until they exist")
-        try:
-            parsed = yaml.safe_load(str(text or "[]")) or []
-        except yaml.YAMLError:
-            parsed = []
-        out[key] = [dict(m) for m in parsed if isinstance(m, dict)]
+    for key in keys:
+        out[key] = []
+        with later.item() if later is not None else nullcontext():
+            text = known(get(data, key), f"data.{key}", "is rendered from outputs of resources this stack creates "
+                                                       "(role ARNs), so its mappings are unknown until they exist")
+            try:
+                parsed = yaml.safe_load(str(text or "[]")) or []
+            except yaml.YAMLError:
+                parsed = []
+            out[key] = [dict(m) for m in parsed if isinstance(m, dict)]
     return out
 
 

@@ -129,6 +129,9 @@ class NodeView:
                 ebs = known(get(m, "ebs") or {}, f"blockDeviceMappings[{i}].ebs")
                 if ebs or not get(m, "virtualName"):
                     volumes.append(Volume(str(get(m, "deviceName") or "?"), ebs, f"blockDeviceMappings[{i}].ebs"))
+            if not volumes:  # the root volume is the AMI's own: unencrypted unless its snapshot is
+                volumes.append(Volume("root (implicit: no blockDeviceMappings, so the AMI's default)", {},
+                                      "blockDeviceMappings"))
             return volumes
         # An instance or launch configuration always has a root volume: left out, it is unencrypted (unless
         # the account encrypts EBS by default, which a program cannot see).

@@ -26,7 +26,7 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             report(f"access entry '{args.name}' grants access to {principal}, which is not an IAM role. {_FIX}")
         return
     if is_aws_auth(args.resource_type, props):
-        users = aws_auth_mappings(props)["mapUsers"]
+        users = aws_auth_mappings(props, keys=("mapUsers",))["mapUsers"]
     elif args.resource_type == EKS_COMPONENT and props:
         users = component_mappings(props)["mapUsers"]
     else:

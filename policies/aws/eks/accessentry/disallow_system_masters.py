@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from _known import UNKNOWN, elements, get, known
+from _known import UNKNOWN, Deferred, elements, get, known
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _aws_auth import EKS_COMPONENT, aws_auth_mappings, component_mappings, is_aws_auth
@@ -22,8 +22,9 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             who = "a principal this stack creates" if principal is UNKNOWN else principal
             report(f"access entry '{args.name}' maps {who} into system:masters. {_FIX}")
         return
+    later = Deferred()
     if is_aws_auth(args.resource_type, props):
-        mappings = aws_auth_mappings(props)
+        mappings = aws_auth_mappings(props, later=later)
     elif args.resource_type == EKS_COMPONENT and props:
         mappings = component_mappings(props)
     else:
@@ -34,6 +35,7 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 who = entry.get("rolearn") or entry.get("roleArn") or entry.get("userarn") or entry.get("userArn")
                 report(f"{args.resource_type.split(':')[-1]} '{args.name}' maps {who} into system:masters ({key}). "
                        f"{_FIX}")
+    later.done()  # mapRoles unknown at preview: decided during `pulumi up`, after mapUsers is reported
 
 
 disallow_system_masters = ResourceValidationPolicy(
