@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import pulumi_eks
 from .analyzer import Analysis, PackInfo, Unchecked, Violation, load_policy_config, start_pack
 from .errors import PreflightError
 from .k8s import ManifestError, is_kubernetes_object, supported_versions, validate_object
@@ -227,6 +228,19 @@ def merge_phases(per_phase: list[list[Violation]]) -> list[Violation]:
     return [dataclasses.replace(v, phases=tuple(p)) for v, p in phases.items()]
 
 
+def _not_visible_reason(resource: RecordedResource, modelled: list[str]) -> str:
+    if resource.type in RENDERED_BY_PROVIDER:
+        return RENDERED_BY_PROVIDER[resource.type]
+    if resource.type in pulumi_eks.MODELLED:
+        shown = ", ".join(modelled) if modelled else "none"
+        return (f"pulumi-eks remote component: preflight models the children that carry its configuration ({shown}) "
+                "from pulumi-eks v4's defaults and the component's inputs, and the pack judges those, as in a real "
+                "preview; its other children (IAM roles, security groups, add-ons, the OIDC provider) are not visible "
+                "offline")
+    return ("remote (multi-language) component: its children are created by its provider and are not visible "
+            "offline; policies see it as one resource")
+
+
 def preflight(opts: Options) -> Report:
     """Run the program and its policy pack in each phase; return the report (PreflightError: exit 2).
 
@@ -289,12 +303,14 @@ def preflight(opts: Options) -> Report:
         timer.lap("packs closed")
 
     last = done[-1]
+    modelled: dict[str, list[str]] = {}
+    for r in last.run.resources:
+        if r.modelled:
+            modelled.setdefault(r.parent, []).append(r.name)
     analyses = [p.analysis for p in done if p.analysis is not None]
     pack_info: PackInfo | None = analyses[-1].info if analyses else None
     unchecked: list[Unchecked] = [u for a in analyses for u in a.unchecked]
-    remote = [NotVisible(r.urn, r.type, RENDERED_BY_PROVIDER.get(r.type) or (
-                  "remote (multi-language) component: its children are created by its provider and are not visible "
-                  "offline; policies see it as one resource"))
+    remote = [NotVisible(r.urn, r.type, _not_visible_reason(r, modelled.get(r.urn, [])))
               for r in last.run.resources if r.remote or r.type in RENDERED_BY_PROVIDER]
     return Report(project=project.name, stack=project.stack, resources=last.run.resources,
                   violations=merge_phases([a.violations for a in analyses]), unchecked=unchecked, phases=list(phases),

@@ -10,18 +10,20 @@ resources registered without an explicit provider.
 
 from __future__ import annotations
 
+import importlib.metadata
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from . import pulumi_eks
 from ._wire import SECRET_SIG, SIG_KEY, UNKNOWN, engine_properties
 from .mockcloud import UnknownResult, known_at_preview
 from .transforms import TransformRunner
@@ -59,6 +61,8 @@ class RecordedResource:
     import_id: str = ""
     version: str = ""
     read: bool = False
+    modelled: str = ""
+    """Why preflight registered this resource itself (a remote component's child it models), else ""."""
     outputs: struct_pb2.Struct | None = None
     """Serialized outputs: the provider's state for custom resources, registered outputs for components."""
 
@@ -69,6 +73,14 @@ class RecordedResource:
     @property
     def is_provider(self) -> bool:
         return self.type.startswith("pulumi:providers:")
+
+
+def _sdk_version(package: str) -> str:
+    """The installed SDK's plugin version for ``package`` (what its default provider is keyed by), or ""."""
+    try:
+        return importlib.metadata.version(f"pulumi_{package}")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def _optional_bool(request: Any, name: str) -> bool:
@@ -202,6 +214,7 @@ class RecordingMonitor(MockMonitor):
         self.duplicate_urn = ""
         """The first URN registered twice (the engine refuses the second registration)."""
         self._claimed: set[str] = set()
+        self._component_inputs: dict[str, dict[str, Any]] = {}
         self.transforms = TransformRunner()
         """The program's resource and stack transforms, run as the engine runs them."""
 
@@ -271,6 +284,17 @@ class RecordingMonitor(MockMonitor):
 
         own_transforms = list(request.transforms)
         request = self.transforms.apply(request)
+        modelled = request.remote and request.type in pulumi_eks.MODELLED
+        # A remote component reaches the engine's analyzers with empty inputs (pulumi-eks' Node.js SDK never
+        # sends a local component's inputs); preflight registers the children that carry its configuration.
+        response = self._register(urn, request, own_transforms, analyzed=struct_pb2.Struct() if modelled else None)
+        if modelled:
+            self._model_children(urn, request)
+        return response
+
+    def _register(self, urn: str, request: Any, own_transforms: list[Any], analyzed: struct_pb2.Struct | None = None,
+                  modelled: str = "") -> resource_pb2.RegisterResourceResponse:
+        """Record one (transformed) registration, with the mock cloud's state, and answer it."""
         _ensure_event_loop()
         # Resource references are downgraded to IDs/URNs first: deserializing one would construct a
         # Resource (a ``getResource`` RPC) on this worker thread's event loop, which the program's
@@ -304,7 +328,7 @@ class RecordingMonitor(MockMonitor):
             name=request.name,
             custom=bool(request.custom),
             parent=request.parent,
-            inputs=request.object,
+            inputs=request.object if analyzed is None else analyzed,
             id=str(resource_id or "") if request.custom or request.remote else "",
             remote=bool(request.remote),
             provider=provider,
@@ -324,12 +348,50 @@ class RecordingMonitor(MockMonitor):
             import_id=request.importId,
             version=request.version,
             outputs=obj_proto if (request.custom or request.remote) else None,
+            modelled=modelled,
         )
         self._store(record)
         self.transforms.settle(urn, request.parent, own_transforms)
         # The state is not kept a second time as Python objects: getResource reads the record's outputs.
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, record.id, None)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id, object=obj_proto)
+
+    def _model_children(self, urn: str, request: Any) -> None:
+        """Register the children pulumi-eks would create for the component at ``urn`` (see :mod:`.pulumi_eks`)."""
+        inputs = json_format.MessageToDict(engine_properties(request.object))
+        with self._lock:
+            self._component_inputs[urn] = inputs
+        deps = {k: list(v.urns) for k, v in request.propertyDependencies.items()}
+        model = pulumi_eks.Model(self.mocks.identity, get_stack(), self.preview,
+                                 lambda other: self._component_inputs.get(other, {}))
+        by_name: dict[str, str] = {}
+        for child in model.children(request.type, request.name, inputs, deps):
+            parent = by_name.get(child.parent, urn)
+            child_urn = self.make_urn(parent, child.type, child.name)
+            prop_deps = {k: [by_name.get(u[1:], u) if u.startswith("@") else u for u in v]
+                         for k, v in sorted(child.property_dependencies.items())}
+            package = child.type.split(":", 1)[0] if not child.type.startswith("pulumi:providers:") else ""
+            provider = ""
+            if child.provider in by_name:
+                provider = f"{by_name[child.provider]}::{self.records[by_name[child.provider]].id}"
+            elif package:
+                provider = request.providers.get(package, "")
+            child_request = resource_pb2.RegisterResourceRequest(
+                type=child.type, name=child.name, parent=parent, custom=child.custom, provider=provider,
+                version="" if provider else _sdk_version(package),
+                dependencies=sorted({u for v in prop_deps.values() for u in v}))
+            child_request.object.update(child.inputs)
+            for key, urns in prop_deps.items():
+                child_request.propertyDependencies[key].urns.extend(urns)
+            with self._lock:
+                duplicate = child_urn in self._claimed
+                self._claimed.add(child_urn)
+                if duplicate and not self.duplicate_urn:
+                    self.duplicate_urn = child_urn
+            if duplicate:
+                raise Exception(f"Duplicate resource URN '{child_urn}'; try giving it a unique name")
+            self._register(child_urn, self.transforms.apply(child_request), [], modelled=pulumi_eks.REASON)
+            by_name[child.name] = child_urn
 
     def RegisterStackTransform(self, request: Any) -> empty_pb2.Empty:
         self.transforms.register_stack(request)

@@ -230,6 +230,8 @@ def resource_json(r: RecordedResource) -> dict[str, Any]:
         "aliases": r.aliases, "dependencies": r.dependencies, "propertyDependencies": {k: v for k, v in r.property_dependencies.items() if v},
         "inputs": plain(r.inputs),
     }
+    if r.modelled:
+        data["modelled"] = r.modelled
     if r.outputs is not None:
         data["outputs"] = plain(r.outputs)
     return data
@@ -296,7 +298,7 @@ def _tree_lines(resources: list[RecordedResource]) -> list[str]:
         return out
 
     for r in resources:
-        notes = [n for n, on in (("remote component", r.remote), ("protected", r.protect),
+        notes = [n for n, on in (("remote component", r.remote), ("modelled", bool(r.modelled)), ("protected", r.protect),
                                  ("retained on delete", r.retain_on_delete)) if on]
         rows.append((prefix(r) + display_type(r.type), r.name, ", ".join(notes)))
     width_t = max((len(t) for t, _, _ in rows), default=4) + 2

@@ -87,7 +87,6 @@ class TransformRunner:
         self._stack: list[callback_pb2.Callback] = []
         self._own: dict[str, list[callback_pb2.Callback]] = {}
         self._parents: dict[str, str] = {}
-        self._channels: dict[str, grpc.Channel] = {}
 
     def register_stack(self, callback: callback_pb2.Callback) -> None:
         with self._lock:
@@ -116,11 +115,27 @@ class TransformRunner:
             return request
         out = type(request)()
         out.CopyFrom(request)
+        channels: dict[str, grpc.Channel] = {}
+        try:
+            self._run(out, callbacks, channels)
+        finally:
+            # Closed at once: an idle connection to the SDK's callback server would log its shutdown.
+            for channel in channels.values():
+                channel.close()
+        kept = set(out.object.fields)
+        for key in [k for k in out.propertyDependencies if k not in kept]:
+            del out.propertyDependencies[key]
+        return out
+
+    @staticmethod
+    def _run(out: Any, callbacks: list[callback_pb2.Callback], channels: dict[str, grpc.Channel]) -> None:
         for callback in callbacks:
             call = resource_pb2.TransformRequest(type=out.type, name=out.name, custom=out.custom, parent=out.parent,
                                                  properties=out.object, options=_options(out))
             try:
-                raw = self._stub(callback.target).Invoke(callback_pb2.CallbackInvokeRequest(
+                if callback.target not in channels:
+                    channels[callback.target] = grpc.insecure_channel(callback.target)
+                raw = callback_pb2_grpc.CallbacksStub(channels[callback.target]).Invoke(callback_pb2.CallbackInvokeRequest(
                     token=callback.token, request=call.SerializeToString()))
             except grpc.RpcError as exc:
                 details = _CALLBACK_PREFIX.sub("", exc.details() or "").strip()
@@ -129,20 +144,3 @@ class TransformRunner:
             out.object.CopyFrom(response.properties)
             if response.HasField("options"):
                 _apply_options(out, response.options)
-        kept = set(out.object.fields)
-        for key in [k for k in out.propertyDependencies if k not in kept]:
-            del out.propertyDependencies[key]
-        return out
-
-    def _stub(self, target: str) -> callback_pb2_grpc.CallbacksStub:
-        with self._lock:
-            channel = self._channels.get(target)
-            if channel is None:
-                channel = self._channels[target] = grpc.insecure_channel(target)
-        return callback_pb2_grpc.CallbacksStub(channel)
-
-    def close(self) -> None:
-        with self._lock:
-            for channel in self._channels.values():
-                channel.close()
-            self._channels.clear()

@@ -143,14 +143,14 @@ def test_invalid_manifest_exits_1_and_remote_components_are_named() -> None:
     code, data, _ = preflight_json("--program", str(KINDS), "--no-policy-pack")
     assert code == 1
     assert data["summary"]["kubernetesVersion"] == "1.34", "taken from the stack's kubernetesVersion config"
-    assert data["summary"]["manifestsChecked"] == 2
+    assert data["summary"]["manifestsChecked"] == 3, "two of the program's, and pulumi-eks' aws-auth ConfigMap"
     bad = _urn("kinds:index:App$kubernetes:apps/v1:Deployment", "shop-bad", "kinds")
     assert bad == "urn:pulumi:dev::kinds::kinds:index:App$kubernetes:apps/v1:Deployment::shop-bad"
     assert {(e["urn"], e["path"]) for e in data["manifestErrors"]} == {
         (bad, "spec.replicas"), (bad, "spec.template.spec.containers.0")}
     assert any("imagePullPolcy" in e["message"] for e in data["manifestErrors"])
     unseen = {n["type"]: n["reason"] for n in data["notVisible"]}
-    assert "remote (multi-language) component" in unseen["eks:index:Cluster"]
+    assert "pulumi-eks remote component: preflight models the children" in unseen["eks:index:Cluster"]
     assert "no OpenAPI schema" in unseen["kubernetes:example.com/v1:Widget"]
     assert "kubernetes:core/v1:ConfigMapPatch" in unseen
     app = next(r for r in data["resources"] if r["type"] == "kinds:index:App")

@@ -163,7 +163,7 @@ def test_a_resource_reference_input_builds_no_resource_on_the_executor_thread() 
     obj = struct_pb2.Struct()
     obj.update({"securityGroup": {**sig, "urn": "urn:pulumi:dev::p::aws:ec2/securityGroup:SecurityGroup::sg",
                                   "id": "sg-0123"}})
-    request = resource_pb2.RegisterResourceRequest(type="eks:index:NodeGroupV2", name="ng", custom=False,
+    request = resource_pb2.RegisterResourceRequest(type="acme:index:NodeGroup", name="ng", custom=False,
                                                    remote=True, object=obj)
     before = len(_get_rpc_manager().rpcs)
     worker = threading.Thread(target=monitor.RegisterResource, args=(request,))

@@ -29,8 +29,12 @@ def test_our_stacks_get_every_verdict_at_the_first_preview(stack: str) -> None:
                                         str(REPO / "policies" / "config" / f"{stack}.json"))
     assert code == 0, stderr
     assert data["summary"]["phases"] == ["preview", "up"]
-    assert data["unchecked"] == [], "no policy of the pack stops on an unknown value at preview"
-    assert data["summary"]["uncheckedAtPreview"] == 0
+    # No policy stops on an unknown value at preview, but one the real engine cannot decide either: the user
+    # data pulumi-eks renders for a self-managed group's launch template embeds the new cluster's endpoint.
+    modelled = {r["urn"] for r in data["resources"] if r.get("modelled")}
+    assert [(u["policy"], u["urn"] in modelled) for u in data["unchecked"]] == (
+        [("aws-ec2-launchtemplate-disallow-secrets-in-user-data", True)] if stack == "prod" else [])
+    assert data["summary"]["uncheckedAtPreview"] == len(data["unchecked"])
     assert _mandatory(data, "preview") == _mandatory(data, "up")
     assert all(v["phases"] == ["preview", "up"] for v in data["violations"]), data["violations"]
 
