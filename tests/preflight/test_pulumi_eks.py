@@ -43,6 +43,9 @@ def test_children_carry_the_urns_pulumi_eks_gives_them(report: dict[str, Any]) -
         "eks:index:NodeGroupV2$aws:ec2/launchTemplate:LaunchTemplate::workers-launchTemplate",
         "eks:index:NodeGroupV2$aws:autoscaling/group:Group::workers",
         "eks:index:NodeGroup$aws:ec2/launchConfiguration:LaunchConfiguration::legacy-nodeLaunchConfiguration",
+        "eks:index:Cluster$aws:eks/cluster:Cluster::mapped-eksCluster",
+        "eks:index:Cluster$pulumi:providers:kubernetes::mapped-eks-k8s",
+        "eks:index:Cluster$kubernetes:core/v1:ConfigMap::mapped-nodeAccess",
         "eks:index:Cluster$aws:eks/cluster:Cluster::hardened-eksCluster",
         "eks:index:ManagedNodeGroup$aws:ec2/launchTemplate:LaunchTemplate::hardened-nodes-launchTemplate",
         "eks:index:ManagedNodeGroup$aws:eks/nodeGroup:NodeGroup::hardened-nodes",
@@ -51,25 +54,28 @@ def test_children_carry_the_urns_pulumi_eks_gives_them(report: dict[str, Any]) -
 
 def test_the_components_themselves_reach_the_pack_with_empty_inputs(report: dict[str, Any]) -> None:
     components = [r for r in report["resources"] if r["type"].startswith("eks:index:")]
-    assert len(components) == 5 and all(r["inputs"] == {} for r in components)
+    assert len(components) == 6 and all(r["inputs"] == {} for r in components)
     assert not [v for v in report["violations"] if v["urn"].split("::")[2].startswith("eks:index:")
                 and "$" not in v["urn"].split("::")[2]], "no finding on a component itself"
 
 
-def test_a_cluster_with_every_default_gets_the_findings_of_its_children(report: dict[str, Any]) -> None:
+CLUSTER_DEFAULTS = ("aws-eks-cluster-disallow-api-endpoint-public-access", "aws-eks-cluster-configure-public-access-cidrs",
+                    "aws-eks-cluster-enable-secrets-encryption", "aws-eks-cluster-enable-control-plane-logging",
+                    "aws-eks-cluster-enforce-access-entry-api", "aws-eks-cluster-disable-creator-admin",
+                    "aws-eks-cluster-configure-supported-version", "aws-eks-cluster-configure-standard-support")
+NODE_DEFAULTS = ("aws-ec2-launchtemplate-disallow-public-ip", "aws-ec2-launchtemplate-enforce-imdsv2",
+                 "aws-ec2-launchtemplate-enable-volume-encryption")
+
+
+def test_a_cluster_and_node_groups_with_every_default_get_the_findings_of_their_children(report: dict[str, Any]) -> None:
     both = "preview+up"
-    expected = {(p, "quick-eksCluster", both) for p in (
-        "aws-eks-cluster-disallow-api-endpoint-public-access", "aws-eks-cluster-configure-public-access-cidrs",
-        "aws-eks-cluster-enable-secrets-encryption", "aws-eks-cluster-enable-control-plane-logging",
-        "aws-eks-cluster-enforce-access-entry-api", "aws-eks-cluster-disable-creator-admin",
-        "aws-eks-cluster-configure-supported-version", "aws-eks-cluster-configure-standard-support")}
+    expected = {(p, f"{c}-eksCluster", both) for p in CLUSTER_DEFAULTS for c in ("quick", "mapped")}
     for template in ("quick-launchTemplate", "workers-launchTemplate", "legacy-nodeLaunchConfiguration"):
-        expected |= {(p, template, both) for p in (
-            "aws-ec2-launchtemplate-disallow-public-ip", "aws-ec2-launchtemplate-enforce-imdsv2",
-            "aws-ec2-launchtemplate-enable-volume-encryption")}
-    expected |= {("aws-eks-accessentry-disallow-iam-users", "quick-nodeAccess", both),
-                 ("aws-eks-accessentry-disallow-system-masters", "quick-nodeAccess", both),
-                 ("aws-autoscaling-group-enforce-launch-template", "legacy-nodeLaunchConfiguration", both)}
+        expected |= {(p, template, both) for p in NODE_DEFAULTS}
+    expected |= {("aws-autoscaling-group-enforce-launch-template", "legacy-nodeLaunchConfiguration", both),
+                 # mapUsers is known at preview although mapRoles (a new role's ARN) is not: both phases.
+                 ("aws-eks-accessentry-disallow-iam-users", "mapped-nodeAccess", both),
+                 ("aws-eks-accessentry-disallow-system-masters", "mapped-nodeAccess", both)}
     found = {f for f in _findings(report) if not f[1].startswith("hardened")}
     assert found == expected
 
@@ -90,7 +96,8 @@ def test_what_a_real_first_preview_cannot_decide_is_named(report: dict[str, Any]
         ("aws-ec2-launchtemplate-disallow-secrets-in-user-data", "quick-launchTemplate"),
         ("aws-ec2-launchtemplate-disallow-secrets-in-user-data", "workers-launchTemplate"),
         ("aws-ec2-launchtemplate-disallow-secrets-in-user-data", "legacy-nodeLaunchConfiguration"),
-        ("aws-eks-accessentry-disallow-system-masters", "quick-nodeAccess")}
+        ("aws-eks-accessentry-disallow-system-masters", "quick-nodeAccess"),
+        ("aws-eks-accessentry-disallow-system-masters", "mapped-nodeAccess")}
     hidden = {n["urn"].rsplit("::", 1)[1]: n["reason"] for n in report["notVisible"]}
     assert "quick-eksCluster, quick-eks-k8s, quick-nodeAccess, quick-launchTemplate, quick" in hidden["quick"]
 
