@@ -267,9 +267,8 @@ class RecordingMonitor(MockMonitor):
                 self._on_register(record)
         return f"{urn}::{self.records[urn].id}"
 
-    # -- monitor RPCs ----------------------------------------------------------------------
-    def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
-        urn = self.make_urn(request.parent, request.type, request.name)
+    def _claim(self, urn: str) -> None:
+        """Claim ``urn`` for one registration; the engine refuses a second one with the same URN."""
         with self._lock:  # claimed here, not when stored: two registrations may race on the SDK's threads
             duplicate = urn in self._claimed
             self._claimed.add(urn)
@@ -277,6 +276,11 @@ class RecordingMonitor(MockMonitor):
                 self.duplicate_urn = urn
         if duplicate:
             raise Exception(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+
+    # -- monitor RPCs ----------------------------------------------------------------------
+    def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        self._claim(urn)
         if request.type == STACK_TYPE:
             self._store(RecordedResource(seq=self._next_seq(), urn=urn, type=STACK_TYPE, name=request.name,
                                          custom=False, parent="", inputs=request.object))
@@ -383,13 +387,7 @@ class RecordingMonitor(MockMonitor):
             child_request.object.update(child.inputs)
             for key, urns in prop_deps.items():
                 child_request.propertyDependencies[key].urns.extend(urns)
-            with self._lock:
-                duplicate = child_urn in self._claimed
-                self._claimed.add(child_urn)
-                if duplicate and not self.duplicate_urn:
-                    self.duplicate_urn = child_urn
-            if duplicate:
-                raise Exception(f"Duplicate resource URN '{child_urn}'; try giving it a unique name")
+            self._claim(child_urn)
             self._register(child_urn, self.transforms.apply(child_request), [], modelled=pulumi_eks.REASON)
             by_name[child.name] = child_urn
 
