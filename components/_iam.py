@@ -26,8 +26,27 @@ def role_with_policies(name: str, trust: pulumi.Input[str], policies: Sequence[s
     role = aws.iam.Role(name, assume_role_policy=trust, description=description, tags={**tags, "Name": name},
                         opts=pulumi.ResourceOptions(parent=parent))
     attachments = [
-        aws.iam.RolePolicyAttachment(f"{name}-{policy}", role=role.name, policy_arn=managed_policy_arn(partition, policy),
+        aws.iam.RolePolicyAttachment(f"{name}-{policy.rsplit('/', 1)[-1]}", role=role.name, policy_arn=managed_policy_arn(partition, policy),
                                      opts=pulumi.ResourceOptions(parent=parent))
         for policy in policies
     ]
     return role, attachments
+
+
+#: Trust of roles assumed through EKS Pod Identity (the agent tags the session with the pod's identity).
+POD_IDENTITY_TRUST = service_trust("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
+
+
+def pod_identity_role(name: str, policies: Sequence[str], inline: pulumi.Input[str] | None, partition: str,
+                      tags: Mapping[str, str], parent: pulumi.Resource,
+                      description: str) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+    """A Pod Identity role with AWS managed ``policies`` and an optional ``inline`` policy (``{name}-policy``).
+
+    Returns the role and everything a workload must wait for before it uses the role.
+    """
+    role, attachments = role_with_policies(name, POD_IDENTITY_TRUST, policies, partition, tags, parent, description)
+    grants: list[pulumi.Resource] = list(attachments)
+    if inline is not None:
+        grants.append(aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=inline,
+                                         opts=pulumi.ResourceOptions(parent=parent)))
+    return role, grants

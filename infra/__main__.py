@@ -30,6 +30,9 @@ from components import (  # noqa: E402
 )
 from components.autoscaling import ClusterAutoscaler, ClusterAutoscalerArgs  # noqa: E402
 from components.self_managed import SelfManagedNodeGroup, SelfManagedNodeGroupArgs  # noqa: E402
+from components.storage_ebs import EbsStorage, EbsStorageArgs  # noqa: E402
+from components.storage_efs import EfsStorage, EfsStorageArgs  # noqa: E402
+from components.storage_fsx import FsxLustreStorage, FsxLustreStorageArgs, FsxStaticFileSystemArgs  # noqa: E402
 from infra.config import ConfigError, load_config, resolve_zones, zones_migration  # noqa: E402
 
 cfg = load_config()
@@ -116,8 +119,8 @@ self_managed = [
             cluster=control_plane.cluster, cluster_role=control_plane.cluster_role,
             cluster_security_group_id=control_plane.cluster_security_group_id,
             kubernetes_provider=control_plane.provider, vpc_id=network.vpc_id, subnets=network.private_subnets,
-            node_role=compute.node_role, volume_key_arn=compute.volume_key_arn, instance_type=g.instance_type, min_size=g.min_size,
-            desired_size=g.desired_size, max_size=g.max_size, ami_id=g.ami_id, labels=g.labels,
+            node_role=compute.node_role, volume_key_arn=compute.volume_key_arn, instance_type=g.instance_type,
+            min_size=g.min_size, desired_size=g.desired_size, max_size=g.max_size, ami_id=g.ami_id, labels=g.labels,
             detailed_monitoring=g.detailed_monitoring, tags=cfg.base_tags),
     )
     for key, g in cfg.self_managed_node_groups.items()
@@ -139,6 +142,58 @@ if compute.node_groups:
             tags=cfg.base_tags,
         ),
     )
+
+# Storage: EBS always; EFS and FSx for Lustre per environment. Pods reach file systems from the nodes'
+# security groups: EKS's cluster group (managed nodes and Fargate pods) and each self-managed group's own.
+storage = cfg.storage
+storage_classes: dict[str, pulumi.Output[str]] = {}
+mounting_groups = {"cluster": control_plane.cluster_security_group_id,
+                   **{f"{key}-nodes": group.security_group_id
+                      for key, group in zip(cfg.self_managed_node_groups, self_managed, strict=True)}}
+pod_identity_agent = [control_plane.addons["eks-pod-identity-agent"]]
+ebs = EbsStorage(
+    f"{cfg.stack}-ebs",
+    EbsStorageArgs(
+        cluster_name=cfg.cluster_name, cluster=control_plane.cluster_name, kubernetes_version=cfg.kubernetes_version,
+        kubernetes_provider=control_plane.provider, reclaim_policy=cfg.reclaim_policy(storage.ebs.reclaim_policy),
+        iops=storage.ebs.iops, throughput_mibps=storage.ebs.throughput_mi_bps,
+        addon_version=cfg.updates.addon_versions.get("aws-ebs-csi-driver"), depends_on=pod_identity_agent,
+        protect=cfg.protect_stateful_resources, tags=cfg.base_tags),
+)
+storage_classes["ebs"] = ebs.storage_class_name
+if storage.efs.enabled:
+    efs = EfsStorage(
+        f"{cfg.stack}-efs",
+        EfsStorageArgs(
+            cluster_name=cfg.cluster_name, cluster=control_plane.cluster_name,
+            kubernetes_version=cfg.kubernetes_version, kubernetes_provider=control_plane.provider,
+            vpc_id=network.vpc_id, subnets=network.private_subnets, clients=mounting_groups,
+            throughput_mode=storage.efs.throughput_mode, transition_to_ia_days=storage.efs.transition_to_ia_days,
+            backup=storage.efs.backup, uid=storage.efs.uid, gid=storage.efs.gid, base_path=storage.efs.base_path,
+            reclaim_policy=cfg.reclaim_policy(storage.efs.reclaim_policy),
+            addon_version=cfg.updates.addon_versions.get("aws-efs-csi-driver"), depends_on=pod_identity_agent,
+            protect=cfg.protect_stateful_resources, tags=cfg.base_tags),
+    )
+    storage_classes["efs"] = efs.storage_class_name
+if storage.fsx.enabled:
+    static = storage.fsx.static_file_system
+    fsx = FsxLustreStorage(
+        f"{cfg.stack}-fsx",
+        FsxLustreStorageArgs(
+            cluster_name=cfg.cluster_name, cluster=control_plane.cluster_name,
+            kubernetes_version=cfg.kubernetes_version, kubernetes_provider=control_plane.provider,
+            vpc_id=network.vpc_id, subnet=network.private_subnets[0], clients=mounting_groups,
+            per_unit_storage_throughput=storage.fsx.per_unit_storage_throughput,
+            backup_retention_days=storage.fsx.backup_retention_days, log_retention_days=cfg.log_retention_days,
+            static_file_system=None if static is None else FsxStaticFileSystemArgs(
+                storage_capacity_gib=static.storage_capacity_gi_b, s3_path=static.s3_path,
+                file_system_path=static.file_system_path),
+            reclaim_policy=cfg.reclaim_policy(storage.fsx.reclaim_policy),
+            addon_version=cfg.updates.addon_versions.get("aws-fsx-csi-driver"),
+            depends_on=[*pod_identity_agent, *compute.scheduling_resources],
+            protect=cfg.protect_stateful_resources, tags=cfg.base_tags),
+    )
+    storage_classes["fsx"] = fsx.storage_class_name
 
 access = Access(
     f"{cfg.stack}-access",
@@ -179,3 +234,4 @@ pulumi.export("repository_urls", registry.repository_urls)
 pulumi.export("ami_release_version", compute.release_version)
 pulumi.export("addon_versions", control_plane.addon_versions)
 pulumi.export("kubernetes_version", cfg.kubernetes_version)
+pulumi.export("storage_classes", storage_classes)

@@ -105,6 +105,8 @@ class StackConfig:
     """Availability zones (AZ names or zone IDs) pinned to their CIDR slot."""
     repository_prefix: str = ""
     """Prefix of ECR repository names (``<prefix>/<name>``); the stack name unless configured."""
+    storage: models.StorageSpec = field(default_factory=models.StorageSpec)
+    """Storage drivers (EBS, EFS, FSx for Lustre) and their settings."""
     secret_keys: frozenset[str] = frozenset()
     """Keys stored as secrets (``secure:``): read with ``get_secret`` and secret on every resource."""
 
@@ -119,6 +121,10 @@ class StackConfig:
     def cluster_name(self) -> str:
         """The EKS cluster name; also used in subnet discovery tags."""
         return f"eks-{self.stack}"
+
+    def reclaim_policy(self, configured: str | None) -> str:
+        """A StorageClass reclaim policy: as configured, else Retain where stateful resources are protected."""
+        return configured or ("Retain" if self.protect_stateful_resources else "Delete")
 
     @property
     def base_tags(self) -> dict[str, str]:
@@ -384,7 +390,22 @@ def check_node_skew(control_plane: str, release: str) -> list[str]:
     return []
 
 
-def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: str) -> tuple[UpdatePolicy, list[str]]:
+def parse_storage(value: Any) -> tuple[models.StorageSpec, list[str]]:
+    """The storage drivers and their settings (EBS always; EFS on and FSx off unless configured)."""
+    if value is None:
+        return models.StorageSpec(), []
+    spec, errors = _validated(models.StorageSpec, "storage", value)
+    return (spec if not errors else models.StorageSpec()), errors
+
+
+def storage_addons(storage: models.StorageSpec) -> tuple[str, ...]:
+    """The storage add-ons a stack runs (their versions are pinned like the core add-ons')."""
+    return ("aws-ebs-csi-driver",) + (("aws-efs-csi-driver",) if storage.efs.enabled else ()) + \
+        (("aws-fsx-csi-driver",) if storage.fsx.enabled else ())
+
+
+def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: str,
+                  extra_addons: tuple[str, ...] = ()) -> tuple[UpdatePolicy, list[str]]:
     errors: list[str] = []
     if channel not in ("latest", "pinned"):
         return UpdatePolicy(), [f"{_key('updateChannel')}: must be 'latest' (dev: newest AMI and add-ons at each "
@@ -394,10 +415,11 @@ def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: s
     if not isinstance(addons, dict) or not all(isinstance(v, str) for v in addons.values()):
         return UpdatePolicy(), [f"{_key('addonVersions')}: must map add-on names to versions such as "
                                 "'v1.20.5-eksbuild.1'"]
-    unknown = sorted(set(addons) - set(MANAGED_ADDONS))
+    running = MANAGED_ADDONS + extra_addons
+    unknown = sorted(set(addons) - set(running))
     if unknown:
-        errors.append(f"{_key('addonVersions')}: unknown add-on(s) {', '.join(unknown)}; "
-                      f"known: {', '.join(MANAGED_ADDONS)}")
+        errors.append(f"{_key('addonVersions')}: add-on(s) {', '.join(unknown)} not run by this stack; "
+                      f"it runs: {', '.join(running)}")
     for name, version in sorted(addons.items()):
         m = _ADDON_VERSION.match(version)
         if not m:
@@ -408,7 +430,7 @@ def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: s
             errors.append(f"{_key('addonVersions')}.kube-proxy: '{version}' is for Kubernetes 1.{m.group(1)}, but the "
                           f"cluster runs {kubernetes_version}; kube-proxy must match the cluster's minor version")
     if channel == "pinned":
-        missing = [a for a in MANAGED_ADDONS if a not in addons]
+        missing = [a for a in running if a not in addons]
         if release is None:
             errors.append(f"{_key('amiReleaseVersion')}: required with updateChannel 'pinned'; promote dev's "
                           "release_version output (e.g. '1.35.0-20261101')")
@@ -448,7 +470,8 @@ CONFIG_KEYS = {"repositoryPrefix": "str", "vpcCidr": "str", "availabilityZones":
                "endpointPublicAccess": "bool", "publicAccessCidrs": "json", "clusterAdminAllowlist": "json",
                "access": "json", "protectStatefulResources": "bool", "fargateProfiles": "json",
                "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json",
-               "repositories": "json", "organizationId": "str", "selfManagedNodeGroups": "json"}
+               "repositories": "json", "organizationId": "str", "selfManagedNodeGroups": "json",
+               "storage": "json"}
 
 
 def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
@@ -489,8 +512,11 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
         errors.append(f"{_key('protectStatefulResources')}: must be true or false, got {protect!r}")
     fargate, fargate_errors = parse_fargate_profiles(values.get("fargateProfiles"))
     errors += fargate_errors
+    storage, storage_errors = parse_storage(values.get("storage"))
+    errors += storage_errors
     updates, update_errors = parse_updates(values.get("updateChannel", "pinned"), values.get("amiReleaseVersion"),
-                                           values.get("addonVersions"), version if isinstance(version, str) else "")
+                                           values.get("addonVersions"), version if isinstance(version, str) else "",
+                                           storage_addons(storage))
     errors += update_errors
     repositories, repo_errors = parse_repositories(values.get("repositories"), stack)
     errors += repo_errors
@@ -516,7 +542,8 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                        tags=tags, endpoint_public_access=public, public_access_cidrs=tuple(cidrs),
                        cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect,
                        fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org,
-                       self_managed_node_groups=self_managed, zones=zones, repository_prefix=prefix)
+                       self_managed_node_groups=self_managed, zones=zones, repository_prefix=prefix,
+                       storage=storage)
 
 
 @functools.cache

@@ -222,12 +222,78 @@ def _none_is_empty(value: Any) -> Any:
     return {} if value is None else value
 
 
+#: EFS lifecycle transitions AWS accepts (TransitionToIA / TransitionToArchive), in days.
+EFS_TRANSITION_DAYS = (1, 7, 14, 30, 60, 90, 180, 270, 365)
+ReclaimPolicy = Literal["Retain", "Delete"]
+
+
+class EbsStorageSpec(Strict):
+    """The EBS CSI driver and the default gp3 StorageClass (always on: every cluster needs block storage)."""
+
+    reclaim_policy: ReclaimPolicy | None = None
+    """Default: Retain where stateful resources are protected (prod), Delete elsewhere."""
+    iops: int_in(3000, 16000, 3000) = 3000
+    throughput_mi_bps: Annotated[int_in(125, 1000, 125), Field(alias="throughputMiBps")] = 125
+
+
+class EfsStorageSpec(Strict):
+    """An encrypted, regional EFS file system with the EFS CSI driver and an access-point StorageClass."""
+
+    enabled: StrictBool = True
+    throughput_mode: Literal["elastic", "bursting"] = "elastic"
+    transition_to_ia_days: Literal[EFS_TRANSITION_DAYS] | None = 30  # type: ignore[valid-type]
+    """Days without access before files move to Infrequent Access; null keeps everything in Standard."""
+    backup: StrictBool = True
+    """AWS Backup's daily EFS backups (35-day retention)."""
+    uid: int_in(1000, 2147483647, 1000) = 1000
+    """POSIX user every dynamically provisioned access point enforces (a high, non-root UID)."""
+    gid: int_in(1000, 2147483647, 1000) = 1000
+    base_path: matching(r"^/[a-z0-9][a-z0-9/_-]*$", "an absolute directory path below /", "/dynamic") = "/dynamic"  # type: ignore[valid-type]
+    reclaim_policy: ReclaimPolicy | None = None
+
+
+class FsxStaticFileSystemSpec(Strict):
+    """A standing FSx for Lustre file system linked to an S3 prefix (data repository association)."""
+
+    storage_capacity_gi_b: Annotated[int_in(1200, 1228800, 1200), Field(alias="storageCapacityGiB")]
+    s3_path: matching(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?$", "an S3 URI",  # type: ignore[valid-type]
+                      "s3://acme-datasets/training")
+    file_system_path: matching(r"^/[a-z0-9][a-z0-9/_-]*$", "an absolute directory path below /", "/datasets") = "/datasets"  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _capacity(self) -> FsxStaticFileSystemSpec:
+        if self.storage_capacity_gi_b != 1200 and self.storage_capacity_gi_b % 2400:
+            raise ValueError(f"storageCapacityGiB: PERSISTENT_2 file systems are 1200 GiB or a multiple of 2400 GiB, "
+                             f"got {self.storage_capacity_gi_b}. Example: 2400")
+        return self
+
+
+class FsxStorageSpec(Strict):
+    """FSx for Lustre: the CSI driver, a dynamic-provisioning StorageClass and an optional static file system."""
+
+    enabled: StrictBool = False
+    per_unit_storage_throughput: Literal[125, 250, 500, 1000] = 125
+    """MB/s per TiB of PERSISTENT_2 storage."""
+    backup_retention_days: int_in(1, 90, 7) = 7
+    static_file_system: FsxStaticFileSystemSpec | None = None
+    reclaim_policy: ReclaimPolicy | None = None
+
+
+class StorageSpec(Strict):
+    """Which storage drivers a stack runs, and their sizes, throughput and retention."""
+
+    ebs: EbsStorageSpec = EbsStorageSpec()
+    efs: EfsStorageSpec = EfsStorageSpec()
+    fsx: FsxStorageSpec = FsxStorageSpec()
+
+
 NodeGroups = Annotated[dict[NameKey, NodeGroupSpec], Field(min_length=1)]  # type: ignore[valid-type]
 Teams = dict[NameKey, TeamSpec]  # type: ignore[valid-type]
 FargateProfiles = dict[NameKey, FargateProfileSpec]  # type: ignore[valid-type]
 SelfManagedGroups = dict[NameKey, SelfManagedGroupSpec]  # type: ignore[valid-type]
 Repositories = dict[RepositoryName, Annotated[RepositorySpec, BeforeValidator(_none_is_empty)]]  # type: ignore[valid-type]
-AddonVersions = Annotated[dict[Literal["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"],
+AddonVersions = Annotated[dict[Literal["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni",
+                                       "aws-ebs-csi-driver", "aws-efs-csi-driver", "aws-fsx-csi-driver"],
                                matching(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$", "an EKS add-on version",  # type: ignore[valid-type]
                                         "v1.20.5-eksbuild.1")], Field()]
 Zones = Annotated[dict[StrictStr, int_in(0, 5, 0)], Field(min_length=2, max_length=6,

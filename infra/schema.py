@@ -34,6 +34,7 @@ _OBJECT_KEYS: dict[str, Any] = {
     "clusterAdminAllowlist": list[models.RoleArn], "access": models.Teams,  # type: ignore[name-defined]
     "fargateProfiles": models.FargateProfiles, "addonVersions": models.AddonVersions,
     "repositories": models.Repositories, "selfManagedNodeGroups": models.SelfManagedGroups, "zones": models.Zones,
+    "storage": models.StorageSpec,
 }
 
 #: Scalars as the CLI accepts them at the top level of a stack file: "3" is an integer, "true" a boolean.
