@@ -200,7 +200,8 @@ def test_access_and_endpoint_errors(overrides: dict[str, object], fragment: str)
 
 
 PINS = {"coredns": "v1.12.5-eksbuild.1", "eks-pod-identity-agent": "v1.3.5-eksbuild.1",
-        "kube-proxy": "v1.35.5-eksbuild.1", "vpc-cni": "v1.20.5-eksbuild.1"}
+        "kube-proxy": "v1.35.5-eksbuild.1", "vpc-cni": "v1.20.5-eksbuild.1",
+        "aws-ebs-csi-driver": "v1.50.1-eksbuild.1", "aws-efs-csi-driver": "v2.1.12-eksbuild.1"}
 
 
 def test_pinned_updates_parse() -> None:
@@ -212,14 +213,26 @@ def test_pinned_updates_parse() -> None:
 @pytest.mark.parametrize(("overrides", "fragment"), [
     ({"updateChannel": "pinned"}, "eks-platform:amiReleaseVersion: required with updateChannel 'pinned'"),
     ({"updateChannel": "pinned", "amiReleaseVersion": "1.35.0-20261101"},
-     "updateChannel 'pinned' needs a version for coredns, eks-pod-identity-agent, kube-proxy, vpc-cni"),
+     "updateChannel 'pinned' needs a version for coredns, eks-pod-identity-agent, kube-proxy, vpc-cni, "
+     "aws-ebs-csi-driver, aws-efs-csi-driver"),
+    ({"updateChannel": "pinned", "amiReleaseVersion": "1.35.0-20261101", "addonVersions": PINS,
+      "storage": {"fsx": {"enabled": True}}}, "needs a version for aws-fsx-csi-driver"),
+    ({"addonVersions": {"aws-fsx-csi-driver": "v1.6.0-eksbuild.1"}},
+     "add-on(s) aws-fsx-csi-driver not run by this stack"),
+    ({"storage": {"efs": {"uid": 0}}}, "eks-platform:storage.efs.uid: must be a whole number from 1000"),
+    ({"storage": {"efs": {"throughput": "elastic"}}}, "eks-platform:storage.efs: unknown field(s) throughput"),
+    ({"storage": {"fsx": {"enabled": True, "staticFileSystem": {"storageCapacityGiB": 1800,
+                                                                "s3Path": "s3://acme-data/train"}}}},
+     "PERSISTENT_2 file systems are 1200 GiB or a multiple of 2400 GiB, got 1800"),
+    ({"storage": {"fsx": {"perUnitStorageThroughput": 200}}}, "eks-platform:storage.fsx.perUnitStorageThroughput"),
+    ({"storage": {"ebs": {"reclaimPolicy": "Recycle"}}}, "eks-platform:storage.ebs.reclaimPolicy"),
     ({"updateChannel": "nightly"}, "eks-platform:updateChannel: must be 'latest'"),
     ({"amiReleaseVersion": "1.36.0-20261101"}, "nodes at 1.36 would be newer than the control plane (1.35)"),
     ({"amiReleaseVersion": "1.31.4-20250101"}, "are 4 minor versions behind the control plane (1.35)"),
     ({"amiReleaseVersion": "latest"}, "is not an EKS AMI release version"),
     ({"addonVersions": {**PINS, "kube-proxy": "v1.34.1-eksbuild.2"}},
      "kube-proxy: 'v1.34.1-eksbuild.2' is for Kubernetes 1.34, but the cluster runs 1.35"),
-    ({"addonVersions": {"metrics-server": "v0.7.0-eksbuild.1"}}, "unknown add-on(s) metrics-server"),
+    ({"addonVersions": {"metrics-server": "v0.7.0-eksbuild.1"}}, "add-on(s) metrics-server not run by this stack"),
     ({"fargateProfiles": {"batch": {"selectors": []}}}, "eks-platform:fargateProfiles.batch.selectors"),
     ({"fargateProfiles": {"batch": {"selectors": [{"namespace": "Batch"}]}}}, "fargateProfiles.batch.selectors[0].namespace: 'Batch' is not a Kubernetes namespace name"),
     ({"repositories": {"Payments/API": {}}}, "eks-platform:repositories.Payments/API: not a valid ECR"),
@@ -345,3 +358,14 @@ def test_what_used_to_be_accepted_silently_is_refused_naming_the_key(overrides: 
 def test_a_repository_without_settings_takes_the_defaults() -> None:
     cfg = build_config("dev", good(repositories={"payments/api": None}))
     assert cfg.repositories["payments/api"].keep_images == 50
+
+
+def test_storage_defaults_and_reclaim_policy_follow_protection() -> None:
+    dev = build_config("dev", good(protectStatefulResources=False))
+    assert dev.storage.efs.enabled and not dev.storage.fsx.enabled, "EBS and EFS by default; FSx when configured"
+    assert dev.reclaim_policy(None) == "Delete" and dev.reclaim_policy("Retain") == "Retain"
+    prod = build_config("prod", good(storage={"fsx": {"enabled": True, "staticFileSystem": {
+        "storageCapacityGiB": 2400, "s3Path": "s3://acme-data/train"}}}))
+    assert prod.reclaim_policy(None) == "Retain"
+    static = prod.storage.fsx.static_file_system
+    assert static is not None and (static.storage_capacity_gi_b, static.file_system_path) == (2400, "/datasets")
