@@ -23,6 +23,14 @@ def key_policy(partition: str, account_id: str, statements: Sequence[Mapping[str
     ]})
 
 
+def logs_statement(partition: str, region: str, account_id: str, log_group: str) -> dict[str, Any]:
+    """A key-policy statement letting CloudWatch Logs encrypt one log group (``log_group``, by name) with the key."""
+    return {"Sid": "CloudWatchLogs", "Effect": "Allow", "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*", "Condition": {"ArnEquals": {
+                "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_group}"}}}
+
+
 def customer_managed_key(name: str, description: str, alias: str, policy: pulumi.Input[str],
                          tags: Mapping[str, str], parent: pulumi.Resource,
                          protect: bool) -> tuple[aws.kms.Key, aws.kms.Alias]:

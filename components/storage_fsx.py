@@ -11,8 +11,9 @@ Children (parented to the component):
 * the driver: the ``aws-fsx-csi-driver`` EKS add-on (``{name}-addon``) where the Kubernetes version has
   it, else the ``aws-fsx-csi-driver`` Helm chart through ``kubernetes:helm.sh/v4:Chart`` (``{name}-chart``)
   with ``{name}-pod-identity`` binding its controller's service account to the role;
-* ``{name}-logs``: ``/aws/fsx/<cluster>``, where file systems log errors and warnings (retention from config;
-  kept on delete in prod);
+* ``{name}-logs``: ``/aws/fsx/<cluster>``, where file systems log errors and warnings, encrypted with the
+  key (whose policy lets CloudWatch Logs use it for this log group only); retention from config; kept on
+  delete in prod;
 * ``{name}-class``: StorageClass ``fsx-lustre``: a ``PERSISTENT_2`` file system per claim, in the given
   subnet and security group, the configured throughput per TiB, encrypted with the key, daily backups;
 * optionally ``{name}-static`` (a standing file system, protected and kept on delete in prod),
@@ -31,7 +32,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ._iam import pod_identity_role
-from ._kms import customer_managed_key, key_policy, key_user_policy
+from ._kms import customer_managed_key, key_policy, key_user_policy, logs_statement
 from ._tags import merged_tags
 from .compute import SubnetRef
 
@@ -145,8 +146,11 @@ class FsxLustreStorage(pulumi.ComponentResource):
         region = aws.get_region().region
         account = aws.get_caller_identity().account_id
         alias = f"eks/{args.cluster_name}/fsx"
-        key, _ = customer_managed_key(f"{name}-key", f"FSx for Lustre file systems of {args.cluster_name}", alias,
-                                      key_policy(partition, account), args.tags, self, args.protect)
+        log_group = f"/aws/fsx/{args.cluster_name}"
+        key, _ = customer_managed_key(
+            f"{name}-key", f"FSx for Lustre file systems of {args.cluster_name} and their logs", alias,
+            key_policy(partition, account, [logs_statement(partition, region, account, log_group)]), args.tags, self,
+            args.protect)
         clients = [args.clients[k] for k in sorted(args.clients)]
         sg = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=args.vpc_id, description=f"FSx for Lustre of {args.cluster_name}: Lustre from nodes",
@@ -176,7 +180,7 @@ class FsxLustreStorage(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider,
                                             depends_on=[association, *after]))
         logs = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/fsx/{args.cluster_name}", retention_in_days=args.log_retention_days,
+            f"{name}-logs", name=log_group, retention_in_days=args.log_retention_days, kms_key_id=key.arn,
             tags=merged_tags(args.tags, f"{name}-logs"),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
         throughput = str(args.per_unit_storage_throughput)
