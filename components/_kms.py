@@ -23,11 +23,13 @@ def key_policy(partition: str, account_id: str, statements: Sequence[Mapping[str
     ]})
 
 
-def logs_statement(partition: str, region: str, account_id: str, log_group: str) -> dict[str, Any]:
-    """A key-policy statement letting CloudWatch Logs encrypt one log group (``log_group``, by name) with the key."""
+def logs_statement(partition: str, region: str, account_id: str, log_group: str,
+                   like: bool = False) -> dict[str, Any]:
+    """A key-policy statement letting CloudWatch Logs encrypt one log group (``log_group``, by name; a pattern
+    with ``like``, for an auto-named group) with the key."""
     return {"Sid": "CloudWatchLogs", "Effect": "Allow", "Principal": {"Service": f"logs.{region}.amazonaws.com"},
             "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-            "Resource": "*", "Condition": {"ArnEquals": {
+            "Resource": "*", "Condition": {"ArnLike" if like else "ArnEquals": {
                 "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_group}"}}}
 
 

@@ -5,9 +5,11 @@ Children (named ``{name}-<role>``, parented to the component):
 * ``{name}-cluster-role`` (+ ``-AmazonEKSClusterPolicy`` attachment): the role EKS assumes;
 * ``{name}-cluster-sg``: an extra security group for the control-plane ENIs, egress only;
 * ``{name}-secrets-key`` / ``{name}-secrets-key-alias``: a customer-managed KMS key with yearly rotation
-  for envelope encryption of Kubernetes Secrets (protected when ``protect`` is set);
-* ``{name}-logs``: the ``/aws/eks/<cluster>/cluster`` log group with retention, created before the
-  cluster so EKS does not create it without one;
+  and an explicit key policy, for envelope encryption of Kubernetes Secrets (protected when ``protect`` is set);
+* ``{name}-logs-key`` / ``{name}-logs-key-alias``: the key of the control-plane logs (CloudWatch Logs may use
+  it for that log group only);
+* ``{name}-logs``: the ``/aws/eks/<cluster>/cluster`` log group with retention, encrypted with that key,
+  created before the cluster so EKS does not create it without one;
 * ``{name}-cluster``: the ``aws.eks.Cluster``: all five control-plane log types, access entries only
   (``API``), no permanent creator admin, standard-support upgrade policy, private endpoint (public only
   with an explicit CIDR allowlist), self-managed default add-ons off;
@@ -30,12 +32,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from ._iam import role_with_policies, service_trust
+from ._iam import POD_IDENTITY_TRUST, role_with_policies, service_trust
+from ._kms import customer_managed_key, key_policy, logs_statement
 from ._tags import merged_tags
 
 TYPE_TOKEN = "eks-platform:components:ControlPlane"
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-POD_IDENTITY_TRUST = service_trust("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
 
 
 @dataclass(frozen=True)
@@ -118,15 +120,18 @@ class ControlPlane(pulumi.ComponentResource):
             egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"],
                      "description": "control plane to nodes and AWS APIs"}],
             tags=merged_tags(base, f"{name}-cluster-sg"), opts=child)
-        key = aws.kms.Key(
-            f"{name}-secrets-key", description=f"Envelope encryption of Kubernetes Secrets in {args.cluster_name}",
-            enable_key_rotation=True, deletion_window_in_days=30, tags=merged_tags(base, f"{name}-secrets-key"),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
-        aws.kms.Alias(f"{name}-secrets-key-alias", name=f"alias/eks/{args.cluster_name}/secrets",
-                      target_key_id=key.key_id, opts=child)
+        account = aws.get_caller_identity().account_id
+        key, _ = customer_managed_key(
+            f"{name}-secrets-key", f"Envelope encryption of Kubernetes Secrets in {args.cluster_name}",
+            f"eks/{args.cluster_name}/secrets", key_policy(partition, account), base, self, args.protect)
+        log_group = f"/aws/eks/{args.cluster_name}/cluster"
+        logs_key, _ = customer_managed_key(
+            f"{name}-logs-key", f"Control-plane logs of {args.cluster_name}", f"eks/{args.cluster_name}/logs",
+            key_policy(partition, account, [logs_statement(partition, region, account, log_group)]), base, self,
+            args.protect)
         # Audit history outlives the cluster: protected and kept on delete where stateful resources are.
         logs = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/eks/{args.cluster_name}/cluster", retention_in_days=args.log_retention_days,
+            f"{name}-logs", name=log_group, retention_in_days=args.log_retention_days, kms_key_id=logs_key.arn,
             tags=merged_tags(base, f"{name}-logs"),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
 

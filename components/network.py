@@ -10,7 +10,8 @@ Children (all named ``{name}-<role>``, parented to the component):
 * ``{name}-igw``, ``{name}-public-rt`` (default route to the internet gateway) and its associations;
 * NAT: ``{name}-nat-<az>`` and ``{name}-nat-eip-<az>`` in every AZ (``highly_available_nat``) or only in
   the first one; each private route table sends ``0.0.0.0/0`` to its AZ's NAT gateway (or the single one);
-* flow logs: ``{name}-flow-logs`` (CloudWatch log group with the configured retention; protected and kept
+* flow logs: ``{name}-flow-logs-key`` (+ alias), the customer-managed key of ``{name}-flow-logs`` (CloudWatch
+  log group with the configured retention, encrypted with that key; the key and group are protected and kept
   on delete when ``protect``), the delivery
   role ``{name}-flow-logs-role`` and ``{name}-flow-log`` capturing ALL traffic.
 
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from ._kms import customer_managed_key, key_policy, logs_statement
 from ._tags import merged_tags
 from .compute import SubnetRef
 
@@ -180,8 +182,14 @@ class Network(pulumi.ComponentResource):
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, base: dict[str, str]) -> None:
         """VPC flow logs to CloudWatch Logs, delivered by a role only the flow-logs service can assume."""
         child = pulumi.ResourceOptions(parent=self)
+        scope = (aws.get_partition().partition, aws.get_region().region, aws.get_caller_identity().account_id)
+        # The group is auto-named ``{name}-flow-logs-<7 hex>``: the key admits CloudWatch Logs for that name only.
+        key, _ = customer_managed_key(
+            f"{name}-flow-logs-key", f"VPC flow logs of {name}", f"vpc/{name}/flow-logs",
+            key_policy(scope[0], scope[2], [logs_statement(*scope, f"{name}-flow-logs-*", like=True)]), base, self,
+            args.protect)
         group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs", retention_in_days=args.flow_log_retention_days,
+            f"{name}-flow-logs", retention_in_days=args.flow_log_retention_days, kms_key_id=key.arn,
             tags=merged_tags(base, f"{name}-flow-logs"),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
         trust = json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -191,7 +199,6 @@ class Network(pulumi.ComponentResource):
                             tags=merged_tags(base, f"{name}-flow-logs-role"), opts=child)
         # The group's ARN is built from what is known before it exists (its auto-name, the partition,
         # region and account), so the delivery policy can be checked at the first preview.
-        scope = (aws.get_partition().partition, aws.get_region().region, aws.get_caller_identity().account_id)
         arn = group.name.apply(lambda n: "arn:{}:logs:{}:{}:log-group:{}".format(*scope, n))
         aws.iam.RolePolicy(f"{name}-flow-logs-delivery", role=role.id, policy=arn.apply(lambda a: json.dumps({
             "Version": "2012-10-17", "Statement": [{

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from ._kms import key_policy
 from ._tags import merged_tags
 
 TYPE_TOKEN = "eks-platform:components:Registry"
@@ -81,7 +82,8 @@ class Registry(pulumi.ComponentResource):
         partition = aws.get_partition().partition
         protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
         key = aws.kms.Key(f"{name}-key", description="Encryption of ECR repositories", enable_key_rotation=True,
-                          deletion_window_in_days=30, tags=merged_tags(base, f"{name}-key"), opts=protected)
+                          deletion_window_in_days=30, policy=key_policy(partition, account),
+                          tags=merged_tags(base, f"{name}-key"), opts=protected)
         urls: dict[str, pulumi.Output[str]] = {}
         for repo in sorted(args.repositories):
             spec = args.repositories[repo]

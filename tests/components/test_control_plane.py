@@ -56,8 +56,14 @@ def test_secrets_key_rotates_and_log_group_keeps_retention(mocks) -> None:  # ty
     _build()
     key = mocks.created["cp-secrets-key"].inputs
     assert key["enableKeyRotation"] is True and key["deletionWindowInDays"] == 30
+    assert [st["Sid"] for st in json.loads(key["policy"])["Statement"]] == ["AccountAdministration"]
     logs = mocks.created["cp-logs"].inputs
     assert logs["name"] == "/aws/eks/eks-test/cluster" and logs["retentionInDays"] == 30
+    assert logs["kmsKeyId"].startswith("arn:aws:kms:"), "encrypted with the control plane's logs key"
+    admin, cloudwatch = json.loads(mocks.created["cp-logs-key"].inputs["policy"])["Statement"]
+    assert cloudwatch["Principal"] == {"Service": "logs.us-west-2.amazonaws.com"}
+    assert cloudwatch["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"].endswith(
+        ":log-group:/aws/eks/eks-test/cluster"), "CloudWatch Logs may use the key for this log group only"
     role = mocks.created["cp-cluster-role"].inputs
     assert json.loads(role["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "eks.amazonaws.com"}
     attachment = mocks.created["cp-cluster-role-AmazonEKSClusterPolicy"].inputs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import json
 
 import pulumi
 import pytest
@@ -110,6 +111,10 @@ def test_default_security_group_is_emptied_and_flow_logs_are_on(mocks) -> None: 
     assert flow["logDestinationType"] == "cloud-watch-logs"
     assert flow["vpcId"].startswith("vpc-0")
     assert mocks.created["net-flow-logs"].inputs["retentionInDays"] == 30
+    assert mocks.created["net-flow-logs"].inputs["kmsKeyId"].startswith("arn:aws:kms:")
+    cloudwatch = json.loads(mocks.created["net-flow-logs-key"].inputs["policy"])["Statement"][1]
+    assert cloudwatch["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"].endswith(
+        ":log-group:net-flow-logs-*"), "the auto-named flow-log group, and no other"
     trust = mocks.created["net-flow-logs-role"].inputs["assumeRolePolicy"]
     assert '"Service": "vpc-flow-logs.amazonaws.com"' in trust
     vpc = mocks.created["net-vpc"].inputs

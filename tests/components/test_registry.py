@@ -24,6 +24,7 @@ def test_repository_defaults(mocks) -> None:  # type: ignore[no-untyped-def]
     (encryption,) = repo["encryptionConfigurations"]
     assert encryption["encryptionType"] == "KMS" and encryption["kmsKey"].startswith("arn:aws:kms:")
     assert mocks.created["reg-key"].inputs["enableKeyRotation"] is True
+    assert json.loads(mocks.created["reg-key"].inputs["policy"])["Statement"][0]["Sid"] == "AccountAdministration"
     rules = json.loads(mocks.created["reg-payments-api-lifecycle"].inputs["policy"])["rules"]
     assert rules[0]["selection"]["tagStatus"] == "untagged" and rules[0]["selection"]["countNumber"] == 7
     assert rules[1]["selection"]["countNumber"] == 20
