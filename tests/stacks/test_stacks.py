@@ -48,14 +48,28 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
     else:
         assert vpc["endpointPublicAccess"] is False and "publicAccessCidrs" not in vpc
     keys = by_type["aws:kms/key:Key"]
-    assert len(keys) == 3 and all(k["protect"] is (stack != "dev") for k in keys), "protected outside dev"
+    assert {k["name"].removeprefix(f"{stack}-") for k in keys} == {
+        "secrets-key", "logs-key", "flow-logs-key", "node-volume-key", "registry-key", "ebs-key", "efs-key",
+        *(["fsx-key"] if stack != "dev" else [])}
+    assert all(k["protect"] is (stack != "dev") for k in keys), "protected outside dev"
+    assert all(json.loads(k["inputs"]["policy"]) for k in keys), "every key has an explicit policy"
     repos = by_type["aws:ecr/repository:Repository"]
     assert {r["inputs"]["name"] for r in repos} == {f"{stack}/payments/api", f"{stack}/checkout/web"}
     assert all(r["protect"] is (stack != "dev") for r in repos)
     assert set(data["outputs"]["repository_urls"]) == {"payments/api", "checkout/web"}
     assert data["outputs"]["repository_urls"]["payments/api"].endswith(f".amazonaws.com/{stack}/payments/api")
     addons = {a["inputs"]["addonName"]: a for a in by_type["aws:eks/addon:Addon"]}
-    assert set(addons) == {"eks-pod-identity-agent", "vpc-cni", "kube-proxy", "coredns"}
+    assert set(addons) == {"eks-pod-identity-agent", "vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver",
+                           "aws-efs-csi-driver", *(["aws-fsx-csi-driver"] if stack != "dev" else [])}
+    classes = {c["inputs"]["metadata"]["name"]: c for c in by_type["kubernetes:storage.k8s.io/v1:StorageClass"]}
+    assert data["outputs"]["storage_classes"] == {"ebs": "gp3", "efs": "efs", **({"fsx": "fsx-lustre"} if stack != "dev"
+                                                                                else {})}
+    assert set(classes) == set(data["outputs"]["storage_classes"].values())
+    assert {c["inputs"]["reclaimPolicy"] for c in classes.values()} == {"Delete" if stack == "dev" else "Retain"}
+    file_systems = by_type["aws:efs/fileSystem:FileSystem"] + by_type.get("aws:fsx/lustreFileSystem:LustreFileSystem", [])
+    assert len(file_systems) == (2 if stack == "prod" else 1), "prod adds a standing Lustre file system"
+    assert all(fs["protect"] is fs["retainOnDelete"] is (stack != "dev") for fs in file_systems)
+    assert all(g["inputs"].get("kmsKeyId") for g in by_type["aws:cloudwatch/logGroup:LogGroup"]), "logs encrypted"
     node_groups = by_type["aws:eks/nodeGroup:NodeGroup"]
     assert all(ng["urn"] in addons["coredns"]["dependencies"] for ng in node_groups), "coredns waits for compute"
     capacity = {ng["inputs"]["capacityType"] for ng in node_groups}
