@@ -1,0 +1,1 @@
+"""Policies for aws:efs/fileSystem resources."""

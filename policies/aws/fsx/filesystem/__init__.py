@@ -1,0 +1,1 @@
+"""Policies for the aws:fsx file system types (Lustre, ONTAP, OpenZFS, Windows)."""

@@ -1,0 +1,1 @@
+"""Policies for Kubernetes storage: StorageClasses and PersistentVolumes."""
