@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from _known import UNKNOWN, elements, get, known
+from _known import elements, get, known
+from _security_groups import DEFAULT_SECURITY_GROUP, Rule, rules
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -13,12 +12,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from _helpers import describe_ports, port_range, world_cidrs
-
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+from _helpers import describe_ports, port_range
 
 _FIX = ("Restrict the source to known CIDRs or security groups, or expose the service through a load balancer; "
         "if this port must be reachable from the internet, list it in allowedPublicPorts in the policy config.")
@@ -28,35 +22,23 @@ def _allowed(low: int, high: int, protocol: str, allowed: set[int]) -> bool:
     return protocol != "all" and high - low < 1024 and all(p in allowed for p in range(low, high + 1))
 
 
-def _check_rule(args: ResourceValidationArgs, report: ReportViolation, rule: dict[str, Any], sources: list[str],
-                allowed: set[int], what: str) -> None:
-    # A source unknown at preview is a range a resource of this stack computes (a VPC's or a subnet's):
-    # only a literal 0.0.0.0/0 or ::/0 written in the program opens a port to the internet.
-    world = world_cidrs([s for s in sources if s is not UNKNOWN])
+def _check_rule(args: ResourceValidationArgs, report: ReportViolation, rule: Rule, allowed: set[int]) -> None:
+    world = rule.world()  # only a literal 0.0.0.0/0 or ::/0 in the program; computed ranges are the stack's own
     if not world:
         return
-    low, high, protocol = port_range(rule)
+    low, high, protocol = port_range(rule.fields)
     if _allowed(low, high, protocol, allowed):
         return
-    report(f"{what} of {args.resource_type.split(':')[-1]} '{args.name}' allows {describe_ports(low, high, protocol)} "
-           f"from {', '.join(world)}. {_FIX}")
+    report(f"{rule.where} of {args.resource_type.split(':')[-1]} '{args.name}' allows "
+           f"{describe_ports(low, high, protocol)} from {', '.join(world)}. {_FIX}")
 
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     allowed = {int(p) for p in args.get_config().get("allowedPublicPorts", [])}
     props = args.props
-    if args.resource_type == SECURITY_GROUP:
-        for i, rule in enumerate(elements(known(get(props, "ingress"), "ingress"))):
-            sources = elements(get(rule, "cidrBlocks")) + elements(get(rule, "ipv6CidrBlocks"))
-            _check_rule(args, report, rule, sources, allowed, f"ingress[{i}]")
-    elif args.resource_type == SECURITY_GROUP_RULE:
-        if known(get(props, "type"), "type") == "ingress":
-            sources = elements(get(props, "cidrBlocks")) + elements(get(props, "ipv6CidrBlocks"))
-            _check_rule(args, report, props, sources, allowed, "the ingress rule")
-    elif args.resource_type == VPC_INGRESS_RULE:
-        sources = elements(get(props, "cidrIpv4")) + elements(get(props, "cidrIpv6"))
-        _check_rule(args, report, props, sources, allowed, "the ingress rule")
-    elif args.resource_type == DEFAULT_SECURITY_GROUP:
+    for rule in rules(args.resource_type, props, "ingress"):
+        _check_rule(args, report, rule, allowed)
+    if args.resource_type == DEFAULT_SECURITY_GROUP:
         if elements(known(get(props, "ingress"), "ingress")) or elements(known(get(props, "egress"), "egress")):
             report(f"default security group '{args.name}' has rules; the VPC's default security group must allow "
                    "nothing (CIS AWS 5.4). Set ingress=[] and egress=[] and use dedicated security groups.")

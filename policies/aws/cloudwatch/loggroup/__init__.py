@@ -1,0 +1,1 @@
+"""Policies for aws:cloudwatch:loggroup resources."""
