@@ -26,6 +26,9 @@ from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 _deserialize_once.install()
 
 from aws.autoscaling.group.enforce_launch_template import enforce_launch_template  # noqa: E402
+from aws.cloudwatch.loggroup.configure_kms_key import configure_kms_key as configure_log_group_kms_key  # noqa: E402
+from aws.cloudwatch.loggroup.configure_retention import configure_retention  # noqa: E402
+from aws.ebs.volume.enable_encryption import enable_encryption as enable_ebs_volume_encryption  # noqa: E402
 from aws.ec2.launchtemplate.configure_imds_hop_limit import configure_imds_hop_limit  # noqa: E402
 from aws.ec2.launchtemplate.configure_volume_cmk import configure_volume_cmk  # noqa: E402
 from aws.ec2.launchtemplate.disallow_public_ip import disallow_public_ip  # noqa: E402
@@ -33,6 +36,7 @@ from aws.ec2.launchtemplate.disallow_secrets_in_user_data import disallow_secret
 from aws.ec2.launchtemplate.enable_volume_encryption import enable_volume_encryption  # noqa: E402
 from aws.ec2.launchtemplate.enforce_imdsv2 import enforce_imdsv2  # noqa: E402
 from aws.ec2.securitygroup.disallow_public_internet_ingress import disallow_public_internet_ingress  # noqa: E402
+from aws.ec2.securitygroup.disallow_unrestricted_egress import disallow_unrestricted_egress  # noqa: E402
 from aws.ec2.securitygroup.missing_description import missing_description  # noqa: E402
 from aws.ec2.vpc.enable_flow_logs import enable_flow_logs  # noqa: E402
 from aws.ecr.repository.configure_customer_managed_key import configure_customer_managed_key  # noqa: E402
@@ -40,6 +44,10 @@ from aws.ecr.repository.configure_lifecycle_policy import configure_lifecycle_po
 from aws.ecr.repository.disallow_mutable_tags import disallow_mutable_tags  # noqa: E402
 from aws.ecr.repository.enable_image_scan import enable_image_scan  # noqa: E402
 from aws.ecr.repositorypolicy.disallow_public_access import disallow_public_access  # noqa: E402
+from aws.efs.accesspoint.enforce_posix_identity import enforce_posix_identity  # noqa: E402
+from aws.efs.filesystem.configure_cmk import configure_cmk as configure_efs_cmk  # noqa: E402
+from aws.efs.filesystem.disallow_one_zone import disallow_one_zone  # noqa: E402
+from aws.efs.filesystem.enable_encryption import enable_encryption as enable_efs_encryption  # noqa: E402
 from aws.eks.accessentry.disallow_iam_users import disallow_iam_users  # noqa: E402
 from aws.eks.accessentry.disallow_system_masters import disallow_system_masters  # noqa: E402
 from aws.eks.accesspolicyassociation.configure_cluster_admin_allowlist import (  # noqa: E402
@@ -63,10 +71,17 @@ from aws.eks.fargateprofile.disallow_public_subnets import (  # noqa: E402
 from aws.eks.nodegroup.configure_container_optimized_ami import configure_container_optimized_ami  # noqa: E402
 from aws.eks.nodegroup.disallow_public_subnets import disallow_public_subnets  # noqa: E402
 from aws.eks.nodegroup.disallow_ssh import disallow_ssh  # noqa: E402
+from aws.fsx.filesystem.configure_cmk import configure_cmk as configure_fsx_cmk  # noqa: E402
 from aws.iam.policy.disallow_admin_wildcards import disallow_admin_wildcards  # noqa: E402
 from aws.iam.role.configure_irsa_trust_scope import configure_irsa_trust_scope  # noqa: E402
 from aws.iam.role.disallow_ecr_write_for_workloads import disallow_ecr_write_for_workloads  # noqa: E402
 from aws.iam.role.disallow_public_trust import disallow_public_trust  # noqa: E402
+from aws.kms.key.disallow_bypass_lockout_safety_check import disallow_bypass_lockout_safety_check  # noqa: E402
+from aws.kms.key.disallow_disabled_key import disallow_disabled_key  # noqa: E402
+from aws.kms.key.disallow_public_policy import disallow_public_policy  # noqa: E402
+from aws.kms.key.enable_key_rotation import enable_key_rotation  # noqa: E402
+from aws.kms.key.missing_description import missing_description as missing_key_description  # noqa: E402
+from aws.kms.key.missing_policy import missing_policy as missing_key_policy  # noqa: E402
 from aws.stack.enable_stateful_resource_protection import enable_stateful_resource_protection  # noqa: E402
 from k8s.rbac.configure_cluster_admin_binding_allowlist import (  # noqa: E402
     configure_cluster_admin_binding_allowlist,
@@ -78,10 +93,16 @@ from k8s.rbac.disallow_default_service_account_binding import (  # noqa: E402
 from k8s.rbac.disallow_escalation_verbs import disallow_escalation_verbs  # noqa: E402
 from k8s.rbac.disallow_secrets_read import disallow_secrets_read  # noqa: E402
 from k8s.rbac.disallow_wildcards import disallow_wildcards  # noqa: E402
+from k8s.storage.configure_ebs_cmk import configure_ebs_cmk  # noqa: E402
+from k8s.storage.enable_ebs_encryption import enable_ebs_encryption  # noqa: E402
+from k8s.storage.enable_efs_in_transit_encryption import enable_efs_in_transit_encryption  # noqa: E402
 
 #: Security baselines: mandatory unless a stack's policy config says otherwise.
 MANDATORY_BASELINE = [
     disallow_public_internet_ingress, enable_flow_logs,
+    disallow_unrestricted_egress, configure_retention, configure_log_group_kms_key,
+    enable_key_rotation, disallow_public_policy, disallow_bypass_lockout_safety_check, missing_key_policy,
+    disallow_disabled_key,
     disallow_api_endpoint_public_access, configure_public_access_cidrs, enable_secrets_encryption,
     configure_secrets_key_rotation, enable_control_plane_logging, configure_supported_version,
     enforce_access_entry_api, disable_creator_admin,
@@ -93,10 +114,13 @@ MANDATORY_BASELINE = [
     enforce_launch_template, disallow_fargate_public_subnets, configure_minimal_pod_execution_role,
     enable_image_scan, disallow_mutable_tags, configure_customer_managed_key, disallow_public_access,
     disallow_ecr_write_for_workloads, enable_stateful_resource_protection,
+    # Storage (F1 F2 F4 F5 F6 F7 F8 F9 F11)
+    enable_ebs_encryption, configure_ebs_cmk, enable_ebs_volume_encryption, enable_efs_encryption, configure_efs_cmk,
+    enable_efs_in_transit_encryption, enforce_posix_identity, disallow_one_zone, configure_fsx_cmk,
 ]
 #: Advisory: low severity, cost or lifecycle rather than security, or an allowlist only the organisation can
 #: provide (advisory until configured).
-ADVISORY = [missing_description, configure_standard_support, configure_lifecycle_policy,
+ADVISORY = [missing_description, missing_key_description, configure_standard_support, configure_lifecycle_policy,
             configure_cluster_admin_allowlist,
             configure_cluster_admin_binding_allowlist]
 

@@ -20,6 +20,7 @@ from pulumi_policy.proxy import unknown_checking_proxy
 STACK = "urn:pulumi:dev::eks-platform::pulumi:pulumi:Stack::eks-platform-dev"
 ADMIN_ROLE = "arn:aws:iam::111111111111:role/platform-admin"
 ISSUER = "oidc.eks.us-west-2.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789"
+STORAGE_KEY = "arn:aws:kms:us-west-2:111111111111:key/storage"
 
 GOLDEN: dict[str, dict[str, Any]] = {
     "aws:ec2/securityGroup:SecurityGroup": {
@@ -27,8 +28,8 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "description": "nodes of cluster eks-dev",
         "ingress": [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["10.10.0.0/16"],
                      "description": "API server from the VPC"}],
-        "egress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"],
-                    "description": "all egress"}],
+        "egress": [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"],
+                    "description": "HTTPS to AWS APIs and registries"}],
     },
     "aws:ec2/securityGroupRule:SecurityGroupRule": {
         "type": "ingress", "protocol": "tcp", "fromPort": 443, "toPort": 443,
@@ -39,6 +40,24 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "securityGroupId": "sg-0123", "description": "SSH from the VPN",
     },
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {"vpcId": "vpc-0123", "ingress": [], "egress": []},
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
+        "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "0.0.0.0/0",
+        "securityGroupId": "sg-0123", "description": "HTTPS to AWS APIs",
+    },
+    "aws:kms/key:Key": {
+        "description": "Envelope encryption of Kubernetes Secrets in eks-dev", "enableKeyRotation": True,
+        "customerMasterKeySpec": "SYMMETRIC_DEFAULT", "isEnabled": True, "bypassPolicyLockoutSafetyCheck": False,
+        "deletionWindowInDays": 30,
+        "policy": json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Sid": "ClusterUse", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/cluster"},
+             "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"], "Resource": "*"}]}),
+    },
+    "aws:cloudwatch/logGroup:LogGroup": {
+        "name": "/aws/eks/eks-dev/cluster", "retentionInDays": 90,
+        "kmsKeyId": "arn:aws:kms:us-west-2:111111111111:key/logs",
+    },
     "aws:eks/cluster:Cluster": {
         "name": "eks-dev", "version": "1.35", "roleArn": "arn:aws:iam::111111111111:role/cluster",
         "vpcConfig": {"subnetIds": ["subnet-1", "subnet-2"], "endpointPublicAccess": False,
@@ -148,6 +167,52 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "policy": json.dumps({"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
             "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}}}]}),
+    },
+    # Storage (F1-F11): an encrypted default EBS class, gp2 demoted, an EFS volume over TLS, CMK-encrypted file systems.
+    "kubernetes:storage.k8s.io/v1:StorageClass": {
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "gp3-encrypted", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "ebs.csi.aws.com",
+        "parameters": {"type": "gp3", "encrypted": "true", "kmsKeyId": STORAGE_KEY},
+        "reclaimPolicy": "Retain", "volumeBindingMode": "WaitForFirstConsumer", "allowVolumeExpansion": True,
+    },
+    "kubernetes:storage.k8s.io/v1:StorageClassPatch": {
+        "metadata": {"name": "gp2", "annotations": {"storageclass.kubernetes.io/is-default-class": "false"}},
+    },
+    "kubernetes:core/v1:PersistentVolume": {
+        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "shared-data"},
+        "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteMany"],
+                 "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "efs-static", "mountOptions": ["tls"],
+                 "csi": {"driver": "efs.csi.aws.com", "volumeHandle": "fs-0123456789abcdef0::fsap-0123456789abcdef0",
+                         "volumeAttributes": {"encryptInTransit": "true"}}},
+    },
+    "aws:ebs/volume:Volume": {
+        "availabilityZone": "us-west-2a", "size": 100, "type": "gp3", "encrypted": True, "kmsKeyId": STORAGE_KEY,
+    },
+    "aws:efs/fileSystem:FileSystem": {
+        "encrypted": True, "kmsKeyId": STORAGE_KEY, "performanceMode": "generalPurpose", "throughputMode": "elastic",
+    },
+    "aws:efs/accessPoint:AccessPoint": {
+        "fileSystemId": "fs-0123456789abcdef0", "posixUser": {"uid": 1000, "gid": 1000},
+        "rootDirectory": {"path": "/payments", "creationInfo": {"ownerUid": 1000, "ownerGid": 1000, "permissions": "750"}},
+    },
+    "aws:fsx/lustreFileSystem:LustreFileSystem": {
+        "subnetIds": "subnet-1", "storageCapacity": 1200, "deploymentType": "PERSISTENT_2",
+        "perUnitStorageThroughput": 125, "kmsKeyId": STORAGE_KEY, "automaticBackupRetentionDays": 7,
+        "logConfiguration": {"level": "WARN_ERROR"},
+    },
+    "aws:fsx/ontapFileSystem:OntapFileSystem": {
+        "deploymentType": "MULTI_AZ_2", "subnetIds": ["subnet-1", "subnet-2"], "preferredSubnetId": "subnet-1",
+        "storageCapacity": 1024, "throughputCapacity": 384, "kmsKeyId": STORAGE_KEY, "automaticBackupRetentionDays": 30,
+    },
+    "aws:fsx/openZfsFileSystem:OpenZfsFileSystem": {
+        "deploymentType": "MULTI_AZ_1", "subnetIds": ["subnet-1", "subnet-2"], "preferredSubnetId": "subnet-1",
+        "storageCapacity": 64, "throughputCapacity": 160, "kmsKeyId": STORAGE_KEY, "automaticBackupRetentionDays": 7,
+    },
+    "aws:fsx/windowsFileSystem:WindowsFileSystem": {
+        "activeDirectoryId": "d-0123456789", "deploymentType": "MULTI_AZ_1", "subnetIds": ["subnet-1", "subnet-2"],
+        "preferredSubnetId": "subnet-1", "storageCapacity": 32, "throughputCapacity": 32, "kmsKeyId": STORAGE_KEY,
+        "automaticBackupRetentionDays": 7,
     },
 }
 

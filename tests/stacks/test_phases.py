@@ -56,7 +56,9 @@ def test_a_fault_behind_a_new_resource_is_caught_at_preview() -> None:
     assert code == 1, stderr
     assert data["unchecked"] == []
     found = {(v["policy"], v["urn"].split("::")[-1]) for v in data["violations"] if v["enforcement"] == "mandatory"}
-    assert found == {("aws-eks-cluster-configure-secrets-key-rotation", "still-key")}, found
+    # A4 follows the cluster's encryptionConfig to the key; F12 reads the key's own inputs: one fault, two rules.
+    assert found == {("aws-eks-cluster-configure-secrets-key-rotation", "still-key"),
+                     ("aws-kms-key-enable-key-rotation", "still-key")}, found
     (a4,) = [v for v in data["violations"] if v["policy"] == "aws-eks-cluster-configure-secrets-key-rotation"]
     assert "KMS key 'still-key' encrypting the Secrets of cluster 'new-cluster' does not rotate" in a4["message"]
     assert a4["phases"] == ["preview"]
@@ -107,11 +109,17 @@ def test_a_document_rendered_in_an_apply_is_unchecked_at_preview_and_decided_at_
     assert code == 0 and data["violations"] == [], "no verdict is never a violation"
 
 
-FIRING_PROGRAMS = ["violations", "access-violations", "compute-violations", "node-violations", "hidden-at-preview"]
+FIRING_PROGRAMS = ["violations", "access-violations", "compute-violations", "node-violations", "hidden-at-preview",
+                   "hygiene-violations", "storage-violations"]
 #: Compliant twins in those programs, by resource name: silent in both phases.
 SILENT = {"logged", "internal", "stale-key-cluster", "private-nodes", "private-fargate", "lean-role", "scanned",
           "rotating-key", "twin-cluster", "tight-lt", "al2023-nodes", "templated-asg", "sealed-root", "sealed-repo",
-          "org-pull", "node-volumes", "nodes"}
+          "org-pull", "node-volumes", "nodes",
+          "hygienic-key", "org-shared-key", "signing-key", "kept-logs", "scoped-egress", "scoped-egress-rule",
+          "hygiene-nodes-sg",
+          "storage-key", "sealed-ebs", "demoted-gp2", "sealed-volume", "sealed-efs", "scoped-access-point",
+          "tls-efs-pv", "sealed-efs-class", "sealed-lustre", "sealed-ontap", "sealed-openzfs", "sealed-windows",
+          "sealed-fsx-class"}
 
 
 @pytest.fixture(scope="module")
