@@ -38,11 +38,12 @@ def customer_managed_key(name: str, description: str, alias: str, policy: pulumi
                          protect: bool) -> tuple[aws.kms.Key, aws.kms.Alias]:
     """``{name}`` (yearly rotation, 30-day deletion window, ``policy``) and ``{name}-alias`` (``alias/<alias>``).
 
-    The key is protected when ``protect`` is set: what it encrypts is unreadable without it.
+    The key is protected and kept on delete when ``protect`` is set: what it encrypts (volumes, backups,
+    snapshots, logs) is unreadable without it, and may outlive the stack.
     """
     key = aws.kms.Key(name, description=description, enable_key_rotation=True, deletion_window_in_days=30,
                       policy=policy, tags=merged_tags(tags, name),
-                      opts=pulumi.ResourceOptions(parent=parent, protect=protect))
+                      opts=pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect))
     named = aws.kms.Alias(f"{name}-alias", name=f"alias/{alias}", target_key_id=key.key_id,
                           opts=pulumi.ResourceOptions(parent=parent))
     return key, named

@@ -147,7 +147,7 @@ class Compute(pulumi.ComponentResource):
                           enable_key_rotation=True, deletion_window_in_days=30,
                           policy=_volume_key_policy(partition),
                           tags=merged_tags(base, f"{name}-node-volume-key"),
-                          opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+                          opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
 
         self.volume_key_arn = key.arn
         self.node_groups = {}

@@ -83,7 +83,8 @@ class Registry(pulumi.ComponentResource):
         protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
         key = aws.kms.Key(f"{name}-key", description="Encryption of ECR repositories", enable_key_rotation=True,
                           deletion_window_in_days=30, policy=key_policy(partition, account),
-                          tags=merged_tags(base, f"{name}-key"), opts=protected)
+                          tags=merged_tags(base, f"{name}-key"),
+                          opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
         urls: dict[str, pulumi.Output[str]] = {}
         for repo in sorted(args.repositories):
             spec = args.repositories[repo]

@@ -51,7 +51,7 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
     assert {k["name"].removeprefix(f"{stack}-") for k in keys} == {
         "secrets-key", "logs-key", "flow-logs-key", "node-volume-key", "registry-key", "ebs-key", "efs-key",
         *(["fsx-key"] if stack != "dev" else [])}
-    assert all(k["protect"] is (stack != "dev") for k in keys), "protected outside dev"
+    assert all(k["protect"] is k["retainOnDelete"] is (stack != "dev") for k in keys), "protected and kept outside dev"
     assert all(json.loads(k["inputs"]["policy"]) for k in keys), "every key has an explicit policy"
     repos = by_type["aws:ecr/repository:Repository"]
     assert {r["inputs"]["name"] for r in repos} == {f"{stack}/payments/api", f"{stack}/checkout/web"}
