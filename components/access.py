@@ -11,8 +11,10 @@ For each team (keyed by a stable name; the key is part of every child name):
   config, services; Secrets write-only; no RBAC objects, so no bind/escalate) and
   ``{name}-namespace-viewer`` (read-only, no Secrets).
 
-Team namespaces (``{name}-ns-<namespace>``) carry Pod Security Admission labels (``restricted`` by
-default) for enforce, audit and warn.
+Team namespaces: given as ``namespace_resources`` (the :class:`~components.namespaces.Namespaces`
+component owns them, with their network policies and quotas), or else created here as
+``{name}-ns-<namespace>`` with Pod Security Admission labels (``restricted`` by default) for enforce,
+audit and warn.
 """
 
 from __future__ import annotations
@@ -80,7 +82,9 @@ class AccessArgs:
     cluster_admin_allowlist: Sequence[str] = ()
     """The only role ARNs that may be cluster-admin."""
     pod_security_level: str = "restricted"
-    """Pod Security Admission level on team namespaces (restricted or baseline)."""
+    """Pod Security Admission level on team namespaces created here (restricted or baseline)."""
+    namespace_resources: Mapping[str, pulumi.Resource] | None = None
+    """Namespaces another component owns, by name; None: Access creates the team namespaces itself."""
     partition: str = "aws"
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -117,11 +121,18 @@ class Access(pulumi.ComponentResource):
         psa = {f"pod-security.kubernetes.io/{mode}": args.pod_security_level for mode in ("enforce", "audit", "warn")}
 
         all_namespaces = sorted({ns for spec in args.teams.values() for ns in spec.namespaces})
-        namespaces = {
-            ns: k8s.core.v1.Namespace(f"{name}-ns-{ns}", metadata={
-                "name": ns, "labels": {**psa, "app.kubernetes.io/managed-by": "pulumi"}}, opts=k8s_child)
-            for ns in all_namespaces
-        }
+        namespaces: Mapping[str, pulumi.Resource]
+        if args.namespace_resources is not None:
+            missing = [ns for ns in all_namespaces if ns not in args.namespace_resources]
+            if missing:
+                raise ValueError(f"AccessArgs.namespace_resources: no namespace {', '.join(missing)} for the teams")
+            namespaces = args.namespace_resources
+        else:
+            namespaces = {
+                ns: k8s.core.v1.Namespace(f"{name}-ns-{ns}", metadata={
+                    "name": ns, "labels": {**psa, "app.kubernetes.io/managed-by": "pulumi"}}, opts=k8s_child)
+                for ns in all_namespaces
+            }
         cluster_roles = {}
         if any(spec.level == "namespace-admin" for spec in args.teams.values()):
             cluster_roles["namespace-admin"] = k8s.rbac.v1.ClusterRole(

@@ -29,10 +29,14 @@ from components import (  # noqa: E402
     RegistryArgs,
 )
 from components.autoscaling import ClusterAutoscaler, ClusterAutoscalerArgs  # noqa: E402
+from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs  # noqa: E402
+from components.namespaces import Namespaces, NamespacesArgs  # noqa: E402
+from components.pod_autoscaling import PodAutoscaling, PodAutoscalingArgs  # noqa: E402
 from components.self_managed import SelfManagedNodeGroup, SelfManagedNodeGroupArgs  # noqa: E402
 from components.storage_ebs import EbsStorage, EbsStorageArgs  # noqa: E402
 from components.storage_efs import EfsStorage, EfsStorageArgs  # noqa: E402
 from components.storage_fsx import FsxLustreStorage, FsxLustreStorageArgs, FsxStaticFileSystemArgs  # noqa: E402
+from components.workload import AlbSpec, HpaSpec, NlbSpec, ResourcesSpec, VpaSpec, Workload, WorkloadArgs  # noqa: E402
 from infra.config import ConfigError, load_config, resolve_zones, zones_migration  # noqa: E402
 
 cfg = load_config()
@@ -195,12 +199,79 @@ if storage.fsx.enabled:
     )
     storage_classes["fsx"] = fsx.storage_class_name
 
+# Team and app namespaces: Pod Security Admission, default-deny network policies, a quota and default limits.
+# Team namespaces used to be created by Access; their earlier URNs are kept as aliases.
+team_namespaces = sorted({ns for team in cfg.access.values() for ns in team.namespaces})
+namespaces = Namespaces(
+    f"{cfg.stack}-namespaces",
+    NamespacesArgs(
+        namespaces=sorted({*team_namespaces, *(w.namespace for w in cfg.workloads.values())}),
+        kubernetes_provider=control_plane.provider, vpc_cidr=cfg.vpc_cidr, pod_security=cfg.pod_security_level,
+        moved_from={ns: f"urn:pulumi:{cfg.stack}::{pulumi.get_project()}::eks-platform:components:Access"
+                        f"$kubernetes:core/v1:Namespace::{cfg.stack}-access-ns-{ns}" for ns in team_namespaces},
+    ),
+)
+
+# Traffic and pod autoscaling add-ons, each switchable per environment.
+add_on_compute = [*pod_identity_agent, *compute.scheduling_resources]
+load_balancer_controller = None
+if cfg.addons.load_balancer_controller:
+    load_balancer_controller = LoadBalancerController(
+        f"{cfg.stack}-lb-controller",
+        LoadBalancerControllerArgs(cluster_name=control_plane.cluster_name, region=aws.get_region().region,
+                                   vpc_id=network.vpc_id, kubernetes_provider=control_plane.provider,
+                                   depends_on=add_on_compute, tags=cfg.base_tags),
+    )
+pod_autoscaling = None
+if cfg.addons.metrics_server or cfg.addons.vertical_pod_autoscaler:
+    pod_autoscaling = PodAutoscaling(
+        f"{cfg.stack}-pod-autoscaling",
+        PodAutoscalingArgs(cluster=control_plane.cluster_name, kubernetes_version=cfg.kubernetes_version,
+                           kubernetes_provider=control_plane.provider, metrics_server=cfg.addons.metrics_server,
+                           metrics_server_version=cfg.updates.addon_versions.get("metrics-server"),
+                           vpa=cfg.addons.vertical_pod_autoscaler, depends_on=compute.scheduling_resources,
+                           tags=cfg.base_tags),
+    )
+
+# Sample apps: images by digest or tag from this stack's own repositories (a URI known before anything exists).
+identity = aws.get_caller_identity()
+registry_host = f"{identity.account_id}.dkr.ecr.{aws.get_region().region}.{aws.get_partition().dns_suffix}"
+for app, w in sorted(cfg.workloads.items()):
+    reference = f"@{w.image.digest}" if w.image.digest else f":{w.image.tag}"
+    exposure: NlbSpec | AlbSpec | None = None
+    if w.exposure is not None and w.exposure.type == "nlb":
+        exposure = NlbSpec(certificate_arn=w.exposure.certificate_arn, internet_facing=w.exposure.internet_facing,
+                           source_ranges=tuple(w.exposure.source_ranges))
+    elif w.exposure is not None:
+        exposure = AlbSpec(certificate_arn=w.exposure.certificate_arn, internet_facing=w.exposure.internet_facing,
+                           host=w.exposure.host, group=w.exposure.group, inbound_cidrs=tuple(w.exposure.source_ranges))
+    after: list[pulumi.Resource] = [namespaces.resources[w.namespace]]
+    after += [r for r in (load_balancer_controller if exposure else None,
+                          pod_autoscaling if (w.hpa or w.vpa) else None) if r is not None]
+    Workload(
+        app,
+        WorkloadArgs(
+            namespace=w.namespace, image=f"{registry_host}/{cfg.repository_prefix}/{w.image.repository}{reference}",
+            kubernetes_provider=control_plane.provider, cluster_name=control_plane.cluster_name, port=w.port,
+            replicas=w.replicas,
+            resources=ResourcesSpec(cpu_request=w.resources.cpu_request, memory_request=w.resources.memory_request,
+                                    memory_limit=w.resources.memory_limit, cpu_limit=w.resources.cpu_limit),
+            env=dict(w.env), health_path=w.health_path, fargate=w.fargate,
+            hpa=None if w.hpa is None else HpaSpec(min_replicas=w.hpa.min_replicas, max_replicas=w.hpa.max_replicas,
+                                                   cpu_utilization=w.hpa.cpu_utilization,
+                                                   memory_utilization=w.hpa.memory_utilization),
+            vpa=None if w.vpa is None else VpaSpec(mode=w.vpa.mode, resources=tuple(w.vpa.resources)),
+            exposure=exposure, tags=cfg.base_tags),
+        opts=pulumi.ResourceOptions(depends_on=after),
+    )
+
 access = Access(
     f"{cfg.stack}-access",
     AccessArgs(
         cluster_name=control_plane.cluster_name,
         teams=cfg.access,
         kubernetes_provider=control_plane.provider,
+        namespace_resources=namespaces.resources,
         cluster_admin_allowlist=cfg.cluster_admin_allowlist,
         partition=aws.get_partition().partition,
         tags=cfg.base_tags,

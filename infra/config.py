@@ -75,6 +75,7 @@ class SelfManagedSpec:
     detailed_monitoring: bool = False
 
 
+FARGATE_LABEL = "eks-platform/compute"
 _RESERVED_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
 
 
@@ -107,6 +108,12 @@ class StackConfig:
     """Prefix of ECR repository names (``<prefix>/<name>``); the stack name unless configured."""
     storage: models.StorageSpec = field(default_factory=models.StorageSpec)
     """Storage drivers (EBS, EFS, FSx for Lustre) and their settings."""
+    addons: models.AddonsSpec = field(default_factory=models.AddonsSpec)
+    """Load Balancer Controller, metrics-server and VPA switches."""
+    workloads: Mapping[str, models.WorkloadSpec] = field(default_factory=dict)
+    """Sample apps deployed through the Workload component."""
+    pod_security_level: str = "restricted"
+    """Pod Security Admission level enforced on team and app namespaces."""
     secret_keys: frozenset[str] = frozenset()
     """Keys stored as secrets (``secure:``): read with ``get_secret`` and secret on every resource."""
 
@@ -398,10 +405,45 @@ def parse_storage(value: Any) -> tuple[models.StorageSpec, list[str]]:
     return (spec if not errors else models.StorageSpec()), errors
 
 
-def storage_addons(storage: models.StorageSpec) -> tuple[str, ...]:
-    """The storage add-ons a stack runs (their versions are pinned like the core add-ons')."""
+def optional_addons(storage: models.StorageSpec, addons: models.AddonsSpec) -> tuple[str, ...]:
+    """The EKS add-ons a stack runs beyond the core four (their versions are pinned like the core add-ons')."""
     return ("aws-ebs-csi-driver",) + (("aws-efs-csi-driver",) if storage.efs.enabled else ()) + \
-        (("aws-fsx-csi-driver",) if storage.fsx.enabled else ())
+        (("aws-fsx-csi-driver",) if storage.fsx.enabled else ()) + (("metrics-server",) if addons.metrics_server else ())
+
+
+def parse_addons(value: Any) -> tuple[models.AddonsSpec, list[str]]:
+    if value is None:
+        return models.AddonsSpec(), []
+    spec, errors = _validated(models.AddonsSpec, "addons", value)
+    return (spec if not errors else models.AddonsSpec()), errors
+
+
+def parse_workloads(value: Any, repositories: Mapping[str, Any], fargate: Mapping[str, Any],
+                    addons: models.AddonsSpec) -> tuple[dict[str, models.WorkloadSpec], list[str]]:
+    """Sample apps: images from this stack's repositories, Fargate pods selected by a profile, VPAs and
+    load balancers only where their controllers run."""
+    if value is None:
+        return {}, []
+    specs, errors = _validated(models.Workloads, "workloads", value)
+    if errors:
+        return {}, errors
+    for name, w in sorted(specs.items()):
+        key = f"{_key('workloads')}.{name}"
+        if w.image.repository not in repositories:
+            errors.append(f"{key}.image.repository: '{w.image.repository}' is not one of this stack's repositories "
+                          f"({', '.join(sorted(repositories)) or 'none'}); add it to {_key('repositories')}")
+        if w.fargate and not any(s.namespace == w.namespace and set(s.labels.items()) <= {(FARGATE_LABEL, "fargate")}
+                                 for selectors in fargate.values() for s in selectors):
+            errors.append(f"{key}.fargate: no Fargate profile selects namespace '{w.namespace}' with label "
+                          f"{FARGATE_LABEL}: fargate; add one to {_key('fargateProfiles')}")
+        if w.vpa is not None and not addons.vertical_pod_autoscaler:
+            errors.append(f"{key}.vpa: {_key('addons')}.verticalPodAutoscaler is off, so nothing would act on it")
+        if w.exposure is not None and not addons.load_balancer_controller:
+            errors.append(f"{key}.exposure: {_key('addons')}.loadBalancerController is off, so no load balancer "
+                          "would be made")
+        if w.hpa is not None and not addons.metrics_server:
+            errors.append(f"{key}.hpa: {_key('addons')}.metricsServer is off, so the HPA would have no metrics")
+    return (specs if not errors else {}), errors
 
 
 def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: str,
@@ -471,7 +513,7 @@ CONFIG_KEYS = {"repositoryPrefix": "str", "vpcCidr": "str", "availabilityZones":
                "access": "json", "protectStatefulResources": "bool", "fargateProfiles": "json",
                "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json",
                "repositories": "json", "organizationId": "str", "selfManagedNodeGroups": "json",
-               "storage": "json"}
+               "storage": "json", "addons": "json", "workloads": "json", "podSecurityLevel": "str"}
 
 
 def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
@@ -514,9 +556,11 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     errors += fargate_errors
     storage, storage_errors = parse_storage(values.get("storage"))
     errors += storage_errors
+    addons, addon_errors = parse_addons(values.get("addons"))
+    errors += addon_errors
     updates, update_errors = parse_updates(values.get("updateChannel", "pinned"), values.get("amiReleaseVersion"),
                                            values.get("addonVersions"), version if isinstance(version, str) else "",
-                                           storage_addons(storage))
+                                           optional_addons(storage, addons))
     errors += update_errors
     repositories, repo_errors = parse_repositories(values.get("repositories"), stack)
     errors += repo_errors
@@ -529,6 +573,12 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                       "and . _ - between them); repositories are named <prefix>/<name>. Example: acme-dev")
     self_managed, sm_errors = parse_self_managed(values.get("selfManagedNodeGroups"))
     errors += sm_errors
+    workloads, workload_errors = parse_workloads(values.get("workloads"), repositories, fargate, addons)
+    errors += workload_errors
+    pod_security = values.get("podSecurityLevel", "restricted")
+    if pod_security not in ("restricted", "baseline"):
+        errors.append(f"{_key('podSecurityLevel')}: 'restricted' (enforced, prod) or 'baseline' (enforced, with "
+                      f"restricted warned and audited), got {pod_security!r}")
     if updates.channel == "pinned":
         for name, group in node_groups.items():
             if group.ami_type.startswith("BOTTLEROCKET"):
@@ -543,7 +593,7 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                        cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect,
                        fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org,
                        self_managed_node_groups=self_managed, zones=zones, repository_prefix=prefix,
-                       storage=storage)
+                       storage=storage, addons=addons, workloads=workloads, pod_security_level=pod_security)
 
 
 @functools.cache

@@ -287,13 +287,127 @@ class StorageSpec(Strict):
     fsx: FsxStorageSpec = FsxStorageSpec()
 
 
+class AddonsSpec(Strict):
+    """Cluster add-ons for traffic and pod autoscaling, each switchable per environment."""
+
+    load_balancer_controller: StrictBool = True
+    metrics_server: StrictBool = True
+    vertical_pod_autoscaler: StrictBool = True
+
+
+#: Env var names that hold secrets: their values come from a Secret or the pod's role, never config.
+SECRET_ENV = re.compile(r"(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS?)($|_)",
+                        re.IGNORECASE)
+Quantity = matching(r"^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$", "a Kubernetes quantity", "256Mi")
+
+
+def _check_env(env: dict[str, str]) -> dict[str, str]:
+    secret = sorted(k for k in env if SECRET_ENV.search(k))
+    if secret:
+        raise ValueError(f"{', '.join(secret)} look(s) like secrets; a literal in config ends up in the pod spec in "
+                         "plain text: read it from a Kubernetes Secret or through the pod's IAM role instead")
+    bad = sorted(k for k in env if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", k))
+    if bad:
+        raise ValueError(f"{', '.join(bad)}: not environment variable names (letters, digits, _)")
+    return env
+
+
+class ImageSpec(Strict):
+    """An image from one of this stack's ECR repositories, by digest or by (immutable) tag."""
+
+    repository: RepositoryName  # type: ignore[valid-type]
+    digest: matching(r"^sha256:[0-9a-f]{64}$", "an image digest", "sha256:" + "0" * 64) | None = None  # type: ignore[valid-type]
+    tag: matching(r"^[\w][\w.-]{0,127}$", "an image tag", "1.4.2") | None = None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _one(self) -> ImageSpec:
+        if (self.digest is None) == (self.tag is None):
+            raise ValueError("give exactly one of digest and tag (a digest pins the exact image)")
+        if self.tag == "latest":
+            raise ValueError("tag 'latest' moves; pin a digest or a release tag")
+        return self
+
+
+class ContainerResourcesSpec(Strict):
+    cpu_request: Quantity = "100m"  # type: ignore[valid-type]
+    memory_request: Quantity = "128Mi"  # type: ignore[valid-type]
+    memory_limit: Quantity = "256Mi"  # type: ignore[valid-type]
+    cpu_limit: Quantity | None = None  # type: ignore[valid-type]
+
+
+class HpaConfigSpec(Strict):
+    min_replicas: int_in(2, 100, 2) = 2
+    max_replicas: int_in(2, 1000, 6) = 6
+    cpu_utilization: int_in(10, 100, 70) | None = 70
+    memory_utilization: int_in(10, 100, 80) | None = None
+
+
+class VpaConfigSpec(Strict):
+    mode: Literal["Off", "Initial", "Recreate", "Auto"] = "Off"
+    resources: Annotated[list[Literal["cpu", "memory"]], Field(min_length=1)] = ["cpu", "memory"]
+
+
+AcmArn = matching(r"^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$",
+                  "an ACM certificate ARN", "arn:aws:acm:us-east-1:123456789012:certificate/" + "0" * 8 + "-0000-0000-0000-" + "0" * 12)
+
+
+class ExposureSpec(Strict):
+    type: Literal["nlb", "alb"]
+    certificate_arn: AcmArn  # type: ignore[valid-type]
+    internet_facing: StrictBool = False
+    source_ranges: Cidrs = []
+    """Client CIDRs (NLB source ranges, ALB inbound CIDRs); required for an internet-facing NLB."""
+    host: StrictStr | None = None
+    group: NameKey | None = None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ExposureSpec:
+        if self.type == "nlb" and self.internet_facing and not self.source_ranges:
+            raise ValueError("an internet-facing NLB needs sourceRanges (the clients' CIDRs)")
+        if self.type == "nlb" and (self.host or self.group):
+            raise ValueError("host and group are ALB settings")
+        return self
+
+
+class WorkloadSpec(Strict):
+    """A sample app deployed through the Workload component."""
+
+    namespace: NamespaceName  # type: ignore[valid-type]
+    image: ImageSpec
+    port: int_in(1024, 65535, 8080) = 8080
+    replicas: int_in(2, 100, 2) = 2
+    resources: ContainerResourcesSpec = ContainerResourcesSpec()
+    env: Annotated[dict[StrictStr, StrictStr], AfterValidator(_check_env)] = {}
+    health_path: matching(r"^/\S*$", "an HTTP path", "/healthz") = "/healthz"  # type: ignore[valid-type]
+    fargate: StrictBool = False
+    hpa: HpaConfigSpec | None = None
+    vpa: VpaConfigSpec | None = None
+    exposure: ExposureSpec | None = None
+
+    @model_validator(mode="after")
+    def _autoscalers(self) -> WorkloadSpec:
+        if self.hpa is not None:
+            if self.hpa.min_replicas > self.hpa.max_replicas:
+                raise ValueError("hpa: minReplicas must not exceed maxReplicas")
+            if self.hpa.cpu_utilization is None and self.hpa.memory_utilization is None:
+                raise ValueError("hpa: set cpuUtilization and/or memoryUtilization")
+        if self.vpa is not None and self.hpa is not None:
+            scaled = {m for m, t in (("cpu", self.hpa.cpu_utilization), ("memory", self.hpa.memory_utilization)) if t}
+            if not set(self.vpa.resources) - scaled:
+                raise ValueError(f"vpa: it would control only {', '.join(sorted(scaled))}, which the HPA scales on; "
+                                 "they would fight over it. Let the VPA control the other resource")
+        return self
+
+
 NodeGroups = Annotated[dict[NameKey, NodeGroupSpec], Field(min_length=1)]  # type: ignore[valid-type]
 Teams = dict[NameKey, TeamSpec]  # type: ignore[valid-type]
 FargateProfiles = dict[NameKey, FargateProfileSpec]  # type: ignore[valid-type]
 SelfManagedGroups = dict[NameKey, SelfManagedGroupSpec]  # type: ignore[valid-type]
+Workloads = dict[NameKey, WorkloadSpec]  # type: ignore[valid-type]
 Repositories = dict[RepositoryName, Annotated[RepositorySpec, BeforeValidator(_none_is_empty)]]  # type: ignore[valid-type]
 AddonVersions = Annotated[dict[Literal["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni",
-                                       "aws-ebs-csi-driver", "aws-efs-csi-driver", "aws-fsx-csi-driver"],
+                                       "aws-ebs-csi-driver", "aws-efs-csi-driver", "aws-fsx-csi-driver",
+                                       "metrics-server"],
                                matching(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$", "an EKS add-on version",  # type: ignore[valid-type]
                                         "v1.20.5-eksbuild.1")], Field()]
 Zones = Annotated[dict[StrictStr, int_in(0, 5, 0)], Field(min_length=2, max_length=6,

@@ -34,7 +34,7 @@ _OBJECT_KEYS: dict[str, Any] = {
     "clusterAdminAllowlist": list[models.RoleArn], "access": models.Teams,  # type: ignore[name-defined]
     "fargateProfiles": models.FargateProfiles, "addonVersions": models.AddonVersions,
     "repositories": models.Repositories, "selfManagedNodeGroups": models.SelfManagedGroups, "zones": models.Zones,
-    "storage": models.StorageSpec,
+    "storage": models.StorageSpec, "addons": models.AddonsSpec, "workloads": models.Workloads,
 }
 
 #: Scalars as the CLI accepts them at the top level of a stack file: "3" is an integer, "true" a boolean.
@@ -48,6 +48,7 @@ _SCALARS: dict[str, dict[str, Any]] = {
     "highlyAvailableNat": _BOOLEAN, "endpointPublicAccess": _BOOLEAN, "protectStatefulResources": _BOOLEAN,
     "logRetentionDays": {"anyOf": [{"enum": list(LOG_RETENTION_DAYS)}, {"enum": [str(d) for d in LOG_RETENTION_DAYS]}]},
     "updateChannel": {"enum": ["latest", "pinned"]},
+    "podSecurityLevel": {"enum": ["restricted", "baseline"]},
     "amiReleaseVersion": {"type": "string", "pattern": r"^\d+\.\d+\.\d+-\d{8}$", "examples": ["1.35.0-20261101"]},
     "organizationId": {"type": "string", "pattern": "^o-[a-z0-9]{10,32}$"},
     "repositoryPrefix": {"type": "string", "pattern": r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$"},
