@@ -371,3 +371,34 @@ def test_storage_defaults_and_reclaim_policy_follow_protection() -> None:
     assert prod.reclaim_policy(None) == "Retain"
     static = prod.storage.fsx.static_file_system
     assert static is not None and (static.storage_capacity_gi_b, static.file_system_path) == (2400, "/datasets")
+
+
+APP = {"namespace": "payments", "image": {"repository": "payments/api", "digest": "sha256:" + "ab" * 32}}
+
+
+@pytest.mark.parametrize(("overrides", "fragment"), [
+    ({"workloads": {"api": {**APP, "image": {"repository": "payments/api", "tag": "latest"}}}},
+     "eks-platform:workloads.api.image: tag 'latest' moves"),
+    ({"workloads": {"api": {**APP, "image": {"repository": "other/api", "tag": "1.0"}}}},
+     "eks-platform:workloads.api.image.repository: 'other/api' is not one of this stack's repositories"),
+    ({"workloads": {"api": {**APP, "fargate": True}}},
+     "eks-platform:workloads.api.fargate: no Fargate profile selects namespace 'payments' with label "
+     "eks-platform/compute: fargate"),
+    ({"workloads": {"api": {**APP, "vpa": {}}}, "addons": {"verticalPodAutoscaler": False}},
+     "eks-platform:workloads.api.vpa: eks-platform:addons.verticalPodAutoscaler is off"),
+    ({"workloads": {"api": {**APP, "env": {"GITHUB_TOKEN": "ghp_x"}}}}, "GITHUB_TOKEN look(s) like secrets"),
+    ({"workloads": {"api": {**APP, "exposure": {"type": "nlb", "certificateArn": "arn:aws:acm:us-west-2:1:cert"}}}},
+     "certificateArn: 'arn:aws:acm:us-west-2:1:cert' is not an ACM certificate ARN"),
+    ({"podSecurityLevel": "privileged"}, "eks-platform:podSecurityLevel: 'restricted' (enforced, prod) or 'baseline'"),
+])
+def test_workload_config_errors_name_the_key(overrides: dict[str, object], fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        build_config("dev", good(repositories={"payments/api": {}}, **overrides))
+    assert fragment in str(info.value)
+
+
+def test_a_fargate_workload_is_accepted_when_a_profile_selects_it() -> None:
+    cfg = build_config("prod", good(repositories={"payments/api": {}}, workloads={"worker": {**APP, "fargate": True}},
+                                    fargateProfiles={"workers": {"selectors": [
+                                        {"namespace": "payments", "labels": {"eks-platform/compute": "fargate"}}]}}))
+    assert cfg.workloads["worker"].fargate and cfg.pod_security_level == "restricted"
