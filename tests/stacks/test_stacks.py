@@ -60,7 +60,7 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
     assert data["outputs"]["repository_urls"]["payments/api"].endswith(f".amazonaws.com/{stack}/payments/api")
     addons = {a["inputs"]["addonName"]: a for a in by_type["aws:eks/addon:Addon"]}
     assert set(addons) == {"eks-pod-identity-agent", "vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver",
-                           "aws-efs-csi-driver", *(["aws-fsx-csi-driver"] if stack != "dev" else [])}
+                           "aws-efs-csi-driver", "metrics-server", *(["aws-fsx-csi-driver"] if stack != "dev" else [])}
     classes = {c["inputs"]["metadata"]["name"]: c for c in by_type["kubernetes:storage.k8s.io/v1:StorageClass"]}
     assert data["outputs"]["storage_classes"] == {"ebs": "gp3", "efs": "efs", **({"fsx": "fsx-lustre"} if stack != "dev"
                                                                                 else {})}
@@ -92,6 +92,22 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
     assert "kubernetes:helm.sh/v4:Chart" in {n["type"] for n in data["notVisible"]}
     assert {r["inputs"]["metadata"]["name"] for r in by_type["kubernetes:core/v1:Namespace"]} == {"payments",
                                                                                                  "checkout"}
+    namespaces = by_type["kubernetes:core/v1:Namespace"]
+    assert all(n["aliases"] == [f"urn:pulumi:{stack}::eks-platform::eks-platform:components:Access"
+                                f"$kubernetes:core/v1:Namespace::{stack}-access-ns-{n['inputs']['metadata']['name']}"]
+               for n in namespaces), "moved from Access without replacing the namespaces"
+    enforce = {n["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] for n in namespaces}
+    assert enforce == {"restricted" if stack == "prod" else "baseline"}
+    apps = {w["name"]: w for w in by_type["kubernetes:apps/v1:Deployment"]}
+    assert set(apps) == {"dev": {"api"}, "staging": {"web"}, "prod": {"web", "worker"}}[stack]
+    assert {"eks-platform:components:LoadBalancerController", "eks-platform:components:PodAutoscaling"} <= set(by_type)
+    if stack == "prod":
+        assert "web-hpa" in {r["name"] for r in by_type["kubernetes:autoscaling/v2:HorizontalPodAutoscaler"]}
+        assert apps["worker"]["inputs"]["spec"]["template"]["metadata"]["labels"]["eks-platform/compute"] == "fargate"
+        assert by_type["kubernetes:networking.k8s.io/v1:Ingress"][0]["inputs"]["spec"]["ingressClassName"] == "alb"
+    if stack == "dev":
+        (nlb,) = [s for s in by_type["kubernetes:core/v1:Service"] if s["inputs"]["spec"]["type"] == "LoadBalancer"]
+        assert nlb["inputs"]["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-type"] == "external"
     policies = {p["name"]: p["enforcement"] for p in data["policyPacks"][0]["policies"]}
     assert policies["aws-ec2-securitygroup-disallow-public-internet-ingress"] == "mandatory"
     expected_flow = "advisory" if stack == "dev" else "mandatory"
