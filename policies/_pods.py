@@ -37,11 +37,11 @@ CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 class ContainerView:
     """One container of a pod spec, with the pod-level security context to fall back on."""
 
-    def __init__(self, props: Any, path: str, pod_security: Any) -> None:
+    def __init__(self, props: Any, path: str, pod: PodView) -> None:
         self._p = props
         self.path = path
         """Where the container sits, for messages: ``spec.template.spec.containers[0]``."""
-        self._pod_security = pod_security
+        self._pod = pod
 
     @property
     def name(self) -> str:
@@ -67,7 +67,7 @@ class ContainerView:
         own = self.security(key)
         if own is not None:
             return own
-        return known(get(self._pod_security, key), f"securityContext.{key}")
+        return known(get(self._pod.security, key), f"{self._pod.spec_path}.securityContext.{key}")
 
 
 class PodView:
@@ -121,11 +121,10 @@ class PodView:
 
     def containers(self, lists: tuple[str, ...] = CONTAINER_LISTS) -> Iterator[ContainerView]:
         """Every container (init and ephemeral ones too, unless ``lists`` says otherwise)."""
-        pod_security = self.security
         for key in lists:
             for i, container in enumerate(elements(self.field(key))):
                 path = f"{self.spec_path}.{key}[{i}]"
-                yield ContainerView(known(container, path), path, pod_security)
+                yield ContainerView(known(container, path), path, self)
 
     def volumes(self) -> list[tuple[str, Any]]:
         """(path, volume) of each pod volume."""

@@ -1,0 +1,48 @@
+"""J12: containers do not bind host ports (CKV_K8S_26; PSS baseline "Host Ports").
+
+A ``hostPort`` opens the port on the node's own address, outside Services and NetworkPolicies, and limits the
+pod to one per node. ``0`` and unset mean none; a value unknown at preview is still a host port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from _known import UNKNOWN, Deferred, elements, get, known
+from _pod_security import PSS_URL, config_schema, each_container, validate_pods, where
+from _pods import ContainerView, PodView
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+_FIX = "Remove hostPort and expose the port through a Service (ClusterIP, or a load balancer for outside clients)."
+
+
+def _container(view: PodView, container: ContainerView) -> Iterator[str]:
+    path = f"{container.path}.ports"
+    for i, port in enumerate(elements(known(container.get("ports"), path))):
+        host_port = get(known(port, f"{path}[{i}]"), "hostPort")
+        if host_port is None or (host_port is not UNKNOWN and int(host_port) == 0):
+            continue
+        shown = "a port computed at deploy time" if host_port is UNKNOWN else f"port {int(host_port)}"
+        yield (f"{where(view, container)} binds {shown} on the node ({path}[{i}].hostPort): it is reachable on the "
+               f"node's address outside Services and NetworkPolicies, and only one such pod fits on a node. {_FIX}")
+
+
+def _judge(view: PodView, config: Mapping[str, Any], later: Deferred) -> Iterator[str]:
+    yield from each_container(view, later, lambda c: _container(view, c))
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    validate_pods(args, report, _judge)
+
+
+disallow_host_port = ResourceValidationPolicy(
+    name="kubernetes-pod-disallow-host-port",
+    description="Containers must not bind host ports (ports[].hostPort).",
+    validate=_validate,
+    severity=Severity.MEDIUM,
+    tags=["kubernetes", "pod-security", "ckv-k8s-26", "pss-baseline"],
+    remediation_steps=_FIX,
+    url=PSS_URL,
+    config_schema=config_schema(),
+)
