@@ -1,0 +1,1 @@
+"""Policies on Kubernetes API versions (J27)."""

@@ -1,0 +1,1 @@
+"""Policies on Helm resources whose objects policies cannot see (L1)."""

@@ -1,0 +1,1 @@
+"""Policies on Kubernetes Namespaces: Pod Security Admission labels (J22)."""
