@@ -1,0 +1,1 @@
+"""Policies for Kubernetes networking: NetworkPolicies, load balancers."""
