@@ -83,19 +83,55 @@ from aws.kms.key.enable_key_rotation import enable_key_rotation  # noqa: E402
 from aws.kms.key.missing_description import missing_description as missing_key_description  # noqa: E402
 from aws.kms.key.missing_policy import missing_policy as missing_key_policy  # noqa: E402
 from aws.stack.enable_stateful_resource_protection import enable_stateful_resource_protection  # noqa: E402
+from k8s.api.disallow_alpha_beta_versions import disallow_alpha_beta_versions  # noqa: E402
+from k8s.helm.disallow_release import disallow_release  # noqa: E402
+from k8s.images.configure_approved_registries import configure_approved_registries  # noqa: E402
+from k8s.images.disallow_unpinned_references import disallow_unpinned_references  # noqa: E402
+from k8s.namespaces.enforce_pod_security_admission import enforce_pod_security_admission  # noqa: E402
+from k8s.network.disallow_public_load_balancer import disallow_public_load_balancer  # noqa: E402
+from k8s.network.enable_load_balancer_tls import enable_load_balancer_tls  # noqa: E402
+from k8s.network.missing_default_deny_network_policy import missing_default_deny_network_policy  # noqa: E402
+from k8s.pods.disallow_host_ipc import disallow_host_ipc  # noqa: E402
+from k8s.pods.disallow_host_network import disallow_host_network  # noqa: E402
+from k8s.pods.disallow_host_path import disallow_host_path  # noqa: E402
+from k8s.pods.disallow_host_pid import disallow_host_pid  # noqa: E402
+from k8s.pods.disallow_host_port import disallow_host_port  # noqa: E402
+from k8s.pods.disallow_privilege_escalation import disallow_privilege_escalation  # noqa: E402
+from k8s.pods.disallow_privileged import disallow_privileged  # noqa: E402
+from k8s.pods.enable_read_only_root_filesystem import enable_read_only_root_filesystem  # noqa: E402
+from k8s.pods.enable_seccomp_profile import enable_seccomp_profile  # noqa: E402
+from k8s.pods.enforce_minimal_capabilities import enforce_minimal_capabilities  # noqa: E402
+from k8s.pods.enforce_run_as_non_root import enforce_run_as_non_root  # noqa: E402
 from k8s.rbac.configure_cluster_admin_binding_allowlist import (  # noqa: E402
     configure_cluster_admin_binding_allowlist,
 )
 from k8s.rbac.disallow_anonymous_bindings import disallow_anonymous_bindings  # noqa: E402
+from k8s.rbac.disallow_csr_approval import disallow_csr_approval  # noqa: E402
 from k8s.rbac.disallow_default_service_account_binding import (  # noqa: E402
     disallow_default_service_account_binding,
 )
 from k8s.rbac.disallow_escalation_verbs import disallow_escalation_verbs  # noqa: E402
+from k8s.rbac.disallow_exec_and_node_proxy import disallow_exec_and_node_proxy  # noqa: E402
+from k8s.rbac.disallow_persistent_volume_create import disallow_persistent_volume_create  # noqa: E402
+from k8s.rbac.disallow_pod_creation import disallow_pod_creation  # noqa: E402
 from k8s.rbac.disallow_secrets_read import disallow_secrets_read  # noqa: E402
+from k8s.rbac.disallow_service_account_token_create import disallow_service_account_token_create  # noqa: E402
+from k8s.rbac.disallow_service_status_write import disallow_service_status_write  # noqa: E402
+from k8s.rbac.disallow_webhook_configuration_write import disallow_webhook_configuration_write  # noqa: E402
 from k8s.rbac.disallow_wildcards import disallow_wildcards  # noqa: E402
 from k8s.storage.configure_ebs_cmk import configure_ebs_cmk  # noqa: E402
 from k8s.storage.enable_ebs_encryption import enable_ebs_encryption  # noqa: E402
 from k8s.storage.enable_efs_in_transit_encryption import enable_efs_in_transit_encryption  # noqa: E402
+from k8s.workloads.configure_replicas_and_pdb import configure_replicas_and_pdb  # noqa: E402
+from k8s.workloads.configure_resources import configure_resources  # noqa: E402
+from k8s.workloads.configure_secrets_as_files import configure_secrets_as_files  # noqa: E402
+from k8s.workloads.disable_service_account_token_automount import (  # noqa: E402
+    disable_service_account_token_automount,
+)
+from k8s.workloads.disallow_bare_pods import disallow_bare_pods  # noqa: E402
+from k8s.workloads.disallow_default_namespace import disallow_default_namespace  # noqa: E402
+from k8s.workloads.disallow_default_service_account import disallow_default_service_account  # noqa: E402
+from k8s.workloads.disallow_literal_secrets_in_env import disallow_literal_secrets_in_env  # noqa: E402
 
 #: Security baselines: mandatory unless a stack's policy config says otherwise.
 MANDATORY_BASELINE = [
@@ -109,6 +145,11 @@ MANDATORY_BASELINE = [
     disallow_system_masters, disallow_iam_users, disallow_anonymous_bindings,
     configure_irsa_trust_scope, disallow_admin_wildcards, disallow_public_trust,
     disallow_wildcards, disallow_secrets_read, disallow_escalation_verbs, disallow_default_service_account_binding,
+    # RBAC completion (I4 I6 I7 I8 I9 I10 I11) and Kubernetes network (E4 E6 E7)
+    disallow_pod_creation, disallow_exec_and_node_proxy, disallow_webhook_configuration_write,
+    disallow_service_account_token_create, disallow_persistent_volume_create, disallow_csr_approval,
+    disallow_service_status_write,
+    missing_default_deny_network_policy, enable_load_balancer_tls, disallow_public_load_balancer,
     enforce_imdsv2, configure_imds_hop_limit, disallow_public_ip, disallow_public_subnets, enable_volume_encryption,
     configure_volume_cmk, disallow_ssh, disallow_secrets_in_user_data, configure_container_optimized_ami,
     enforce_launch_template, disallow_fargate_public_subnets, configure_minimal_pod_execution_role,
@@ -117,12 +158,23 @@ MANDATORY_BASELINE = [
     # Storage (F1 F2 F4 F5 F6 F7 F8 F9 F11)
     enable_ebs_encryption, configure_ebs_cmk, enable_ebs_volume_encryption, enable_efs_encryption, configure_efs_cmk,
     enable_efs_in_transit_encryption, enforce_posix_identity, disallow_one_zone, configure_fsx_cmk,
+    # Pod security (J1 J2 J3 J4 J5 J6 J7 J8 J9 J11 J12)
+    disallow_privileged, disallow_host_pid, disallow_host_ipc, disallow_host_network, disallow_privilege_escalation,
+    enforce_run_as_non_root, enable_read_only_root_filesystem, enforce_minimal_capabilities, enable_seccomp_profile,
+    disallow_host_path, disallow_host_port,
+    # Workload hygiene (J13 J14 J15 J16 J19 J20 J22 J23 J27 G8)
+    configure_resources, disable_service_account_token_automount, disallow_default_service_account,
+    disallow_literal_secrets_in_env, disallow_bare_pods, configure_replicas_and_pdb, enforce_pod_security_admission,
+    disallow_default_namespace, disallow_alpha_beta_versions, disallow_unpinned_references,
 ]
 #: Advisory: low severity, cost or lifecycle rather than security, or an allowlist only the organisation can
 #: provide (advisory until configured).
 ADVISORY = [missing_description, missing_key_description, configure_standard_support, configure_lifecycle_policy,
             configure_cluster_admin_allowlist,
-            configure_cluster_admin_binding_allowlist]
+            configure_cluster_admin_binding_allowlist,
+            # G7 approved registries (until a stack's config lists them), J16 secrets as files (advice), L1 Helm
+            # Releases (a Release is sometimes the right tool)
+            configure_approved_registries, configure_secrets_as_files, disallow_release]
 
 PolicyPack(
     name="eks-platform",

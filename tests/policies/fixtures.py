@@ -21,6 +21,40 @@ STACK = "urn:pulumi:dev::eks-platform::pulumi:pulumi:Stack::eks-platform-dev"
 ADMIN_ROLE = "arn:aws:iam::111111111111:role/platform-admin"
 ISSUER = "oidc.eks.us-west-2.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789"
 STORAGE_KEY = "arn:aws:kms:us-west-2:111111111111:key/storage"
+CERTIFICATE = "arn:aws:acm:us-west-2:111111111111:certificate/0f0e0d0c-0b0a-0908-0706-050403020100"
+WORKLOAD_IMAGE = "111111111111.dkr.ecr.us-west-2.amazonaws.com/payments/api@sha256:" + "0123456789abcdef" * 4
+
+
+def hardened_workload(name: str, pod_spec_path: tuple[str, ...], **spec: Any) -> dict[str, Any]:
+    """A workload (J1-J27 compliant) in namespace payments: its own ServiceAccount and no token, non-root UID 10001,
+    RuntimeDefault seccomp, all capabilities dropped, read-only root, requests and limits, probes, an ECR image by
+    digest. ``pod_spec_path`` is where the kind carries its pod spec; ``spec`` adds fields next to the template."""
+    labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": name, "app.kubernetes.io/part-of": "payments",
+              "app.kubernetes.io/managed-by": "pulumi"}
+    probe = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10}
+    pod = {
+        "serviceAccountName": name, "automountServiceAccountToken": False, "enableServiceLinks": False,
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [{
+            "name": name, "image": WORKLOAD_IMAGE, "imagePullPolicy": "Always",
+            "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+            "readinessProbe": probe, "livenessProbe": {**probe, "initialDelaySeconds": 10},
+            "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                "capabilities": {"drop": ["ALL"]}},
+            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]}],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+    }
+    if pod_spec_path[0] == "spec" and len(pod_spec_path) > 3:  # CronJob: spec.jobTemplate.spec.template.spec
+        pod["restartPolicy"] = "OnFailure"
+        for container in pod["containers"]:  # a batch job serves nothing: no ports, no probes
+            for key in ("ports", "readinessProbe", "livenessProbe"):
+                container.pop(key)
+        body: dict[str, Any] = {"jobTemplate": {"spec": {"template": {"metadata": {"labels": labels}, "spec": pod}}}}
+    else:
+        body = {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": pod}}
+    return {"metadata": {"name": name, "namespace": "payments", "labels": labels}, "spec": {**spec, **body}}
 
 GOLDEN: dict[str, dict[str, Any]] = {
     "aws:ec2/securityGroup:SecurityGroup": {
@@ -129,6 +163,33 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
         "subjects": [{"kind": "Group", "name": "platform-admins", "apiGroup": "rbac.authorization.k8s.io"}],
     },
+    # Network (E6 E7): an internal NLB (AWS Load Balancer Controller) and an internal ALB, both terminating TLS.
+    "kubernetes:core/v1:Service": {
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "api", "namespace": "payments",
+                     "labels": {"app.kubernetes.io/name": "api", "app.kubernetes.io/part-of": "payments"},
+                     "annotations": {
+                         "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                         "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                         "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+                         "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": CERTIFICATE,
+                         "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "443"}},
+        "spec": {"type": "LoadBalancer", "selector": {"app.kubernetes.io/name": "api"},
+                 "ports": [{"name": "https", "port": 443, "targetPort": 8443, "protocol": "TCP"}],
+                 "loadBalancerSourceRanges": ["10.0.0.0/8"]},
+    },
+    "kubernetes:networking.k8s.io/v1:Ingress": {
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "web", "namespace": "payments",
+                     "labels": {"app.kubernetes.io/name": "web", "app.kubernetes.io/part-of": "payments"},
+                     "annotations": {
+                         "alb.ingress.kubernetes.io/scheme": "internal",
+                         "alb.ingress.kubernetes.io/target-type": "ip",
+                         "alb.ingress.kubernetes.io/certificate-arn": CERTIFICATE,
+                         "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]'}},
+        "spec": {"ingressClassName": "alb", "rules": [{"host": "payments.internal.example.com", "http": {"paths": [
+            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 443}}}}]}}]},
+    },
     "aws:ec2/launchTemplate:LaunchTemplate": {
         "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1},
         "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {
@@ -167,6 +228,17 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "policy": json.dumps({"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
             "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}}}]}),
+    },
+    # Pod security (J1-J12): hardened workloads (see hardened_workload).
+    "kubernetes:apps/v1:Deployment": hardened_workload("api", ("spec", "template", "spec"), replicas=2),
+    "kubernetes:apps/v1:DaemonSet": hardened_workload("agent", ("spec", "template", "spec")),
+    "kubernetes:batch/v1:CronJob": hardened_workload("report", ("spec", "jobTemplate", "spec", "template", "spec"),
+                                                     schedule="0 3 * * *", concurrencyPolicy="Forbid"),
+    # Workload hygiene (J22): the workloads' namespace, enforcing the restricted Pod Security Standard.
+    "kubernetes:core/v1:Namespace": {
+        "metadata": {"name": "payments", "labels": {
+            "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted",
+            "pod-security.kubernetes.io/audit": "restricted", "app.kubernetes.io/managed-by": "pulumi"}},
     },
     # Storage (F1-F11): an encrypted default EBS class, gp2 demoted, an EFS volume over TLS, CMK-encrypted file systems.
     "kubernetes:storage.k8s.io/v1:StorageClass": {
@@ -222,6 +294,8 @@ GOLDEN_CONFIG: dict[str, dict[str, Any]] = {
     "kubernetes-rbac-configure-cluster-admin-binding-allowlist": {"allowedSubjects": ["platform-admins"]},
     # pulumi-eks enableIMDSv2 sets hop limit 2 (nodejs/eks/nodes/nodegroup.ts); the fixture's group needs it.
     "aws-ec2-launchtemplate-configure-imds-hop-limit": {"allowHopLimitTwo": ["subject"]},
+    # G7 is not applicable until an organisation lists its registries: the golden workloads pull from this one.
+    "kubernetes-image-configure-approved-registries": {"allowedRegistries": ["111111111111.dkr.ecr."]},
 }
 
 

@@ -67,6 +67,26 @@ def user_data(text: str) -> Callable[[dict[str, Any]], None]:
     return lambda p: p.update(userData=base64.b64encode(text.encode()).decode())
 
 
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+DAEMONSET = "kubernetes:apps/v1:DaemonSet"
+CRONJOB = "kubernetes:batch/v1:CronJob"
+
+
+def _pod_spec_of(p: dict[str, Any]) -> dict[str, Any]:
+    spec = p["spec"]
+    return spec["jobTemplate"]["spec"]["template"]["spec"] if "jobTemplate" in spec else spec["template"]["spec"]
+
+
+def app_security(**context: Any) -> Callable[[dict[str, Any]], None]:
+    """Change the first container's securityContext of a golden workload."""
+    return lambda p: _pod_spec_of(p)["containers"][0]["securityContext"].update(context)
+
+
+def pod_fields(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    """Change the pod spec of a golden workload."""
+    return lambda p: _pod_spec_of(p).update(fields)
+
+
 CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], dict[str, Any] | None, str]] = [
     # A1
     ("aws-eks-cluster-disallow-api-endpoint-public-access", CLUSTER, vpc(endpointPublicAccess=True), None,
@@ -222,6 +242,45 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], dict[str, Any] | N
     ("kubernetes-rbac-disallow-escalation-verbs", RBAC + "Role",
      rules([{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}]), None,
      "grants impersonate on serviceaccounts"),
+    # B5 (system:authenticated), I4 I6 I7 I8 I9 I10 I11 (more in tests/policies/k8s/test_rbac_completion.py)
+    ("kubernetes-rbac-disallow-anonymous-bindings", RBAC + "ClusterRoleBinding",
+     lambda p: p.update(subjects=[{"kind": "Group", "name": "system:authenticated"}]), None,
+     "binds cluster-admin to the group system:authenticated"),
+    ("kubernetes-rbac-disallow-pod-creation", RBAC + "Role",
+     lambda p: p["rules"][0]["verbs"].append("create"), None,
+     "Role 'deployer' grants create on deployments (rule 0): its holders can run any image"),
+    ("kubernetes-rbac-disallow-exec-and-node-proxy", RBAC + "ClusterRole",
+     lambda p: p["rules"].append({"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}), None,
+     "ClusterRole 'eks-platform:namespace-viewer' grants create on pods/exec (rule 2)"),
+    ("kubernetes-rbac-disallow-webhook-configuration-write", RBAC + "ClusterRole",
+     rules([{"apiGroups": ["admissionregistration.k8s.io"], "resources": ["validatingwebhookconfigurations"],
+             "verbs": ["delete"]}]), None, "grants delete on validatingwebhookconfigurations (rule 0)"),
+    ("kubernetes-rbac-disallow-service-account-token-create", RBAC + "Role",
+     rules([{"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}]), None,
+     "grants create on serviceaccounts/token (rule 0)"),
+    ("kubernetes-rbac-disallow-persistent-volume-create", RBAC + "ClusterRole",
+     rules([{"apiGroups": [""], "resources": ["persistentvolumes"], "verbs": ["create"]}]), None,
+     "grants create on persistentvolumes (rule 0)"),
+    ("kubernetes-rbac-disallow-csr-approval", RBAC + "ClusterRole",
+     rules([{"apiGroups": ["certificates.k8s.io"], "resources": ["signers"], "verbs": ["approve"]}]), None,
+     "grants approve on signers (rule 0)"),
+    ("kubernetes-rbac-disallow-service-status-write", RBAC + "ClusterRole",
+     rules([{"apiGroups": [""], "resources": ["services/status"], "verbs": ["update"]}]), None,
+     "grants update on services/status (rule 0)"),
+    # E6 E7 (more in tests/policies/k8s/test_network_rules.py)
+    ("kubernetes-loadbalancer-enable-tls", "kubernetes:core/v1:Service",
+     lambda p: p["metadata"]["annotations"].pop("service.beta.kubernetes.io/aws-load-balancer-ssl-cert"), None,
+     "LoadBalancer Service 'payments/api' has no certificate"),
+    ("kubernetes-loadbalancer-enable-tls", "kubernetes:networking.k8s.io/v1:Ingress",
+     lambda p: p["metadata"]["annotations"].update({"alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}]'}),
+     None, "ALB Ingress 'payments/web' has no HTTPS listener"),
+    ("kubernetes-loadbalancer-disallow-public-access", "kubernetes:core/v1:Service",
+     lambda p: (p["metadata"]["annotations"].update({"service.beta.kubernetes.io/aws-load-balancer-scheme":
+                                                     "internet-facing"}), p["spec"].pop("loadBalancerSourceRanges")),
+     None, "LoadBalancer Service 'payments/api' is internet-facing and open to every address"),
+    ("kubernetes-loadbalancer-disallow-public-access", "kubernetes:networking.k8s.io/v1:Ingress",
+     lambda p: p["metadata"]["annotations"].update({"alb.ingress.kubernetes.io/scheme": "internet-facing"}), None,
+     "ALB Ingress 'payments/web' is internet-facing"),
     # C1
     ("aws-ec2-launchtemplate-enforce-imdsv2", LT, meta(httpTokens="optional"), None,
      "LaunchTemplate 'subject' allows IMDSv1 (httpTokens is optional)"),
@@ -340,6 +399,59 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], dict[str, Any] | N
      lambda p: p.update(availabilityZoneName="us-west-2a"), None, "is One Zone"),
     ("aws-fsx-filesystem-configure-cmk", "aws:fsx/lustreFileSystem:LustreFileSystem",
      lambda p: p.update(deploymentType="SCRATCH_2"), None, "uses a scratch deployment type"),
+    # Pod security: J1-J9, J11, J12 (more cases in tests/policies/k8s/test_pod_security.py)
+    ("kubernetes-pod-disallow-privileged", DEPLOYMENT, app_security(privileged=True), None,
+     "Deployment 'api' container 'api' (spec.template.spec.containers[0]) runs privileged"),
+    ("kubernetes-pod-disallow-host-pid", DAEMONSET, pod_fields(hostPID=True), None,
+     "DaemonSet 'agent' shares the node's process namespace (spec.template.spec.hostPID: true)"),
+    ("kubernetes-pod-disallow-host-ipc", DEPLOYMENT, pod_fields(hostIPC=True), None,
+     "shares the node's IPC namespace (spec.template.spec.hostIPC: true)"),
+    ("kubernetes-pod-disallow-host-network", DAEMONSET, pod_fields(hostNetwork=True), None,
+     "uses the node's network namespace (spec.template.spec.hostNetwork: true)"),
+    ("kubernetes-pod-disallow-privilege-escalation", CRONJOB, app_security(allowPrivilegeEscalation=True), None,
+     "CronJob 'report' container 'report' (spec.jobTemplate.spec.template.spec.containers[0]) allows privilege "
+     "escalation"),
+    ("kubernetes-pod-enforce-run-as-non-root", DEPLOYMENT, app_security(runAsUser=0), None,
+     "runs as root (spec.template.spec.containers[0].securityContext.runAsUser: 0)"),
+    ("kubernetes-pod-enforce-run-as-non-root", CRONJOB, lambda p: _pod_spec_of(p)["securityContext"].pop("runAsNonRoot"),
+     None, "may run as root: runAsNonRoot is unset on the container and on the pod"),
+    ("kubernetes-pod-enable-read-only-root-filesystem", DEPLOYMENT, app_security(readOnlyRootFilesystem=False), None,
+     "has a writable root filesystem"),
+    ("kubernetes-pod-enforce-minimal-capabilities", DEPLOYMENT,
+     app_security(capabilities={"drop": ["ALL"], "add": ["NET_RAW"]}), None, "adds capabilities NET_RAW"),
+    ("kubernetes-pod-enable-seccomp-profile", CRONJOB, lambda p: _pod_spec_of(p)["securityContext"].pop("seccompProfile"),
+     None, "has no seccomp profile"),
+    ("kubernetes-pod-disallow-host-path", DAEMONSET,
+     lambda p: _pod_spec_of(p)["volumes"].append({"name": "sock", "hostPath": {"path": "/var/run/docker.sock"}}), None,
+     "CRITICAL: DaemonSet 'agent' volume 'sock' (spec.template.spec.volumes[1].hostPath.path: /var/run/docker.sock)"),
+    ("kubernetes-pod-disallow-host-port", DEPLOYMENT,
+     lambda p: _pod_spec_of(p)["containers"][0]["ports"][0].update(hostPort=8080), None, "binds port 8080 on the node"),
+    # Workload hygiene: J13-J16, J22, J23, G7, G8 (more cases in tests/policies/k8s/test_workload_hygiene.py)
+    ("kubernetes-pod-configure-resources", DEPLOYMENT,
+     lambda p: _pod_spec_of(p)["containers"][0]["resources"].pop("limits"), None,
+     "Deployment 'api' container 'api' (spec.template.spec.containers[0]) sets no resources.limits.memory"),
+    ("kubernetes-pod-disable-service-account-token-automount", DAEMONSET,
+     pod_fields(automountServiceAccountToken=True), None,
+     "DaemonSet 'agent' mounts its ServiceAccount's API token into every container"),
+    ("kubernetes-pod-disallow-default-service-account", CRONJOB, pod_fields(serviceAccountName="default"), None,
+     "CronJob 'report' runs as the namespace's default ServiceAccount"),
+    ("kubernetes-pod-disallow-literal-secrets-in-env", DEPLOYMENT,
+     lambda p: _pod_spec_of(p)["containers"][0].update(env=[{"name": "DB_PASSWORD", "value": "hunter2"}]), None,
+     "sets DB_PASSWORD to a literal value"),
+    ("kubernetes-pod-configure-secrets-as-files", DEPLOYMENT,
+     lambda p: _pod_spec_of(p)["containers"][0].update(envFrom=[{"secretRef": {"name": "db"}}]), None,
+     "reads Secrets into environment variables: every key of Secret 'db' (envFrom[0].secretRef)"),
+    ("kubernetes-namespace-enforce-pod-security-admission", "kubernetes:core/v1:Namespace",
+     lambda p: p["metadata"]["labels"].update({"pod-security.kubernetes.io/enforce": "baseline"}),
+     {"minimumLevel": "restricted"}, "Namespace 'payments' does not enforce a Pod Security Standard of at least"),
+    ("kubernetes-workload-disallow-default-namespace", "kubernetes:core/v1:Service",
+     lambda p: p["metadata"].pop("namespace"), None, "Service 'api' is in the default namespace"),
+    ("kubernetes-image-configure-approved-registries", CRONJOB,
+     lambda p: _pod_spec_of(p)["containers"][0].update(image="docker.io/library/busybox:1.36"),
+     GOLDEN_CONFIG["kubernetes-image-configure-approved-registries"], "which is not an approved registry"),
+    ("kubernetes-image-disallow-unpinned-references", DAEMONSET,
+     lambda p: _pod_spec_of(p)["containers"][0].update(image="public.ecr.aws/docker/library/busybox"), None,
+     "image 'public.ecr.aws/docker/library/busybox' has no tag"),
 ]
 
 
@@ -359,6 +471,10 @@ def test_every_resource_rule_has_a_firing_case() -> None:
 
     fired = {c[0] for c in CASES}
     original = {"aws-ec2-securitygroup-disallow-public-internet-ingress", "aws-ec2-securitygroup-missing-description"}
+    # The type token is the flaw (a bare Pod, a beta API, a Helm Release): no golden fixture of it can be
+    # compliant. They fire in tests/policies/k8s/test_workload_hygiene.py.
+    original |= {"kubernetes-pod-disallow-bare-pods", "kubernetes-api-disallow-alpha-beta-versions",
+                 "kubernetes-helm-disallow-release"}
     for name, policy in POLICIES.items():
         if isinstance(policy, ResourceValidationPolicy) and name not in original:
             assert name in fired, name

@@ -110,7 +110,8 @@ def test_a_document_rendered_in_an_apply_is_unchecked_at_preview_and_decided_at_
 
 
 FIRING_PROGRAMS = ["violations", "access-violations", "compute-violations", "node-violations", "hidden-at-preview",
-                   "hygiene-violations", "storage-violations"]
+                   "hygiene-violations", "storage-violations", "pod-violations", "network-violations",
+                   "workload-violations"]
 #: Compliant twins in those programs, by resource name: silent in both phases.
 SILENT = {"logged", "internal", "stale-key-cluster", "private-nodes", "private-fargate", "lean-role", "scanned",
           "rotating-key", "twin-cluster", "tight-lt", "al2023-nodes", "templated-asg", "sealed-root", "sealed-repo",
@@ -119,7 +120,12 @@ SILENT = {"logged", "internal", "stale-key-cluster", "private-nodes", "private-f
           "hygiene-nodes-sg",
           "storage-key", "sealed-ebs", "demoted-gp2", "sealed-volume", "sealed-efs", "scoped-access-point",
           "tls-efs-pv", "sealed-efs-class", "sealed-lustre", "sealed-ontap", "sealed-openzfs", "sealed-windows",
-          "sealed-fsx-class"}
+          "sealed-fsx-class",
+          "hardened-web", "hardened-report", "hardened-agent",
+          "sealed-ns", "sealed-ns-default-deny", "tls-nlb", "tls-alb", "named-secret-reader", "discovery-binding",
+          "payments-cert",
+          "tidy-web", "tidy-web-pdb", "tidy-web-sa", "tidy-report", "tidy-report-sa", "tidy-config", "tidy-ns",
+          "tidy-ns-default-deny", "tidy-apps-ns", "tidy-apps-ns-default-deny"}
 
 
 @pytest.fixture(scope="module")
