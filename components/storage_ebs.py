@@ -26,9 +26,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ._addons import pod_identity_addon
 from ._iam import pod_identity_role
 from ._kms import customer_managed_key, key_policy, key_user_policy
-from ._tags import merged_tags
 
 TYPE_TOKEN = "eks-platform:components:EbsStorage"
 PROVISIONER = "ebs.csi.aws.com"
@@ -86,14 +86,9 @@ class EbsStorage(pulumi.ComponentResource):
         role, grants = pod_identity_role(
             f"{name}-role", ["service-role/AmazonEBSCSIDriverPolicy"], key_user_policy(partition, region, account, alias),
             partition, args.tags, self, f"EBS CSI driver of {args.cluster_name} through EKS Pod Identity")
-        version = args.addon_version or aws.eks.get_addon_version_output(
-            addon_name="aws-ebs-csi-driver", kubernetes_version=args.kubernetes_version, most_recent=True).version
-        addon = aws.eks.Addon(
-            f"{name}-addon", cluster_name=args.cluster, addon_name="aws-ebs-csi-driver", addon_version=version,
-            resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
-            pod_identity_associations=[{"role_arn": role.arn, "service_account": SERVICE_ACCOUNT}],
-            tags=merged_tags(args.tags, f"{name}-addon"),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*grants, *args.depends_on]))
+        addon = pod_identity_addon(
+            f"{name}-addon", "aws-ebs-csi-driver", args.cluster, args.kubernetes_version, args.addon_version, role.arn,
+            SERVICE_ACCOUNT, args.tags, self, [*grants, *args.depends_on])
         in_cluster = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider)
         storage_class = k8s.storage.v1.StorageClass(
             f"{name}-gp3",

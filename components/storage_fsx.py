@@ -31,6 +31,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ._addons import pod_identity_addon
 from ._iam import pod_identity_role
 from ._kms import customer_managed_key, key_policy, key_user_policy, logs_statement
 from ._tags import merged_tags
@@ -161,13 +162,9 @@ class FsxLustreStorage(pulumi.ComponentResource):
             f"FSx for Lustre CSI driver of {args.cluster_name} through EKS Pod Identity")
         after = [*grants, *args.depends_on]
         if args.uses_addon:
-            version = args.addon_version or aws.eks.get_addon_version_output(
-                addon_name="aws-fsx-csi-driver", kubernetes_version=args.kubernetes_version, most_recent=True).version
-            driver: pulumi.Resource = aws.eks.Addon(
-                f"{name}-addon", cluster_name=args.cluster, addon_name="aws-fsx-csi-driver", addon_version=version,
-                resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
-                pod_identity_associations=[{"role_arn": role.arn, "service_account": SERVICE_ACCOUNT}],
-                tags=merged_tags(args.tags, f"{name}-addon"), opts=pulumi.ResourceOptions(parent=self, depends_on=after))
+            driver: pulumi.Resource = pod_identity_addon(
+                f"{name}-addon", "aws-fsx-csi-driver", args.cluster, args.kubernetes_version, args.addon_version, role.arn,
+                SERVICE_ACCOUNT, args.tags, self, after)
         else:
             association = aws.eks.PodIdentityAssociation(
                 f"{name}-pod-identity", cluster_name=args.cluster, namespace="kube-system",

@@ -13,6 +13,8 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from _known import UNKNOWN, elements, get, known
+from _workloads import namespace_of as workload_namespace
+from _workloads import object_name
 
 from _helpers import WORLD_CIDRS
 
@@ -47,22 +49,10 @@ def metadata(props: Any) -> Any:
     return get(props, "metadata") or {}
 
 
-def object_name(props: Any, fallback: str) -> str:
-    """``metadata.name``, or the Pulumi resource name when it is unset (auto-named) or unknown."""
-    name = get(metadata(props), "name")
-    return fallback if name is UNKNOWN or not name else str(name)
-
-
 def effective_namespace(props: Any, provider: Any = None) -> Any:
-    """Where a namespaced object lives: ``metadata.namespace``, else its Kubernetes provider's default
-    (``Provider(namespace=...)``), else ``default``; :data:`UNKNOWN` when taken from an output unknown at preview."""
-    ns = get(metadata(props), "namespace")
-    if ns is UNKNOWN or ns:
-        return ns if ns is UNKNOWN else str(ns)
-    default = get(getattr(provider, "props", None), "namespace")
-    if default is UNKNOWN:
-        return UNKNOWN
-    return str(default) if default else "default"
+    """Where a namespaced object lives (see :func:`_workloads.namespace_of`); :data:`UNKNOWN` at preview when
+    taken from another resource."""
+    return workload_namespace(props, provider)
 
 
 def namespace_of(props: Any, provider: Any = None) -> str:

@@ -17,80 +17,20 @@ violation per flaw, naming the object, the container and the path. On top of :mo
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from typing import Any
 
-from _known import UNKNOWN, Deferred, Undecided, elements, get, known
-from _pods import CONTAINER_LISTS, ContainerView, PodView, pod_view
-from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
+from _known import UNKNOWN, elements, get, known
+from _pods import CONTAINER_LISTS, ContainerView, PodView
+from _workloads import config_schema, each_container, is_windows, judge_pods, where
 
-DEFAULT_EXEMPT_NAMESPACES = ["kube-system"]
-EXEMPT_NAMESPACES_SCHEMA = {
-    "type": "array", "items": {"type": "string"}, "default": DEFAULT_EXEMPT_NAMESPACES,
-    "description": "Namespaces whose objects this rule does not judge (system components, e.g. the VPC CNI).",
-}
+#: The pod-security rules run on the shared workload runner; ``linux_only`` names a rule's Linux-only field.
+validate_pods = judge_pods
+__all__ = ["config_schema", "each_container", "is_windows", "validate_pods", "where"]
 
 PSS_URL = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 BPG_PODS_URL = "https://docs.aws.amazon.com/eks/latest/best-practices/pod-security.html"
 BPG_RUNTIME_URL = "https://docs.aws.amazon.com/eks/latest/best-practices/runtime-security.html"
-
-#: Judges one pod spec: yields a message per flaw; wraps per-container reads in ``later.item()``.
-Judge = Callable[[PodView, Mapping[str, Any], Deferred], Iterable[str]]
-
-
-def config_schema(**properties: Any) -> PolicyConfigSchema:
-    """The rule's config schema: ``exemptNamespaces`` plus the rule's own ``properties``."""
-    return PolicyConfigSchema(properties={"exemptNamespaces": EXEMPT_NAMESPACES_SCHEMA, **properties})
-
-
-def validate_pods(args: ResourceValidationArgs, report: ReportViolation, judge: Judge,
-                  linux_only: str | None = None) -> None:
-    """Run ``judge`` on the pod spec of a workload resource outside the exempt namespaces.
-
-    ``linux_only`` names the Linux-only field the rule requires: Windows pods are then not applicable.
-
-    Every finding on a known value is reported before the first value unknown at preview is named. A
-    namespace unknown at preview (taken from a Namespace this stack creates) is needed only if there is a
-    finding: then exemptNamespaces decides, at ``pulumi up``.
-    """
-    view = pod_view(args)
-    if view is None:
-        return
-    config = args.get_config()
-    namespace = get(view.metadata, "namespace")
-    exempt = {str(n) for n in config.get("exemptNamespaces", DEFAULT_EXEMPT_NAMESPACES)}
-    if namespace is not UNKNOWN and namespace is not None and str(namespace) in exempt:
-        args.not_applicable(f"namespace '{namespace}' is in exemptNamespaces")
-    if linux_only is not None and is_windows(view):
-        args.not_applicable(f"a Windows pod (spec.os.name: windows) cannot set {linux_only}")
-    later = Deferred()
-    findings: list[str] = []
-    with later.item():
-        for message in judge(view, config, later):
-            findings.append(message)
-    if findings and namespace is UNKNOWN:
-        raise Undecided("metadata.namespace", "is computed by another resource of this stack, and exemptNamespaces "
-                        "needs it")
-    for message in findings:
-        report(message)
-    later.done()
-
-
-def each_container(view: PodView, later: Deferred,
-                   check: Callable[[ContainerView], Iterable[str]]) -> Iterator[str]:
-    """``check`` on every container (init and ephemeral too): what it finds before an unknown value is kept,
-    and one container's unknown value does not hide the verdicts on the others."""
-    for container in view.containers():
-        found: list[str] = []
-        with later.item():
-            for message in check(container):
-                found.append(message)
-        yield from found
-
-
-def where(view: PodView, container: ContainerView) -> str:
-    """``Deployment 'web' container 'app' (spec.template.spec.containers[0])``, for messages."""
-    return f"{view.describe()} container '{container.name}' ({container.path})"
 
 
 def effective(view: PodView, container: ContainerView, key: str) -> tuple[Any, str]:
@@ -113,11 +53,6 @@ def container_names(view: PodView) -> str:
             name = get(container, "name")
             names.append("?" if name is UNKNOWN or name is None else str(name))
     return ", ".join(f"'{n}'" for n in names) or "none"
-
-
-def is_windows(view: PodView) -> bool:
-    """``spec.os.name: windows``: the Linux-only security fields do not exist for this pod."""
-    return str(known(get(view.field("os"), "name"), f"{view.spec_path}.os.name") or "").lower() == "windows"
 
 
 def strings(value: Any, path: str) -> list[str]:

@@ -77,8 +77,16 @@ def exempt_namespaces(config: Mapping[str, Any]) -> set[str]:
 Judge = Callable[[PodView, Mapping[str, Any], Deferred], Iterable[str]]
 
 
-def judge_pods(args: ResourceValidationArgs, report: ReportViolation, judge: Judge) -> None:
+def is_windows(view: PodView) -> bool:
+    """``spec.os.name: windows``: the Linux-only security fields do not exist for this pod."""
+    return str(known(get(view.field("os"), "name"), f"{view.spec_path}.os.name") or "").lower() == "windows"
+
+
+def judge_pods(args: ResourceValidationArgs, report: ReportViolation, judge: Judge,
+               linux_only: str | None = None) -> None:
     """Run ``judge`` on the pod spec of a workload resource outside the exempt namespaces.
+
+    ``linux_only`` names the Linux-only field the rule requires: Windows pods are then not applicable.
 
     Every finding on a known value is reported before the first value unknown at preview is named. A
     namespace unknown at preview (taken from a Namespace this stack creates) matters only if there is a
@@ -91,6 +99,9 @@ def judge_pods(args: ResourceValidationArgs, report: ReportViolation, judge: Jud
     namespace = namespace_of(args.props, args.provider)
     if namespace is not UNKNOWN and namespace in exempt_namespaces(config):
         args.not_applicable(f"namespace '{namespace}' is in exemptNamespaces")
+    if linux_only is not None and is_windows(view):
+        # The API server refuses the Linux-only fields on Windows pods, as the Pod Security Standards say.
+        args.not_applicable(f"a Windows pod (spec.os.name: windows) cannot set {linux_only}")
     later = Deferred()
     findings: list[str] = []
     with later.item():
