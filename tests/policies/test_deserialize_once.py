@@ -52,12 +52,24 @@ def test_within_one_call_a_message_is_converted_once_and_equal(monkeypatch: Any)
     assert len(converted) == 3, "outside an analyzer call nothing is memoized"
 
 
-def test_policies_cannot_see_each_others_changes() -> None:
-    """The SDK deserializes a fresh copy from the shared dict for every policy."""
+def test_within_one_call_a_tree_is_deserialized_once_and_read_only_for_policies() -> None:
+    """Policies share one deserialized tree per message and call; each gets proxies over its own containers."""
     from pulumi_policy.deserialize import deserialize_properties
+    from pulumi_policy.proxy import unknown_checking_proxy
 
-    shared = _deserialize_once._OncePerCall.MessageToDict(_props(tags={"a": "1"}, ports=[1, 2]))
-    one, two = deserialize_properties(shared), deserialize_properties(shared)
-    one["tags"]["a"] = "changed"
-    one["ports"].append(3)
-    assert two == {"tags": {"a": "1"}, "ports": [1.0, 2.0]} and shared["tags"] == {"a": "1"}
+    calls: list[object] = []
+    once = _deserialize_once._deserialize_once(lambda v: calls.append(v) or deserialize_properties(v))
+
+    @_deserialize_once._scoped
+    def analyze(_self: object, request: struct_pb2.Struct, _context: object) -> list[Any]:
+        shared = _deserialize_once._OncePerCall.MessageToDict(request)
+        return [once(shared) for _ in range(3)]
+
+    trees = analyze(None, _props(tags={"a": "1"}, ports=[1, 2]), None)
+    assert len(calls) == 1 and trees[0] is trees[2], "one deserialization for three policies"
+    view = unknown_checking_proxy(trees[0])  # what a policy gets: proxies over containers of their own
+    view["tags"]["a"] = "changed"
+    view["extra"] = True
+    assert trees[1] == {"tags": {"a": "1"}, "ports": [1.0, 2.0]}, "no policy changes what another sees"
+    analyze(None, _props(x=1), None)
+    assert len(calls) == 2, "the memo lives for one call only"
