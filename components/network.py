@@ -13,7 +13,10 @@ Children (all named ``{name}-<role>``, parented to the component):
 * flow logs: ``{name}-flow-logs-key`` (+ alias), the customer-managed key of ``{name}-flow-logs`` (CloudWatch
   log group with the configured retention, encrypted with that key; the key and group are protected and kept
   on delete when ``protect``), the delivery
-  role ``{name}-flow-logs-role`` and ``{name}-flow-log`` capturing ALL traffic.
+  role ``{name}-flow-logs-role`` and ``{name}-flow-log`` capturing ALL traffic;
+* with ``vpc_endpoints`` (prod): ``{name}-endpoints-sg`` (HTTPS from the VPC only, no egress), interface
+  endpoints ``{name}-vpce-<service>`` in every private subnet with private DNS (ECR api and dkr, STS, EC2,
+  CloudWatch Logs, EKS auth) and the S3 gateway endpoint ``{name}-vpce-s3`` on the private route tables.
 
 Subnets carry the discovery tags the AWS Load Balancer Controller and EKS use:
 ``kubernetes.io/role/elb`` (public), ``kubernetes.io/role/internal-elb`` (private) and
@@ -87,6 +90,9 @@ class NetworkArgs:
     """Tags on every taggable child."""
     protect: bool = False
     """Protect the flow-log group and keep it on delete (prod): the network's traffic history."""
+    vpc_endpoints: bool = False
+    """Private endpoints for what private nodes and Fargate pods call (ECR api and dkr, S3, STS, EC2,
+    CloudWatch Logs, EKS auth), so they work without the internet (prod)."""
     cidr_slots: Sequence[int] | None = None
     """The CIDR slot (0 to 5) of each zone, in the same order: a zone keeps its subnets' CIDRs forever,
     whatever zones come and go. Default: 0, 1, 2 ... in the order of ``availability_zones``."""
@@ -106,6 +112,12 @@ class NetworkArgs:
     @property
     def slots(self) -> list[int]:
         return list(self.cidr_slots) if self.cidr_slots is not None else list(range(len(self.availability_zones)))
+
+
+#: Interface endpoints that private nodes and Fargate pods need without the internet: image pulls (ECR api and
+#: dkr; layers come from S3 through the gateway endpoint), Pod Identity and IRSA credentials (STS, EKS auth),
+#: the VPC CNI and node bootstrap (EC2), and log shipping (CloudWatch Logs).
+INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "ec2", "logs", "eks-auth")
 
 
 class Network(pulumi.ComponentResource):
@@ -140,6 +152,7 @@ class Network(pulumi.ComponentResource):
         public_subnets: list[aws.ec2.Subnet] = []
         private_subnets: list[aws.ec2.Subnet] = []
         nat_by_zone: dict[str, aws.ec2.NatGateway] = {}
+        private_route_tables: dict[str, aws.ec2.RouteTable] = {}
         for zone, (private_cidr, public_cidr) in zip(zones, plan, strict=True):
             public = aws.ec2.Subnet(
                 f"{name}-public-{zone}", vpc_id=vpc.id, cidr_block=public_cidr, availability_zone=zone,
@@ -163,7 +176,7 @@ class Network(pulumi.ComponentResource):
                 tags=merged_tags(base, f"{name}-private-{zone}",
                                  {"kubernetes.io/role/internal-elb": "1", **cluster_tag}),
                 opts=child)
-            private_rt = aws.ec2.RouteTable(f"{name}-private-rt-{zone}", vpc_id=vpc.id,
+            private_rt = private_route_tables[zone] = aws.ec2.RouteTable(f"{name}-private-rt-{zone}", vpc_id=vpc.id,
                                             routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],
                                             tags=merged_tags(base, f"{name}-private-rt-{zone}"), opts=child)
             aws.ec2.RouteTableAssociation(f"{name}-private-rta-{zone}", subnet_id=private.id,
@@ -171,6 +184,8 @@ class Network(pulumi.ComponentResource):
             private_subnets.append(private)
 
         self._flow_logs(name, vpc, args, base)
+        if args.vpc_endpoints:
+            self._endpoints(name, vpc, args, base, private_subnets, list(private_route_tables.values()))
 
         self.private_subnets = [SubnetRef(id=s.id, public=False, zone=z) for s, z in zip(private_subnets, zones, strict=True)]
         self.vpc_id = vpc.id
@@ -178,6 +193,26 @@ class Network(pulumi.ComponentResource):
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public_subnets])
         self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids,
                                "public_subnet_ids": self.public_subnet_ids})
+
+    def _endpoints(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, base: dict[str, str],
+                   subnets: list[aws.ec2.Subnet], route_tables: list[aws.ec2.RouteTable]) -> None:
+        """Interface endpoints (HTTPS from the VPC only, private DNS) and the S3 gateway on private routes."""
+        child = pulumi.ResourceOptions(parent=self)
+        region = aws.get_region().region
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg", vpc_id=vpc.id, description=f"VPC endpoints of {name}: HTTPS from the VPC",
+            ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": [args.cidr_block],
+                      "description": "HTTPS from the VPC"}],
+            egress=[], tags=merged_tags(base, f"{name}-endpoints-sg"), opts=child)
+        for service in INTERFACE_ENDPOINTS:
+            logical = f"{name}-vpce-{service.replace('.', '-')}"
+            aws.ec2.VpcEndpoint(logical, vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.{service}",
+                                vpc_endpoint_type="Interface", private_dns_enabled=True,
+                                subnet_ids=[s.id for s in subnets], security_group_ids=[sg.id],
+                                tags=merged_tags(base, logical), opts=child)
+        aws.ec2.VpcEndpoint(f"{name}-vpce-s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
+                            vpc_endpoint_type="Gateway", route_table_ids=[rt.id for rt in route_tables],
+                            tags=merged_tags(base, f"{name}-vpce-s3"), opts=child)
 
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, base: dict[str, str]) -> None:
         """VPC flow logs to CloudWatch Logs, delivered by a role only the flow-logs service can assume."""

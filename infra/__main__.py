@@ -57,6 +57,7 @@ network = Network(
         cidr_slots=[slot for _, slot in zones],
         cluster_name=cfg.cluster_name,
         highly_available_nat=cfg.highly_available_nat,
+        vpc_endpoints=cfg.vpc_endpoints,
         flow_log_retention_days=cfg.log_retention_days,
         tags=cfg.base_tags,
         protect=cfg.protect_stateful_resources,
@@ -306,3 +307,8 @@ pulumi.export("ami_release_version", compute.release_version)
 pulumi.export("addon_versions", control_plane.addon_versions)
 pulumi.export("kubernetes_version", cfg.kubernetes_version)
 pulumi.export("storage_classes", storage_classes)
+if load_balancer_controller is not None:
+    # What workloads name: the IngressClass for ALBs, the Service annotation value for NLBs, and who runs it.
+    pulumi.export("load_balancer_controller", {"ingress_class": "alb", "service_type": "external",
+                                               "service_account": "kube-system/aws-load-balancer-controller",
+                                               "role_arn": load_balancer_controller.role_arn})

@@ -114,6 +114,8 @@ class StackConfig:
     """Sample apps deployed through the Workload component."""
     pod_security_level: str = "restricted"
     """Pod Security Admission level enforced on team and app namespaces."""
+    vpc_endpoints: bool = False
+    """Private VPC endpoints for ECR, S3, STS, EC2, CloudWatch Logs and EKS auth."""
     secret_keys: frozenset[str] = frozenset()
     """Keys stored as secrets (``secure:``): read with ``get_secret`` and secret on every resource."""
 
@@ -513,7 +515,8 @@ CONFIG_KEYS = {"repositoryPrefix": "str", "vpcCidr": "str", "availabilityZones":
                "access": "json", "protectStatefulResources": "bool", "fargateProfiles": "json",
                "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json",
                "repositories": "json", "organizationId": "str", "selfManagedNodeGroups": "json",
-               "storage": "json", "addons": "json", "workloads": "json", "podSecurityLevel": "str"}
+               "storage": "json", "addons": "json", "workloads": "json", "podSecurityLevel": "str",
+               "vpcEndpoints": "bool"}
 
 
 def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
@@ -575,6 +578,9 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     errors += sm_errors
     workloads, workload_errors = parse_workloads(values.get("workloads"), repositories, fargate, addons)
     errors += workload_errors
+    endpoints = values.get("vpcEndpoints", False)
+    if not isinstance(endpoints, bool):
+        errors.append(f"{_key('vpcEndpoints')}: must be true or false, got {endpoints!r}")
     pod_security = values.get("podSecurityLevel", "restricted")
     if pod_security not in ("restricted", "baseline"):
         errors.append(f"{_key('podSecurityLevel')}: 'restricted' (enforced, prod) or 'baseline' (enforced, with "
@@ -593,7 +599,8 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                        cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect,
                        fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org,
                        self_managed_node_groups=self_managed, zones=zones, repository_prefix=prefix,
-                       storage=storage, addons=addons, workloads=workloads, pod_security_level=pod_security)
+                       storage=storage, addons=addons, workloads=workloads, pod_security_level=pod_security,
+                       vpc_endpoints=endpoints)
 
 
 @functools.cache

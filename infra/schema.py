@@ -49,6 +49,7 @@ _SCALARS: dict[str, dict[str, Any]] = {
     "logRetentionDays": {"anyOf": [{"enum": list(LOG_RETENTION_DAYS)}, {"enum": [str(d) for d in LOG_RETENTION_DAYS]}]},
     "updateChannel": {"enum": ["latest", "pinned"]},
     "podSecurityLevel": {"enum": ["restricted", "baseline"]},
+    "vpcEndpoints": _BOOLEAN,
     "amiReleaseVersion": {"type": "string", "pattern": r"^\d+\.\d+\.\d+-\d{8}$", "examples": ["1.35.0-20261101"]},
     "organizationId": {"type": "string", "pattern": "^o-[a-z0-9]{10,32}$"},
     "repositoryPrefix": {"type": "string", "pattern": r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$"},

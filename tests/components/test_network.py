@@ -164,3 +164,28 @@ def test_cidr_slots_are_fixed_places_in_the_vpc() -> None:
         plan_slots("10.0.0.0/16", [1, 1])
     with pytest.raises(ValueError, match="one slot per zone"):
         NetworkArgs(cidr_block="10.0.0.0/16", availability_zones=["a", "b"], cidr_slots=[0], cluster_name="x")
+
+
+def test_vpc_endpoints_let_private_nodes_work_without_the_internet(mocks) -> None:  # type: ignore[no-untyped-def]
+    synth(lambda: Network("net", NetworkArgs(cidr_block="10.40.0.0/16", availability_zones=ZONES,
+                                             cluster_name="eks-test", vpc_endpoints=True)))
+    endpoints = _of(mocks, "aws:ec2/vpcEndpoint:VpcEndpoint")
+    services = {a.inputs["serviceName"].rsplit(".", 1)[-1] if "ecr" not in a.inputs["serviceName"]
+                else a.inputs["serviceName"].split(".", 3)[-1]: a.inputs for a in endpoints.values()}
+    assert set(services) == {"ecr.api", "ecr.dkr", "sts", "ec2", "logs", "eks-auth", "s3"}
+    private = sorted(n for n in mocks.created if n.startswith("net-private-") and "-rt" not in n and "-rta" not in n)
+    for name, spec in services.items():
+        if name == "s3":
+            assert spec["vpcEndpointType"] == "Gateway" and len(spec["routeTableIds"]) == len(ZONES)
+        else:
+            assert spec["vpcEndpointType"] == "Interface" and spec["privateDnsEnabled"] is True
+            assert len(spec["subnetIds"]) == len(private) == len(ZONES), "in every private subnet"
+    sg = mocks.created["net-endpoints-sg"].inputs
+    (https,) = sg["ingress"]
+    assert (https["fromPort"], https["toPort"], https["cidrBlocks"]) == (443, 443, ["10.40.0.0/16"])
+    assert sg["egress"] == []
+
+
+def test_no_endpoints_unless_asked(mocks) -> None:  # type: ignore[no-untyped-def]
+    _build(ha=False, zones=ZONES[:2])
+    assert not _of(mocks, "aws:ec2/vpcEndpoint:VpcEndpoint")
