@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -110,6 +110,11 @@ class WorkloadArgs:
     exposure: NlbSpec | AlbSpec | None = None
     role_policy: str | None = None
     """An inline IAM policy for the pods (through Pod Identity); None: no AWS access."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """What the app's objects need first: its namespace, and the controllers that act on them (the load
+    balancer controller, metrics-server, the VPA). The objects depend on them directly, so a destroy removes a
+    load balancer's Service or Ingress while the controller still runs to delete the load balancer and its
+    security groups, before the network goes."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -155,7 +160,8 @@ class Workload(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider)
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider,
+                                          depends_on=list(args.depends_on))
         labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "pulumi"}
         pod_labels = {**labels, **({FARGATE_LABEL: "fargate"} if args.fargate else {}),
                       **({EXPOSED_LABEL: "true"} if args.exposure is not None else {})}
@@ -178,7 +184,7 @@ class Workload(pulumi.ComponentResource):
             "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec(name, args, labels)},
         }, opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(
             # The HPA owns the replica count once it exists; an `up` must not reset it.
-            ignore_changes=["spec.replicas"] if args.hpa else None, depends_on=[account])))
+            ignore_changes=["spec.replicas"] if args.hpa else None, depends_on=[*args.depends_on, account])))
         k8s.policy.v1.PodDisruptionBudget(f"{name}-pdb", metadata=meta, spec={
             "minAvailable": 1, "selector": {"matchLabels": labels}}, opts=k8s_opts)
         target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
@@ -189,14 +195,16 @@ class Workload(pulumi.ComponentResource):
                     "type": "Utilization", "averageUtilization": utilization}}}
                     for metric, utilization in (("cpu", args.hpa.cpu_utilization),
                                                 ("memory", args.hpa.memory_utilization)) if utilization]},
-                opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[deployment])))
+                opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[*args.depends_on,
+                                                                                              deployment])))
         if args.vpa is not None:
             k8s.apiextensions.CustomResource(f"{name}-vpa", api_version="autoscaling.k8s.io/v1",
                                              kind="VerticalPodAutoscaler", metadata=meta, spec={
                 "targetRef": target, "updatePolicy": {"updateMode": args.vpa.mode},
                 "resourcePolicy": {"containerPolicies": [{"containerName": name,
                                                           "controlledResources": args.vpa_resources}]}},
-                opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[deployment])))
+                opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[*args.depends_on,
+                                                                                              deployment])))
         if isinstance(args.exposure, NlbSpec):
             _nlb(name, args, args.exposure, meta, labels, k8s_opts)
         elif isinstance(args.exposure, AlbSpec):
@@ -275,4 +283,4 @@ def _alb(name: str, args: WorkloadArgs, alb: AlbSpec, meta: dict[str, object], l
         rule["host"] = alb.host
     k8s.networking.v1.Ingress(f"{name}-ingress", metadata={**meta, "annotations": annotations}, spec={
         "ingressClassName": "alb", "rules": [rule]},
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[service])))
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[*args.depends_on, service])))

@@ -262,8 +262,7 @@ for app, w in sorted(cfg.workloads.items()):
                                                    cpu_utilization=w.hpa.cpu_utilization,
                                                    memory_utilization=w.hpa.memory_utilization),
             vpa=None if w.vpa is None else VpaSpec(mode=w.vpa.mode, resources=tuple(w.vpa.resources)),
-            exposure=exposure, tags=cfg.base_tags),
-        opts=pulumi.ResourceOptions(depends_on=after),
+            exposure=exposure, depends_on=after, tags=cfg.base_tags),
     )
 
 access = Access(
