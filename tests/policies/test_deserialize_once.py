@@ -73,3 +73,39 @@ def test_within_one_call_a_tree_is_deserialized_once_and_read_only_for_policies(
     assert trees[1] == {"tags": {"a": "1"}, "ports": [1.0, 2.0]}, "no policy changes what another sees"
     analyze(None, _props(x=1), None)
     assert len(calls) == 2, "the memo lives for one call only"
+
+
+def test_no_policy_of_the_pack_writes_into_the_shared_properties() -> None:
+    """Shared proxies are safe only while policies treat ``args.props`` as read-only: every pack policy runs on
+    every golden resource through ONE proxy tree, which must come out unchanged."""
+    import copy
+
+    from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
+    from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+    from tests.policies.fixtures import GOLDEN, _opts, pack_policies, urn_of
+
+    resource_policies = [p for p in pack_policies().values() if isinstance(p, ResourceValidationPolicy)]
+    assert len(resource_policies) > 50
+    for token, golden in GOLDEN.items():
+        before = copy.deepcopy(golden)
+        shared = unknown_checking_proxy(copy.deepcopy(golden))
+        for policy in resource_policies:
+            args = ResourceValidationArgs(token, shared, urn_of(token, "subject"), "subject", _opts(), None, {})
+            try:
+                policy.validate(args, lambda *_a, **_k: None)
+            except (UnknownValueError, Exception) as exc:  # noqa: BLE001 - not-applicable and unknowns end a run
+                if type(exc).__name__ not in ("_NotApplicableError", "UnknownValueError", "Undecided"):
+                    raise
+        assert _plain(shared) == before, f"a policy changed the shared properties of {token}"
+
+
+def _plain(value: Any) -> Any:
+    """The data behind the SDK's proxies."""
+    from collections.abc import Mapping, Sequence
+
+    if isinstance(value, Mapping):
+        return {k: _plain(value[k]) for k in value}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_plain(v) for v in value]
+    return value
