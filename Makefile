@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: preview test lint bench install lock schema snapshot clean
+.PHONY: preview test lint bench install lock schema snapshot docs clean
 
 install: $(STAMP)
 
@@ -37,6 +37,10 @@ lint: $(STAMP)
 # Regenerate schema/stack-config.schema.json from the config models (a test fails when they disagree).
 schema: $(STAMP)
 	$(PY) -m infra.schema
+
+# Regenerate the docs that describe code (tests fail when they are stale).
+docs: $(STAMP)
+	$(PY) -m infra.environments
 
 # Record the stacks' URNs after a reviewed change (tests/stacks/test_urn_snapshot.py holds them to it).
 snapshot: $(STAMP)

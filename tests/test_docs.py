@@ -55,3 +55,10 @@ def test_every_policy_in_the_pack_is_documented() -> None:
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                 and (node.module or "").startswith(("aws.", "k8s."))}
     assert imported == policy_modules(), "every policy module is assembled into the pack"
+
+
+def test_the_environments_table_matches_the_stack_files() -> None:
+    from infra.environments import render
+
+    readme = (REPO / "README.md").read_text()
+    assert render(readme) == readme, "the README's environments table is stale: run `make docs`"

@@ -1,0 +1,103 @@
+"""The environments table of the README, generated from the stack files (``python -m infra.environments``).
+
+Each ``Pulumi.<stack>.yaml`` is validated exactly as the program validates it (``build_config``), and the
+table says what the validated config means: zones and NAT gateways, the API endpoint, VPC endpoints,
+capacity, log retention, protection, storage drivers, sample apps and how updates arrive. A test fails
+when the README's table and the stack files disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.config import NAMESPACE, StackConfig, build_config
+
+REPO = Path(__file__).resolve().parent.parent
+README = REPO / "README.md"
+START, END = "<!-- environments:start -->", "<!-- environments:end -->"
+
+
+def stacks() -> list[str]:
+    """Stack names with a ``Pulumi.<stack>.yaml``, in the order dev, staging, prod, then the rest."""
+    names = [p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in REPO.glob("Pulumi.*.yaml")]
+    order = {"dev": 0, "staging": 1, "prod": 2}
+    return sorted(names, key=lambda n: (order.get(n, 3), n))
+
+
+def load(stack: str) -> tuple[StackConfig, dict[str, Any]]:
+    """The validated config of ``stack`` and its raw ``config`` block (provider keys included)."""
+    raw = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text()).get("config") or {}
+    values = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith(f"{NAMESPACE}:")}
+    return build_config(stack, values), raw
+
+
+def _capacity(cfg: StackConfig) -> str:
+    kinds = sorted({g.capacity_type.replace("_", "-").lower() for g in cfg.node_groups.values()})
+    parts = [f"{'/'.join(kinds)} managed node groups"]
+    if cfg.self_managed_node_groups:
+        parts.append("a self-managed group")
+    if cfg.fargate_profiles:
+        parts.append(f"Fargate ({', '.join(sorted(cfg.fargate_profiles))})")
+    return ", ".join(parts)
+
+
+def row(stack: str) -> list[str]:
+    cfg, raw = load(stack)
+    zones = len(cfg.zones)
+    nats = zones if cfg.highly_available_nat else 1
+    endpoint = (f"public, limited to {', '.join(cfg.public_access_cidrs)}" if cfg.endpoint_public_access
+                else "private only")
+    storage = ["EBS", *(["EFS"] if cfg.storage.efs.enabled else []), *(["FSx for Lustre"] if cfg.storage.fsx.enabled
+                                                                      else [])]
+    apps = ", ".join(f"`{name}` ({_exposure(w)})" for name, w in sorted(cfg.workloads.items())) or "none"
+    return [f"`{stack}`", str(raw.get("aws:region", "")), f"{zones} AZs, {nats} NAT gateway{'s' if nats > 1 else ''}",
+            endpoint, "yes" if cfg.vpc_endpoints else "no", _capacity(cfg), f"{cfg.log_retention_days} days",
+            "yes" if cfg.protect_stateful_resources else "no", ", ".join(storage),
+            f"{cfg.pod_security_level} enforced", apps,
+            "newest (latest)" if cfg.updates.channel == "latest" else f"pinned ({cfg.updates.ami_release_version})"]
+
+
+def _exposure(w: Any) -> str:
+    where = []
+    if w.exposure is not None:
+        where.append(f"{'internet-facing' if w.exposure.internet_facing else 'internal'} {w.exposure.type.upper()}")
+    if w.hpa is not None:
+        where.append("HPA")
+    if w.vpa is not None:
+        where.append("VPA")
+    if w.fargate:
+        where.append("Fargate")
+    return ", ".join(where) or "no exposure"
+
+
+HEADER = ["Stack", "Region", "Network", "API endpoint", "VPC endpoints", "Capacity", "Log retention", "Protected",
+          "Storage", "Pod Security", "Sample apps", "AMI and add-ons"]
+
+
+def table() -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row(stack)) + " |" for stack in stacks()]
+    return "\n".join(lines)
+
+
+def render(readme: str) -> str:
+    """``readme`` with the table between the markers replaced by the current one."""
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    if not pattern.search(readme):
+        raise ValueError(f"README.md has no {START} ... {END} block")
+    return pattern.sub(lambda _: f"{START}\n{table()}\n{END}", readme)
+
+
+def main() -> int:
+    README.write_text(render(README.read_text()))
+    print(f"wrote the environments table of {README.name} ({len(stacks())} stacks)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
