@@ -1,4 +1,4 @@
-"""Data that cannot be lost: in a production stack every stateful resource is protected.
+"""X2 (outside the catalogue): data that cannot be lost. In a production stack every stateful resource is protected.
 
 ``protect`` makes the engine refuse to delete a resource, so no refactor, rename or mistaken config
 change can replace or destroy a cluster, a key, a log group, a repository or a file system in prod. A
@@ -8,6 +8,7 @@ resource options decide, and they are known at the first preview.
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import PolicyConfigSchema, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
 #: Resources whose deletion loses data or history, or that cannot be recreated identically.
@@ -43,12 +44,17 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
                    "reviewed change first.", r.urn)
 
 
+METADATA = RuleMetadata(
+    id="X2",
+    aws_control="AWS service durability, which does not cover deletion by the owner: protect is the guard",
+)
+
 enable_stateful_resource_protection = StackValidationPolicy(
     name="aws-pulumi-stack-enable-stateful-protection",
     description="Stateful resources in a production stack must be protected from deletion.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["data-protection", "lifecycle", "production"],
+    tags=METADATA.tags("data-protection", "lifecycle", "production"),
     remediation_steps="Set protect=True on the resource (eks-platform: protectStatefulResources: true). To delete "
                       "an environment on purpose, first unprotect in a reviewed change (pulumi state unprotect or "
                       "protectStatefulResources: false), then destroy.",

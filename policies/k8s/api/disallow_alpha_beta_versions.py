@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from _metadata import RuleMetadata
 from _workloads import object_name
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
@@ -65,13 +66,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
            f"({args.resource_type}): {risk}. Use {stable}; `kubectl api-resources` lists what the cluster serves.")
 
 
+METADATA = RuleMetadata(
+    id="J27",
+    aws_control=("EKS control-plane upgrades: AWS serves only the APIs of the cluster's Kubernetes version, alpha APIs"
+                 " off"),
+    pcp=("kubernetes-*-disallow-alpha-resource", "kubernetes-*-disallow-beta-resource"),
+)
+
 disallow_alpha_beta_versions = ResourceValidationPolicy(
     name="kubernetes-api-disallow-alpha-beta-versions",
     description="Kubernetes resources must use stable API versions, not alpha or beta ones.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "lifecycle", "upgrades", "pcp-kubernetes-disallow-alpha-resource",
-          "pcp-kubernetes-disallow-beta-resource"],
+    tags=METADATA.tags("kubernetes", "lifecycle", "upgrades"),
     remediation_steps="Move the resource to the stable version of its API group (e.g. batch/v1 CronJob, policy/v1 "
                       "PodDisruptionBudget, autoscaling/v2 HorizontalPodAutoscaler).",
     url="https://kubernetes.io/docs/reference/using-api/deprecation-guide/",

@@ -13,6 +13,7 @@ Chart does not run.
 from __future__ import annotations
 
 from _known import UNKNOWN, get
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -30,13 +31,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
            "for charts that need Helm hooks or lookup, and review their manifests by hand.")
 
 
+METADATA = RuleMetadata(
+    id="L1",
+    aws_control=("The EKS API server alone (Pod Security Admission still applies); a Release's objects never reach "
+                 "this pack"),
+)
+
 disallow_release = ResourceValidationPolicy(
     name="kubernetes-helm-disallow-release",
     description="Helm charts should be deployed with helm.sh/v4 Chart, whose objects policies can check, not "
                 "helm.sh/v3 Release.",
     validate=_validate,
     severity=Severity.LOW,
-    tags=["kubernetes", "helm", "policy-visibility", "derived"],
+    tags=METADATA.tags("kubernetes", "helm", "policy-visibility", "derived"),
     remediation_steps="Replace kubernetes.helm.v3.Release with kubernetes.helm.v4.Chart (same chart, version and "
                       "values); charts that need hooks stay Releases and get a manual manifest review.",
     url="https://www.pulumi.com/registry/packages/kubernetes/api-docs/helm/v4/chart/",

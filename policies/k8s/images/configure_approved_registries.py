@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import Deferred
+from _metadata import RuleMetadata
 from _pods import ContainerView, PodView, pod_view
 from _workloads import BPG_IMAGES_URL, IMAGE_UNKNOWN, config_schema, container_image, each_container, judge_pods, where
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -51,12 +52,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     judge_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="G7",
+    aws_control="Amazon ECR private registries and pull-through caches in the organisation's accounts",
+    cis=("5.1.4",),
+    bpg=("image: Create a set of curated images",),
+)
+
 configure_approved_registries = ResourceValidationPolicy(
     name="kubernetes-image-configure-approved-registries",
     description="Container images must come from a registry in the configured allowlist.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "images", "supply-chain", "cis-eks-5.1.4", "bpg-image-curated-images"],
+    tags=METADATA.tags("kubernetes", "images", "supply-chain"),
     remediation_steps="Mirror the image into an approved ECR registry (pull-through cache or a CI copy) and "
                       "reference it there, or add the registry's prefix to allowedRegistries in the policy config.",
     url=BPG_IMAGES_URL,

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import Deferred
+from _metadata import RuleMetadata
 from _pods import ContainerView, PodView
 from _workloads import BPG_IMAGES_URL, IMAGE_UNKNOWN, config_schema, container_image, each_container, judge_pods, where
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -49,13 +50,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     judge_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="G8",
+    aws_control="Amazon ECR immutable tags and content-addressed image digests",
+    bpg=("image: Use immutable tags with ECR", "image: Use attestations to validate artifact integrity"),
+    checkov=("CKV_K8S_14", "CKV_K8S_43"),
+)
+
 disallow_unpinned_references = ResourceValidationPolicy(
     name="kubernetes-image-disallow-unpinned-references",
     description="Container images must be pinned by a version tag or a digest, never untagged or latest.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "images", "supply-chain", "ckv-k8s-14", "ckv-k8s-43", "bpg-image-immutable-tags",
-          "bpg-image-attestations"],
+    tags=METADATA.tags("kubernetes", "images", "supply-chain"),
     remediation_steps="Reference the image by digest (repository@sha256:...) or by an immutable version tag; never "
                       "omit the tag or use latest.",
     url=BPG_IMAGES_URL,

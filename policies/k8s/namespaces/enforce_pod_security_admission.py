@@ -14,6 +14,7 @@ A ``NamespacePatch`` is judged only when it sets the label.
 from __future__ import annotations
 
 from _known import get, known
+from _metadata import RuleMetadata
 from _workloads import kind_of, object_name
 from pulumi_policy import (
     PolicyConfigSchema,
@@ -56,13 +57,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
            + ", and pod-security.kubernetes.io/warn and audit to \"restricted\" to see what would break next.")
 
 
+METADATA = RuleMetadata(
+    id="J22",
+    aws_control="Pod Security Admission, built into and enabled on the EKS-managed API server",
+    cis=("4.2",),
+    bpg=("pods: Use multiple Pod Security Admission (PSA) modes",),
+)
+
 enforce_pod_security_admission = ResourceValidationPolicy(
     name="kubernetes-namespace-enforce-pod-security-admission",
     description="Namespaces must enforce the baseline or restricted Pod Security Standard with a Pod Security "
                 "Admission label.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "namespaces", "pod-security", "cis-eks-4.2", "bpg-pods-psa-modes"],
+    tags=METADATA.tags("kubernetes", "namespaces", "pod-security"),
     remediation_steps="Label the namespace pod-security.kubernetes.io/enforce: restricted (or baseline where "
                       "restricted is not yet possible), with warn and audit set to restricted.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/pod-security.html",

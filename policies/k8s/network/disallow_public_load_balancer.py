@@ -16,6 +16,7 @@ set and without ``0.0.0.0/0`` or ``::/0``.
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from _network import (
     ALB_SCHEME,
     INBOUND_CIDRS,
@@ -59,12 +60,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
            f"add \"{qualified}\" to allowedPublic in the stack's policy config if it must serve the internet.")
 
 
+METADATA = RuleMetadata(
+    id="E7",
+    aws_control=("Elastic Load Balancing schemes: AWS provisions an internal or internet-facing load balancer as "
+                 "annotated"),
+    pcp=("kubernetes-core-v1-service-disallow-load-balancer",),
+)
+
 disallow_public_load_balancer = ResourceValidationPolicy(
     name="kubernetes-loadbalancer-disallow-public-access",
     description="LoadBalancer Services and ALB Ingresses must be internal or source-restricted unless allowlisted.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "network", "pcp-kubernetes-core-v1-service-disallow-load-balancer"],
+    tags=METADATA.tags("kubernetes", "network"),
     remediation_steps="Make the load balancer internal (service.beta.kubernetes.io/aws-load-balancer-scheme: "
                       "internal; alb.ingress.kubernetes.io/scheme: internal), restrict its sources "
                       "(spec.loadBalancerSourceRanges; alb.ingress.kubernetes.io/inbound-cidrs) without 0.0.0.0/0, "

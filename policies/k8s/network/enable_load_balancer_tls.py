@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from _known import is_set
+from _metadata import RuleMetadata
 from _network import (
     CERTIFICATE_ARN,
     LISTEN_PORTS,
@@ -76,12 +77,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         _ingress(args, report, f"Ingress '{qualified_name(args.props, args.name, args.provider)}'")
 
 
+METADATA = RuleMetadata(
+    id="E6",
+    aws_control=("Elastic Load Balancing TLS listeners with ACM certificates (AWS terminates TLS and renews the "
+                 "certificate)"),
+    cis=("5.4.5",),
+    bpg=("network: Use encryption with AWS Elastic load balancers",),
+)
+
 enable_load_balancer_tls = ResourceValidationPolicy(
     name="kubernetes-loadbalancer-enable-tls",
     description="LoadBalancer Services and ALB Ingresses must terminate TLS with a certificate.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "network", "encryption", "in-transit", "cis-eks-5.4.5", "bpg-network-elb-encryption"],
+    tags=METADATA.tags("kubernetes", "network", "encryption", "in-transit"),
     remediation_steps="Services of type LoadBalancer: annotate service.beta.kubernetes.io/aws-load-balancer-ssl-cert "
                       "with an ACM certificate ARN and service.beta.kubernetes.io/aws-load-balancer-ssl-ports with "
                       "the TLS ports. ALB Ingresses: annotate alb.ingress.kubernetes.io/certificate-arn and "

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from _known import UNKNOWN, Deferred, Undecided, elements, get, known
+from _metadata import RuleMetadata
 from _network import NAMESPACE, NETWORK_POLICY, SYSTEM_NAMESPACES, effective_namespace, object_name
 from _pods import WORKLOADS
 from _resolve import referenced
@@ -163,13 +164,21 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
     later.done()
 
 
+METADATA = RuleMetadata(
+    id="E4",
+    aws_control="Amazon VPC CNI network policy enforcement (the AWS-managed add-on's eBPF agent)",
+    cis=("4.3.2", "5.4.4"),
+    bpg=("network: Create a default deny policy",),
+    checkov=("CKV2_K8S_6",),
+)
+
 missing_default_deny_network_policy = StackValidationPolicy(
     name="kubernetes-namespace-missing-default-deny-network-policy",
     description="Every non-system namespace of the stack, and every namespace its workloads run in, must have a "
                 "default-deny NetworkPolicy.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "network", "cis-eks-4.3.2", "cis-eks-5.4.4", "ckv2-k8s-6", "bpg-network-default-deny"],
+    tags=METADATA.tags("kubernetes", "network"),
     remediation_steps="In each namespace, add a NetworkPolicy with podSelector: {} and policyTypes: [Ingress, Egress] "
                       "and no rules, then NetworkPolicies allowing what each workload needs (the VPC CNI enforces "
                       "them with enableNetworkPolicy).",

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from _known import Deferred, elements, get, known
+from _metadata import RuleMetadata
 from _pod_security import (
     BPG_PODS_URL,
     allowed_host_path,
@@ -114,13 +115,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     validate_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="J11",
+    aws_control=("Container isolation by the kernel and runtime of EKS-optimized AMIs, which AWS builds and patches "
+                 "(Fargate: one micro-VM per pod)"),
+    bpg=("pods: Never run Docker in Docker or mount the socket in the container", "pods: Restrict the use of hostPath"),
+    checkov=("CKV_K8S_27",),
+)
+
 disallow_host_path = ResourceValidationPolicy(
     name="kubernetes-pod-disallow-host-path",
     description="Pods must not mount hostPath volumes (never a container-runtime socket); allowlisted paths only "
                 "read-only.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "pod-security", "ckv-k8s-27", "pss-baseline", "bpg-pods"],
+    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline"),
     remediation_steps=_FIX,
     url=BPG_PODS_URL,
     config_schema=config_schema(allowedHostPaths={

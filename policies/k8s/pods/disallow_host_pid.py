@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import Deferred
+from _metadata import RuleMetadata
 from _pod_security import PSS_URL, config_schema, container_names, validate_pods
 from _pods import PodView
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -24,12 +25,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     validate_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="J2",
+    aws_control=("Container isolation by the kernel and runtime of EKS-optimized AMIs, which AWS builds and patches "
+                 "(Fargate: one micro-VM per pod)"),
+    cis=("4.2.2",),
+    checkov=("CKV_K8S_17",),
+)
+
 disallow_host_pid = ResourceValidationPolicy(
     name="kubernetes-pod-disallow-host-pid",
     description="Pods must not share the node's process ID namespace (hostPID).",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "pod-security", "ckv-k8s-17", "cis-eks-4.2.2", "pss-baseline"],
+    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline"),
     remediation_steps=_FIX,
     url=PSS_URL,
     config_schema=config_schema(),

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import UNKNOWN, Deferred, elements, get, known
+from _metadata import RuleMetadata
 from _pod_security import PSS_URL, config_schema, each_container, validate_pods, where
 from _pods import ContainerView, PodView
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -36,12 +37,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     validate_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="J12",
+    aws_control=("Container isolation by the kernel and runtime of EKS-optimized AMIs, which AWS builds and patches "
+                 "(Fargate: one micro-VM per pod)"),
+    checkov=("CKV_K8S_26",),
+)
+
 disallow_host_port = ResourceValidationPolicy(
     name="kubernetes-pod-disallow-host-port",
     description="Containers must not bind host ports (ports[].hostPort).",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "pod-security", "ckv-k8s-26", "pss-baseline"],
+    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline"),
     remediation_steps=_FIX,
     url=PSS_URL,
     config_schema=config_schema(),

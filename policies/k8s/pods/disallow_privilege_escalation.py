@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import Deferred
+from _metadata import RuleMetadata
 from _pod_security import BPG_PODS_URL, config_schema, each_container, validate_pods, where
 from _pods import ContainerView, PodView
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -36,12 +37,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     validate_pods(args, report, _judge, linux_only="allowPrivilegeEscalation")
 
 
+METADATA = RuleMetadata(
+    id="J5",
+    aws_control=("Container isolation by the kernel and runtime of EKS-optimized AMIs, which AWS builds and patches "
+                 "(Fargate: one micro-VM per pod)"),
+    cis=("4.2.5",),
+    bpg=("pods: Do not allow privileged escalation",),
+    checkov=("CKV_K8S_20",),
+)
+
 disallow_privilege_escalation = ResourceValidationPolicy(
     name="kubernetes-pod-disallow-privilege-escalation",
     description="Containers must set allowPrivilegeEscalation to false; unset allows escalation.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "pod-security", "ckv-k8s-20", "cis-eks-4.2.5", "pss-restricted", "bpg-pods"],
+    tags=METADATA.tags("kubernetes", "pod-security", "pss-restricted"),
     remediation_steps=_FIX,
     url=BPG_PODS_URL,
     config_schema=config_schema(),

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import Deferred, get, known
+from _metadata import RuleMetadata
 from _pod_security import BPG_PODS_URL, config_schema, container_names, each_container, validate_pods, where
 from _pods import ContainerView, PodView
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -46,12 +47,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     validate_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="J1",
+    aws_control=("Container isolation by the kernel and runtime of EKS-optimized AMIs, which AWS builds and patches "
+                 "(Fargate: one micro-VM per pod)"),
+    cis=("4.2.1",),
+    bpg=("pods: Restrict the containers that can run as privileged",),
+    checkov=("CKV_K8S_16",),
+)
+
 disallow_privileged = ResourceValidationPolicy(
     name="kubernetes-pod-disallow-privileged",
     description="Containers must not run privileged or as Windows HostProcess containers.",
     validate=_validate,
     severity=Severity.CRITICAL,
-    tags=["kubernetes", "pod-security", "ckv-k8s-16", "cis-eks-4.2.1", "pss-baseline", "bpg-pods"],
+    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline"),
     remediation_steps=_FIX,
     url=BPG_PODS_URL,
     config_schema=config_schema(),

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import Deferred
+from _metadata import RuleMetadata
 from _pod_security import BPG_PODS_URL, config_schema, each_container, validate_pods, where
 from _pods import ContainerView, PodView
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -36,12 +37,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     validate_pods(args, report, _judge, linux_only="readOnlyRootFilesystem")
 
 
+METADATA = RuleMetadata(
+    id="J7",
+    aws_control=("Container isolation by the kernel and runtime of EKS-optimized AMIs, which AWS builds and patches "
+                 "(Fargate: one micro-VM per pod)"),
+    bpg=("pods: Configure your images with read-only root file system",),
+    checkov=("CKV_K8S_22",),
+    pcp=("kubernetes-*-enable-read-only-root-filesystem",),
+)
+
 enable_read_only_root_filesystem = ResourceValidationPolicy(
     name="kubernetes-pod-enable-read-only-root-filesystem",
     description="Containers must set readOnlyRootFilesystem to true.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "pod-security", "ckv-k8s-22", "bpg-pods"],
+    tags=METADATA.tags("kubernetes", "pod-security"),
     remediation_steps=_FIX,
     url=BPG_PODS_URL,
     config_schema=config_schema(),

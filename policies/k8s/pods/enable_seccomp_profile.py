@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import Deferred, get, known
+from _metadata import RuleMetadata
 from _pod_security import BPG_RUNTIME_URL, config_schema, each_container, effective, validate_pods, where
 from _pods import ContainerView, PodView
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -42,12 +43,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     validate_pods(args, report, _judge, linux_only="seccompProfile")
 
 
+METADATA = RuleMetadata(
+    id="J9",
+    aws_control="The RuntimeDefault seccomp profile of the container runtime in EKS-optimized AMIs, which AWS ships",
+    bpg=("runtime: Seccomp",),
+    checkov=("CKV_K8S_31",),
+)
+
 enable_seccomp_profile = ResourceValidationPolicy(
     name="kubernetes-pod-enable-seccomp-profile",
     description="Containers must run with seccompProfile.type RuntimeDefault or Localhost (container or pod level).",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "pod-security", "ckv-k8s-31", "pss-baseline", "pss-restricted", "bpg-runtime"],
+    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline", "pss-restricted"),
     remediation_steps=_FIX,
     url=BPG_RUNTIME_URL,
     config_schema=config_schema(),

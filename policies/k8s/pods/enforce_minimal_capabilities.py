@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import Deferred, get
+from _metadata import RuleMetadata
 from _pod_security import BPG_PODS_URL, config_schema, each_container, strings, validate_pods, where
 from _pods import ContainerView, PodView
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -71,14 +72,24 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     validate_pods(args, report, _judge, linux_only="capabilities")
 
 
+METADATA = RuleMetadata(
+    id="J8",
+    aws_control=("Container isolation by the kernel and runtime of EKS-optimized AMIs, which AWS builds and patches "
+                 "(Fargate: one micro-VM per pod)"),
+    bpg=(
+        "pods: Linux Capabilities",
+        "runtime: Consider add/dropping Linux capabilities before writing seccomp policies",
+    ),
+    checkov=("CKV_K8S_25", "CKV_K8S_28", "CKV_K8S_37", "CKV_K8S_39"),
+)
+
 enforce_minimal_capabilities = ResourceValidationPolicy(
     name="kubernetes-pod-enforce-minimal-capabilities",
     description="Containers must drop ALL capabilities and add back only allowlisted ones (never SYS_ADMIN or "
                 "NET_RAW).",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "pod-security", "ckv-k8s-25", "ckv-k8s-28", "ckv-k8s-37", "ckv-k8s-39", "pss-baseline",
-          "pss-restricted", "bpg-pods", "bpg-runtime"],
+    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline", "pss-restricted"),
     remediation_steps=_FIX,
     url=BPG_PODS_URL,
     config_schema=config_schema(allowedCapabilities={

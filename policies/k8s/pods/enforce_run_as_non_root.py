@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import Deferred
+from _metadata import RuleMetadata
 from _pod_security import BPG_PODS_URL, config_schema, each_container, effective, validate_pods, where
 from _pods import ContainerView, PodView
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -52,13 +53,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     validate_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="J6",
+    aws_control=("Container isolation by the kernel and runtime of EKS-optimized AMIs, which AWS builds and patches "
+                 "(Fargate: one micro-VM per pod)"),
+    bpg=("pods: Do not run processes in containers as root", "iam: Run the application as a non-root user"),
+    checkov=("CKV_K8S_23", "CKV_K8S_40"),
+)
+
 enforce_run_as_non_root = ResourceValidationPolicy(
     name="kubernetes-pod-enforce-run-as-non-root",
     description="Containers must run with runAsNonRoot true (container or pod) and, where runAsUser is set, a "
                 "UID of at least minimumUid.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "pod-security", "ckv-k8s-23", "ckv-k8s-40", "pss-restricted", "bpg-pods", "bpg-iam"],
+    tags=METADATA.tags("kubernetes", "pod-security", "pss-restricted"),
     remediation_steps=_fix(DEFAULT_MINIMUM_UID),
     url=BPG_PODS_URL,
     config_schema=config_schema(minimumUid={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -29,12 +30,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    f"{label}, which is not allowlisted. Grant a narrower role, or add the subject to allowedSubjects.")
 
 
+METADATA = RuleMetadata(
+    id="I1",
+    aws_control="The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane)",
+    cis=("4.1.1",),
+    bpg=("iam: Employ least privileged access when creating RoleBindings and ClusterRoleBindings",),
+)
+
 configure_cluster_admin_binding_allowlist = ResourceValidationPolicy(
     name="kubernetes-rbac-configure-cluster-admin-binding-allowlist",
     description="cluster-admin (and other configured admin roles) may only be bound to allowlisted subjects.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "rbac", "cis-eks-4.1.1"],
+    tags=METADATA.tags("kubernetes", "rbac"),
     remediation_steps="Bind a least-privilege Role instead, or allowlist the subject in the policy config.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/",
     config_schema=PolicyConfigSchema(properties={

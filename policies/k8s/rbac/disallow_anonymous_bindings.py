@@ -9,6 +9,7 @@ itself binds that group only to the discovery roles, which stay allowed.
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _rbac import BINDINGS, kind, object_name, role_ref, subjects
@@ -38,13 +39,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    "Bind it to named groups or service accounts.")
 
 
+METADATA = RuleMetadata(
+    id="B5",
+    aws_control="EKS-managed API server authentication: AWS configures how anonymous requests reach RBAC",
+    bpg=("iam: Review and revoke unnecessary anonymous access",),
+)
+
 disallow_anonymous_bindings = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-anonymous-bindings",
     description="RBAC bindings must not grant anything to system:anonymous or system:unauthenticated, nor more than "
                 "the discovery roles to system:authenticated.",
     validate=_validate,
     severity=Severity.CRITICAL,
-    tags=["kubernetes", "rbac", "bpg-iam-anonymous-access"],
+    tags=METADATA.tags("kubernetes", "rbac"),
     remediation_steps="Remove system:anonymous/system:unauthenticated subjects from the binding, and "
                       "system:authenticated unless the role is system:basic-user, system:discovery or "
                       "system:public-info-viewer; bind named groups or service accounts instead.",

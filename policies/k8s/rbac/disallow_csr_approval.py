@@ -7,6 +7,7 @@ or a node identity, that authenticate outside IAM and cannot be revoked.
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _rbac import ROLES, Access, describe, grants, kind, object_name
@@ -26,12 +27,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "IAM and cannot be revoked. Remove these rules; leave approval to the control plane.")
 
 
+METADATA = RuleMetadata(
+    id="I10",
+    aws_control=("The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane); EKS signs "
+                 "kubelet certificates only through its own signers"),
+    checkov=("CKV_K8S_156",),
+)
+
 disallow_csr_approval = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-csr-approval",
     description="Roles must not grant update on certificatesigningrequests/approval or approve on signers.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "rbac", "certificates", "ckv-k8s-156"],
+    tags=METADATA.tags("kubernetes", "rbac", "certificates"),
     remediation_steps="Remove update/patch on certificatesigningrequests/approval and approve on signers "
                       "(certificates.k8s.io) from the role.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#csrs-and-certificate-issuing",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _rbac import BINDINGS, kind, object_name, role_ref, subjects
@@ -18,12 +19,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    "ServiceAccount and bind that.")
 
 
+METADATA = RuleMetadata(
+    id="I12",
+    aws_control="The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane)",
+    cis=("4.1.5",),
+    checkov=("CKV_K8S_42",),
+)
+
 disallow_default_service_account_binding = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-default-service-account-binding",
     description="RBAC bindings must not grant roles to a namespace's default ServiceAccount.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "rbac", "cis-eks-4.1.5", "ckv-k8s-42"],
+    tags=METADATA.tags("kubernetes", "rbac"),
     remediation_steps="Bind a dedicated ServiceAccount instead of default.",
     url="https://kubernetes.io/docs/concepts/security/service-accounts/",
 )

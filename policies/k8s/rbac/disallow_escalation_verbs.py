@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _rbac import ROLES, kind, object_name, rules
@@ -20,12 +21,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    "permission or act as another identity. Remove these verbs.")
 
 
+METADATA = RuleMetadata(
+    id="I5",
+    aws_control="The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane)",
+    cis=("4.1.8",),
+    checkov=("CKV_K8S_157", "CKV_K8S_158", "CKV2_K8S_3", "CKV2_K8S_1"),
+)
+
 disallow_escalation_verbs = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-escalation-verbs",
     description="Roles must not grant the bind, escalate or impersonate verbs.",
     validate=_validate,
     severity=Severity.CRITICAL,
-    tags=["kubernetes", "rbac", "cis-eks-4.1.8", "ckv-k8s-157", "ckv-k8s-158"],
+    tags=METADATA.tags("kubernetes", "rbac"),
     remediation_steps="Remove bind, escalate and impersonate from the role's verbs.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/",
 )

@@ -8,6 +8,7 @@ role counts (the grant may sit in its third rule), and so do ``"*"`` and ``"*/ex
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _rbac import ROLES, Access, describe, grants, kind, object_name
@@ -28,12 +29,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "admission). Remove these rules; use a break-glass role bound only when needed.")
 
 
+METADATA = RuleMetadata(
+    id="I6",
+    aws_control="The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane)",
+    cis=("4.1.10",),
+    checkov=("CKV2_K8S_2",),
+)
+
 disallow_exec_and_node_proxy = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-exec-and-node-proxy",
     description="Roles must not grant nodes/proxy, nor create on pods/exec, pods/attach or pods/portforward.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "rbac", "cis-eks-4.1.10", "ckv2-k8s-2"],
+    tags=METADATA.tags("kubernetes", "rbac"),
     remediation_steps="Remove nodes/proxy and create on pods/exec, pods/attach and pods/portforward (and the "
                       "wildcards that imply them) from every rule of the role.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#access-to-proxy-subresource-of-nodes",

@@ -6,6 +6,7 @@ itself, a ``hostPath`` on the node or an existing EBS volume or EFS file system,
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _rbac import ROLES, Access, describe, grants, kind, object_name
@@ -23,12 +24,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "system, bypassing StorageClasses. Let workloads claim storage through PersistentVolumeClaims.")
 
 
+METADATA = RuleMetadata(
+    id="I9",
+    aws_control="The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane)",
+    cis=("4.1.9",),
+)
+
 disallow_persistent_volume_create = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-persistent-volume-create",
     description="Roles must not grant create on persistentvolumes.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "rbac", "storage", "cis-eks-4.1.9"],
+    tags=METADATA.tags("kubernetes", "rbac", "storage"),
     remediation_steps="Remove create on persistentvolumes from the role; provision through StorageClasses and "
                       "PersistentVolumeClaims.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#persistent-volume-creation",

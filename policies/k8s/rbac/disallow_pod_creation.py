@@ -7,6 +7,7 @@ rule of the role counts, wildcards included.
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -39,12 +40,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "pipeline's role, or allowlist this role in allowedRoles.")
 
 
+METADATA = RuleMetadata(
+    id="I4",
+    aws_control="The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane)",
+    cis=("4.1.4",),
+)
+
 disallow_pod_creation = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-pod-creation",
     description="Roles must not grant create on pods or on workload controllers unless allowlisted.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "rbac", "workloads", "cis-eks-4.1.4"],
+    tags=METADATA.tags("kubernetes", "rbac", "workloads"),
     remediation_steps="Remove create on pods, deployments, statefulsets, daemonsets, replicasets, jobs, cronjobs "
                       "and replicationcontrollers, or allowlist the role name in allowedRoles.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#workload-creation",

@@ -7,6 +7,7 @@ others. list, watch, ``*`` and any get without resourceNames keep firing.
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -39,13 +40,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "(resourceNames), or allowlist the role in allowedRoles.")
 
 
+METADATA = RuleMetadata(
+    id="I3",
+    aws_control="The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane)",
+    cis=("4.1.2",),
+    checkov=("CKV2_K8S_5",),
+)
+
 disallow_secrets_read = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-secrets-read",
     description="Roles must not grant get, list or watch on Secrets unless allowlisted; get on Secrets named in "
                 "resourceNames is allowed.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "rbac", "secrets", "cis-eks-4.1.2", "ckv2-k8s-5"],
+    tags=METADATA.tags("kubernetes", "rbac", "secrets"),
     remediation_steps="Remove get/list/watch on secrets, narrow the rule to get with resourceNames listing the "
                       "Secrets the workload needs, or allowlist the role name in allowedRoles.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/",

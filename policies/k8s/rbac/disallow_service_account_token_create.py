@@ -7,6 +7,7 @@ with its IAM role where the account has one (IRSA, Pod Identity).
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _rbac import ROLES, Access, describe, grants, kind, object_name
@@ -24,12 +25,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "it; pods get their own token through a projected volume.")
 
 
+METADATA = RuleMetadata(
+    id="I8",
+    aws_control="The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane)",
+    cis=("4.1.12",),
+)
+
 disallow_service_account_token_create = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-service-account-token-create",
     description="Roles must not grant create on serviceaccounts/token.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "rbac", "cis-eks-4.1.12"],
+    tags=METADATA.tags("kubernetes", "rbac"),
     remediation_steps="Remove create on serviceaccounts/token (and the wildcards that imply it) from the role.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#token-request",
 )

@@ -7,6 +7,7 @@ for any destination.
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _rbac import ROLES, Access, describe, grants, kind, object_name
@@ -24,12 +25,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "Service (CVE-2020-8554). Remove it; only the load balancer controller writes Service status.")
 
 
+METADATA = RuleMetadata(
+    id="I11",
+    aws_control="The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane)",
+    checkov=("CKV2_K8S_4",),
+)
+
 disallow_service_status_write = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-service-status-write",
     description="Roles must not grant update or patch on services/status.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "rbac", "network", "ckv2-k8s-4", "cve-2020-8554"],
+    tags=METADATA.tags("kubernetes", "rbac", "network", "cve-2020-8554"),
     remediation_steps="Remove update/patch on services/status (and the wildcards that imply it) from the role.",
     url="https://github.com/kubernetes/kubernetes/issues/97076",
 )

@@ -6,6 +6,7 @@ or changing a validating webhook switches off the guardrails it enforces.
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _rbac import ROLES, Access, describe, grants, kind, object_name
@@ -26,12 +27,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "get/list/watch only.")
 
 
+METADATA = RuleMetadata(
+    id="I7",
+    aws_control="The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane)",
+    cis=("4.1.11",),
+    checkov=("CKV_K8S_155",),
+)
+
 disallow_webhook_configuration_write = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-webhook-configuration-write",
     description="Roles must not grant write verbs on mutating or validating webhook configurations.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "rbac", "admission", "cis-eks-4.1.11", "ckv-k8s-155"],
+    tags=METADATA.tags("kubernetes", "rbac", "admission"),
     remediation_steps="Remove create/update/patch/delete on mutatingwebhookconfigurations and "
                       "validatingwebhookconfigurations (admissionregistration.k8s.io) from the role.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#control-admission-webhooks",

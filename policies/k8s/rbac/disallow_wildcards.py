@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _rbac import ROLES, kind, object_name, rules
@@ -19,12 +20,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    "whatever is added to the API later.")
 
 
+METADATA = RuleMetadata(
+    id="I2",
+    aws_control="The EKS-managed API server's RBAC authorizer (AWS runs and patches the control plane)",
+    cis=("4.1.3",),
+    bpg=("iam",),
+    checkov=("CKV_K8S_49",),
+)
+
 disallow_wildcards = ResourceValidationPolicy(
     name="kubernetes-rbac-disallow-wildcards",
     description="Roles and ClusterRoles must not use wildcards in apiGroups, resources or verbs.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "rbac", "cis-eks-4.1.3", "ckv-k8s-49"],
+    tags=METADATA.tags("kubernetes", "rbac"),
     remediation_steps="Replace \"*\" with explicit API groups, resources and verbs.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/",
 )

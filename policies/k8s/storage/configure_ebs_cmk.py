@@ -8,6 +8,7 @@ preview, and is set. Only an allowlist (``allowedKeyIds``) needs the value.
 from __future__ import annotations
 
 from _known import is_set, known
+from _metadata import RuleMetadata
 from _storage import storage_class
 from pulumi_policy import (
     PolicyConfigSchema,
@@ -36,12 +37,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    "(allowedKeyIds). Use one of the approved customer-managed keys.")
 
 
+METADATA = RuleMetadata(
+    id="F2",
+    aws_control="EBS encryption with a customer-managed KMS key (AWS operates KMS; the key policy is the customer's)",
+    bpg=("data",),
+    checkov=("CKV_AWS_189 (analogous)",),
+    pcp=("aws-ebs-volume-configure-customer-managed-key (analogous)",),
+)
+
 configure_ebs_cmk = ResourceValidationPolicy(
     name="kubernetes-storageclass-configure-ebs-cmk",
     description="EBS StorageClasses must encrypt their volumes with a customer-managed KMS key.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "storage", "ebs", "encryption", "kms", "ckv-aws-189"],
+    tags=METADATA.tags("kubernetes", "storage", "ebs", "encryption", "kms"),
     remediation_steps="Set parameters.kmsKeyId to a customer-managed key ARN (in allowedKeyIds when configured) on "
                       "every EBS StorageClass.",
     url="https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md",

@@ -9,6 +9,7 @@ and immutable, so marking it default (or keeping it so) hands every claim withou
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from _storage import EKS_GP2, storage_class
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
@@ -36,13 +37,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "encrypted EBS class of another name (e.g. gp3-encrypted) the default.")
 
 
+METADATA = RuleMetadata(
+    id="F1",
+    aws_control="EBS encryption at rest with KMS, which the EBS CSI driver requests from AWS",
+    bpg=("data: Encrypt data at rest",),
+    checkov=("CKV_AWS_3 (analogous)",),
+    pcp=("aws-ebs-volume-disallow-unencrypted-volume (analogous)",),
+)
+
 enable_ebs_encryption = ResourceValidationPolicy(
     name="kubernetes-storageclass-enable-ebs-encryption",
     description="EBS StorageClasses must encrypt the volumes they provision, and EKS's unencrypted gp2 class "
                 "must not be the default.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "storage", "ebs", "encryption", "bpg-data-encryption-at-rest", "ckv-aws-3"],
+    tags=METADATA.tags("kubernetes", "storage", "ebs", "encryption"),
     remediation_steps="Set parameters.encrypted: \"true\" (and parameters.kmsKeyId) on every StorageClass whose "
                       "provisioner is ebs.csi.aws.com, ebs.csi.eks.amazonaws.com or kubernetes.io/aws-ebs; mark "
                       "gp2 is-default-class \"false\" and make an encrypted class the default.",

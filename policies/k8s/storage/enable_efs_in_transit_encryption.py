@@ -9,6 +9,7 @@ off with ``spec.csi.volumeAttributes.encryptInTransit: "false"``; an EFS ``Stora
 from __future__ import annotations
 
 from _known import get, known
+from _metadata import RuleMetadata
 from _storage import EFS_PROVISIONER, PERSISTENT_VOLUME, object_name, storage_class, strings, tls_in
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
@@ -42,12 +43,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "immutable, so create a new class.")
 
 
+METADATA = RuleMetadata(
+    id="F7",
+    aws_control="EFS encryption in transit: AWS terminates the TLS that the efs-utils mount helper opens",
+    bpg=("data",),
+)
+
 enable_efs_in_transit_encryption = ResourceValidationPolicy(
     name="kubernetes-efs-enable-in-transit-encryption",
     description="EFS PersistentVolumes and StorageClasses must mount with TLS (encryption in transit).",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "storage", "efs", "encryption", "in-transit", "bpg-data-encryption-in-transit"],
+    tags=METADATA.tags("kubernetes", "storage", "efs", "encryption", "in-transit"),
     remediation_steps="Add \"tls\" to mountOptions of EFS StorageClasses and to spec.mountOptions of EFS "
                       "PersistentVolumes; never set volumeAttributes.encryptInTransit to \"false\".",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/data-encryption-and-secrets-management.html",

@@ -22,6 +22,7 @@ import math
 from typing import Any
 
 from _known import UNKNOWN, Deferred, get, known
+from _metadata import RuleMetadata
 from _workloads import (
     config_schema,
     exempt_namespaces,
@@ -165,14 +166,23 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
     later.done()
 
 
+METADATA = RuleMetadata(
+    id="J20",
+    aws_control="EKS managed node group updates drain nodes while honouring PodDisruptionBudgets",
+    pcp=(
+        "kubernetes-apps-v1-deployment-configure-minimum-replica-count",
+        "kubernetes-apps-v1-replicaset-configure-minimum-replica-count",
+        "kubernetes-policy-v1-poddisruptionbudget-disallow-zero-voluntary-disruption",
+    ),
+)
+
 configure_replicas_and_pdb = StackValidationPolicy(
     name="kubernetes-workload-configure-replicas-and-pdb",
     description="Deployments, StatefulSets and ReplicaSets must run at least two replicas with a "
                 "PodDisruptionBudget that allows voluntary disruption.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "workloads", "reliability", "pcp-kubernetes-apps-v1-deployment-configure-minimum-replica-count",
-          "pcp-kubernetes-policy-v1-poddisruptionbudget-disallow-zero-voluntary-disruption"],
+    tags=METADATA.tags("kubernetes", "workloads", "reliability"),
     remediation_steps="Set spec.replicas (or the HPA's minReplicas) to at least 2 and add a policy/v1 "
                       "PodDisruptionBudget in the same namespace selecting the pod template's labels with "
                       "maxUnavailable: 1.",

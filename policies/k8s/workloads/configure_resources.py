@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import Deferred, get, is_set, known
+from _metadata import RuleMetadata
 from _pods import ContainerView, PodView
 from _workloads import BPG_PODS_URL, config_schema, each_container, judge_pods, where
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -55,13 +56,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     judge_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="J13",
+    aws_control=("Kubelet and kernel cgroups on EKS nodes enforce the requests and limits; Fargate sizes the micro-VM "
+                 "from them"),
+    bpg=("pods: Set requests and limits for each container to avoid resource contention and DoS attacks",),
+    checkov=("CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13"),
+)
+
 configure_resources = ResourceValidationPolicy(
     name="kubernetes-pod-configure-resources",
     description="Every container must set CPU and memory requests and a memory limit.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "workloads", "reliability", "ckv-k8s-10", "ckv-k8s-11", "ckv-k8s-12", "ckv-k8s-13",
-          "bpg-pods-requests-and-limits"],
+    tags=METADATA.tags("kubernetes", "workloads", "reliability"),
     remediation_steps="Set resources.requests.cpu, resources.requests.memory and resources.limits.memory on every "
                       "container and init container; leave limits.cpu unset unless the workload must be capped.",
     url=BPG_PODS_URL,

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import UNKNOWN, Deferred, elements, get, is_set, known
+from _metadata import RuleMetadata
 from _pods import ContainerView, PodView
 from _workloads import config_schema, each_container, judge_pods, where
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -51,12 +52,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     judge_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="J16",
+    aws_control="Secrets Manager with the Secrets Store CSI driver, or Secrets envelope-encrypted by EKS with KMS",
+    cis=("4.4.1",),
+    bpg=("data: Use volume mounts instead of environment variables",),
+    checkov=("CKV_K8S_35",),
+)
+
 configure_secrets_as_files = ResourceValidationPolicy(
     name="kubernetes-pod-configure-secrets-as-files",
     description="Containers should read Secrets from mounted files rather than environment variables.",
     validate=_validate,
     severity=Severity.LOW,
-    tags=["kubernetes", "workloads", "secrets", "ckv-k8s-35", "cis-eks-4.4.1", "bpg-data-volume-mounts"],
+    tags=METADATA.tags("kubernetes", "workloads", "secrets"),
     remediation_steps="Mount the Secret as a volume (or use the Secrets Store CSI driver with AWS Secrets Manager) "
                       "and read the credential from the file instead of env valueFrom.secretKeyRef or "
                       "envFrom.secretRef.",

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import UNKNOWN, Deferred, known
+from _metadata import RuleMetadata
 from _pods import PodView
 from _workloads import BPG_IAM_URL, config_schema, judge_pods, namespace_of, service_account
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -51,13 +52,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     judge_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="J14",
+    aws_control="The EKS-managed API server issues bound, expiring ServiceAccount tokens",
+    cis=("4.1.6",),
+    bpg=("iam: Disable auto-mounting of service account tokens", "pods: Disable ServiceAccount token mounts"),
+    checkov=("CKV_K8S_38",),
+)
+
 disable_service_account_token_automount = ResourceValidationPolicy(
     name="kubernetes-pod-disable-service-account-token-automount",
     description="Pod specs must set automountServiceAccountToken to false unless the pod needs the Kubernetes API.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "workloads", "identity", "ckv-k8s-38", "cis-eks-4.1.6", "bpg-iam-disable-token-automount",
-          "bpg-pods-disable-token-mounts"],
+    tags=METADATA.tags("kubernetes", "workloads", "identity"),
     remediation_steps="Set automountServiceAccountToken: false in the pod spec; list ServiceAccounts whose pods "
                       "call the Kubernetes API in allowedServiceAccounts.",
     url=BPG_IAM_URL,

@@ -8,6 +8,7 @@ and retries it. A ``PodPatch`` changes a pod that exists already and is not judg
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from _workloads import namespace_of, object_name
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
@@ -24,12 +25,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
            "Deployment (or a StatefulSet or DaemonSet), or as a Job for work that runs to completion.")
 
 
+METADATA = RuleMetadata(
+    id="J19",
+    aws_control="The EKS-managed controller manager recreates pods that a controller owns",
+    pcp=("kubernetes-core-v1-pod-disallow-pod",),
+)
+
 disallow_bare_pods = ResourceValidationPolicy(
     name="kubernetes-pod-disallow-bare-pods",
     description="Pods must be created by a controller (Deployment, StatefulSet, DaemonSet, Job), not directly.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "workloads", "reliability", "pcp-kubernetes-core-v1-pod-disallow-pod"],
+    tags=METADATA.tags("kubernetes", "workloads", "reliability"),
     remediation_steps="Replace the Pod with a Deployment (long-running) or a Job (run to completion) whose pod "
                       "template is the Pod's spec.",
     url="https://kubernetes.io/docs/concepts/workloads/pods/#working-with-pods",

@@ -12,6 +12,7 @@ objects that exist already, placed by whoever created them, and are not judged.
 from __future__ import annotations
 
 from _known import UNKNOWN, get
+from _metadata import RuleMetadata
 from _pods import WORKLOADS
 from _workloads import DEFAULT_NAMESPACE, kind_of, namespace_of, object_name
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -34,13 +35,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
            "Create a namespace for the application and set metadata.namespace to it.")
 
 
+METADATA = RuleMetadata(
+    id="J23",
+    aws_control="The EKS-managed API server scopes RBAC, quotas and policies by namespace",
+    cis=("4.5.2", "4.5.1"),
+    bpg=("data: Use separate namespaces as a way to isolate secrets from different applications",),
+    checkov=("CKV_K8S_21",),
+)
+
 disallow_default_namespace = ResourceValidationPolicy(
     name="kubernetes-workload-disallow-default-namespace",
     description="Workloads, Services, ConfigMaps and Secrets must not be placed in the default namespace.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "workloads", "isolation", "ckv-k8s-21", "cis-eks-4.5.2", "cis-eks-4.5.1",
-          "bpg-data-separate-namespaces"],
+    tags=METADATA.tags("kubernetes", "workloads", "isolation"),
     remediation_steps="Create a Namespace per application or team (with PSA labels and a default-deny "
                       "NetworkPolicy) and set metadata.namespace on every object.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/data-encryption-and-secrets-management.html",

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import UNKNOWN, Deferred, get, known
+from _metadata import RuleMetadata
 from _pods import PodView
 from _workloads import (
     BPG_IAM_URL,
@@ -67,13 +68,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         judge_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="J15",
+    aws_control="EKS Pod Identity and IRSA scope AWS credentials to a ServiceAccount",
+    cis=("4.1.5",),
+    bpg=("iam: Use dedicated service accounts for each application",),
+    checkov=("CKV_K8S_41",),
+)
+
 disallow_default_service_account = ResourceValidationPolicy(
     name="kubernetes-pod-disallow-default-service-account",
     description="Pods must run as a dedicated ServiceAccount, and the default ServiceAccount must not mount its "
                 "token.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kubernetes", "workloads", "identity", "ckv-k8s-41", "cis-eks-4.1.5", "bpg-iam-dedicated-service-accounts"],
+    tags=METADATA.tags("kubernetes", "workloads", "identity"),
     remediation_steps="Create a ServiceAccount per application and set serviceAccountName to it; patch each "
                       "namespace's default ServiceAccount with automountServiceAccountToken: false.",
     url=BPG_IAM_URL,

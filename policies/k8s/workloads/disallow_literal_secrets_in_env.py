@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import UNKNOWN, Deferred, elements, get, known
+from _metadata import RuleMetadata
 from _pods import ContainerView, PodView
 from _workloads import config_schema, each_container, judge_pods, where
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -69,13 +70,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     judge_pods(args, report, _judge)
 
 
+METADATA = RuleMetadata(
+    id="J16",
+    aws_control="Secrets Manager with the Secrets Store CSI driver, or Secrets envelope-encrypted by EKS with KMS",
+    cis=("4.4.1",),
+    bpg=("data: Use volume mounts instead of environment variables",),
+    checkov=("CKV_K8S_35",),
+)
+
 disallow_literal_secrets_in_env = ResourceValidationPolicy(
     name="kubernetes-pod-disallow-literal-secrets-in-env",
     description="Containers must not set credentials (passwords, tokens, keys) as literal environment variable "
                 "values.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kubernetes", "workloads", "secrets", "ckv-k8s-35", "cis-eks-4.4.1", "bpg-data-volume-mounts"],
+    tags=METADATA.tags("kubernetes", "workloads", "secrets"),
     remediation_steps="Move the value into a Kubernetes Secret or AWS Secrets Manager and mount it as a file "
                       "(secret volume or the Secrets Store CSI driver); rotate the exposed credential.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/data-encryption-and-secrets-management.html",

@@ -322,7 +322,7 @@ def test_catalogue_anchors_in_tags() -> None:
         disallow_pod_creation: "cis-eks-4.1.4", disallow_exec_and_node_proxy: "cis-eks-4.1.10",
         disallow_webhook_configuration_write: "cis-eks-4.1.11", disallow_service_account_token_create: "cis-eks-4.1.12",
         disallow_persistent_volume_create: "cis-eks-4.1.9", disallow_csr_approval: "ckv-k8s-156",
-        disallow_service_status_write: "ckv2-k8s-4", disallow_anonymous_bindings: "bpg-iam-anonymous-access",
+        disallow_service_status_write: "ckv2-k8s-4", disallow_anonymous_bindings: "bpg-iam",
     }
     for policy, anchor in expected.items():
         assert anchor in policy.tags, policy.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import is_set
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 GROUP = "aws:autoscaling/group:Group"
@@ -20,12 +21,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    "mixedInstancesPolicy) instead of launchConfiguration.")
 
 
+METADATA = RuleMetadata(
+    id="C10",
+    aws_control="EC2 Auto Scaling launch templates, where AWS exposes IMDSv2 and EBS encryption settings",
+    checkov=("CKV_AWS_315",),
+)
+
 enforce_launch_template = ResourceValidationPolicy(
     name="aws-autoscaling-group-enforce-launch-template",
     description="Autoscaling groups must use launch templates, not launch configurations.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["nodes", "ckv-aws-315"],
+    tags=METADATA.tags("nodes"),
     remediation_steps="Replace launch configurations with launch templates.",
     url="https://docs.aws.amazon.com/autoscaling/ec2/userguide/launch-templates.html",
 )

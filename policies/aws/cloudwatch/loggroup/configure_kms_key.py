@@ -6,6 +6,7 @@ Presence decides: a key ARN unknown at preview is one a key of this stack gets, 
 from __future__ import annotations
 
 from _known import is_set
+from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -30,12 +31,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "(kmsKeyId unset), so reading its events cannot be restricted or revoked through a key. " + _FIX)
 
 
+METADATA = RuleMetadata(
+    id="A9",
+    aws_control="CloudWatch Logs encryption with a customer-managed KMS key (AWS operates KMS and the log service)",
+    cis=("2.1.2",),
+    bpg=("detective",),
+    checkov=("CKV_AWS_158",),
+)
+
 configure_kms_key = ResourceValidationPolicy(
     name="aws-cloudwatch-loggroup-configure-kms-key",
     description="CloudWatch log groups must be encrypted with a customer-managed KMS key where the stack requires it.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["logging", "encryption", "ckv-aws-158"],
+    tags=METADATA.tags("logging", "encryption"),
     remediation_steps=_FIX,
     url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",
     config_schema=PolicyConfigSchema(properties={

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import get, known
+from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -29,12 +30,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                f"stack's policy config requires (minimumRetentionDays). Set retention_in_days to at least {minimum}.")
 
 
+METADATA = RuleMetadata(
+    id="A9",
+    aws_control=("CloudWatch Logs retention: AWS stores the control-plane log events and expires them by the group's "
+                 "setting"),
+    cis=("2.1.2",),
+    bpg=("detective",),
+    checkov=("CKV_AWS_66", "CKV_AWS_338"),
+)
+
 configure_retention = ResourceValidationPolicy(
     name="aws-cloudwatch-loggroup-configure-retention",
     description="CloudWatch log groups must set a retention period of at least the configured number of days.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["logging", "cis-eks-2.1.2", "ckv-aws-66", "ckv-aws-338"],
+    tags=METADATA.tags("logging"),
     remediation_steps="Set retention_in_days on the aws.cloudwatch.LogGroup to at least minimumRetentionDays.",
     url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html",
     config_schema=PolicyConfigSchema(properties={

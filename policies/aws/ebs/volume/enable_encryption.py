@@ -8,6 +8,7 @@ creates (its ARN unknown at the first preview) counts as set.
 from __future__ import annotations
 
 from _known import get, is_set, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 VOLUME = "aws:ebs/volume:Volume"
@@ -29,12 +30,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "creation.")
 
 
+METADATA = RuleMetadata(
+    id="F4",
+    aws_control="EBS encryption at rest with a customer-managed KMS key (AWS operates EBS and KMS)",
+    checkov=("CKV_AWS_3", "CKV_AWS_189", "CKV2_AWS_2"),
+    pcp=("aws-ebs-volume-disallow-unencrypted-volume", "aws-ebs-volume-configure-customer-managed-key"),
+)
+
 enable_encryption = ResourceValidationPolicy(
     name="aws-ebs-volume-enable-encryption",
     description="EBS volumes must be encrypted with a customer-managed KMS key.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["ebs", "storage", "encryption", "kms", "ckv-aws-3", "ckv-aws-189", "ckv2-aws-2"],
+    tags=METADATA.tags("ebs", "storage", "encryption", "kms"),
     remediation_steps="Set encrypted=True and kmsKeyId to a customer-managed key on aws.ebs.Volume (at creation).",
     url="https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
 )

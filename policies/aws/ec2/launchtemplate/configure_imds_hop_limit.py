@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from _nodes import node_view
 from pulumi_policy import (
     PolicyConfigSchema,
@@ -24,12 +25,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
            "group's pods need IMDS, list it in allowHopLimitTwo.")
 
 
+METADATA = RuleMetadata(
+    id="C2",
+    aws_control="EC2 IMDS response hop limit, enforced by the instance host on every metadata response",
+    bpg=("iam: Restrict access to the instance profile assigned to the worker node",),
+    checkov=("CKV_AWS_341",),
+)
+
 configure_imds_hop_limit = ResourceValidationPolicy(
     name="aws-ec2-launchtemplate-configure-imds-hop-limit",
     description="EC2 nodes must use an IMDS hop limit of 1 unless allowlisted for 2.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["nodes", "imds", "ckv-aws-341"],
+    tags=METADATA.tags("nodes", "imds"),
     remediation_steps="Set metadataOptions.httpPutResponseHopLimit to 1.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html",
     config_schema=PolicyConfigSchema(properties={

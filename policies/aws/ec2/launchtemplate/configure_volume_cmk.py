@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import known
+from _metadata import RuleMetadata
 from _nodes import LAUNCH_TEMPLATE, node_view
 from pulumi_policy import (
     PolicyConfigSchema,
@@ -32,12 +33,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                        "an approved key (allowedKeyIds).")
 
 
+METADATA = RuleMetadata(
+    id="C5",
+    aws_control="EBS encryption with a customer-managed KMS key (AWS operates KMS; the key policy is the customer's)",
+    pcp=("aws-ec2-launchtemplate-configure-customer-managed-key",),
+    ag=("encrypted-volumes",),
+)
+
 configure_volume_cmk = ResourceValidationPolicy(
     name="aws-ec2-launchtemplate-configure-volume-cmk",
     description="Worker node EBS volumes must be encrypted with a customer-managed KMS key.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["nodes", "encryption", "kms"],
+    tags=METADATA.tags("nodes", "encryption", "kms"),
     remediation_steps="Set blockDeviceMappings[].ebs.kmsKeyId to a customer-managed key.",
     url="https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
     config_schema=PolicyConfigSchema(properties={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from _metadata import RuleMetadata
 from _nodes import node_view
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
@@ -31,12 +32,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    "boot from Secrets Manager or SSM Parameter Store with the node role.")
 
 
+METADATA = RuleMetadata(
+    id="C7",
+    aws_control=("Secrets Manager and SSM Parameter Store hold the secrets; IMDS serves user data to anything on the "
+                 "node"),
+    checkov=("CKV_AWS_46",),
+)
+
 disallow_secrets_in_user_data = ResourceValidationPolicy(
     name="aws-ec2-launchtemplate-disallow-secrets-in-user-data",
     description="Node user data must not contain credentials.",
     validate=_validate,
     severity=Severity.CRITICAL,
-    tags=["nodes", "secrets", "ckv-aws-46"],
+    tags=METADATA.tags("nodes", "secrets"),
     remediation_steps="Remove credentials from user data; read them at boot from Secrets Manager or SSM.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/data-encryption-and-secrets-management.html",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from _nodes import node_view
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
@@ -16,12 +17,27 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    "Set ebs.encrypted=\"true\" with a KMS key (pulumi-eks: nodeRootVolumeEncrypted=true).")
 
 
+METADATA = RuleMetadata(
+    id="C4",
+    aws_control="EBS encryption at rest with KMS (AWS operates EBS, the host encryption and KMS)",
+    bpg=("data: Encrypt data at rest",),
+    checkov=("CKV_AWS_8", "CKV2_AWS_2"),
+    pcp=(
+        "aws-ec2-launchtemplate-disallow-unencrypted-block-device",
+        "aws-ec2-launchconfiguration-disallow-unencrypted-block-device",
+        "aws-ec2-launchconfiguration-disallow-unencrypted-root-block-device",
+        "aws-ec2-instance-disallow-unencrypted-block-device",
+        "aws-ec2-instance-disallow-unencrypted-root-block-device",
+    ),
+    ag=("encrypted-volumes",),
+)
+
 enable_volume_encryption = ResourceValidationPolicy(
     name="aws-ec2-launchtemplate-enable-volume-encryption",
     description="Worker node EBS volumes must be encrypted.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["nodes", "encryption", "ckv-aws-8"],
+    tags=METADATA.tags("nodes", "encryption"),
     remediation_steps="Set blockDeviceMappings[].ebs.encrypted to true.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/data-encryption-and-secrets-management.html",
 )

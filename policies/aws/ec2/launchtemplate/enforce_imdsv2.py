@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from _nodes import node_view
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
@@ -16,12 +17,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "metadataOptions.httpTokens=\"required\" (pulumi-eks: enableIMDSv2=true).")
 
 
+METADATA = RuleMetadata(
+    id="C1",
+    aws_control="EC2 Instance Metadata Service v2 session tokens (AWS runs IMDS on the instance host)",
+    bpg=("iam: Restrict access to the instance profile assigned to the worker node",),
+    checkov=("CKV_AWS_79",),
+)
+
 enforce_imdsv2 = ResourceValidationPolicy(
     name="aws-ec2-launchtemplate-enforce-imdsv2",
     description="EC2 nodes must require IMDSv2 session tokens.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["nodes", "imds", "ckv-aws-79"],
+    tags=METADATA.tags("nodes", "imds"),
     remediation_steps="Set metadataOptions.httpTokens to required.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html",
 )

@@ -1,8 +1,9 @@
-"""E1: no ingress from the internet on security groups (CIS EKS 5.4.x, BPG network "Security groups")."""
+"""E1: no ingress from the internet on security groups (CKV_AWS_24/25/260/277, CKV2_AWS_12; BPG network "Security groups")."""
 
 from __future__ import annotations
 
 from _known import elements, get, known
+from _metadata import RuleMetadata
 from _security_groups import DEFAULT_SECURITY_GROUP, Rule, rules
 from pulumi_policy import (
     PolicyConfigSchema,
@@ -44,12 +45,23 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    "nothing (CIS AWS 5.4). Set ingress=[] and egress=[] and use dedicated security groups.")
 
 
+METADATA = RuleMetadata(
+    id="E1",
+    aws_control="VPC security groups: stateful filtering AWS enforces on every network interface",
+    bpg=("network: Security groups",),
+    checkov=("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277", "CKV2_AWS_12"),
+    pcp=(
+        "aws-ec2-securitygroup-disallow-public-internet-ingress",
+        "aws-ec2-securitygroup-disallow-inbound-http-traffic",
+    ),
+)
+
 disallow_public_internet_ingress = ResourceValidationPolicy(
     name="aws-ec2-securitygroup-disallow-public-internet-ingress",
     description="Security groups must not allow ingress from the internet (0.0.0.0/0 or ::/0).",
     validate=_validate,
     severity=Severity.CRITICAL,
-    tags=["network", "cis-eks-5.4", "ckv-aws-24", "ckv-aws-25", "ckv-aws-260"],
+    tags=METADATA.tags("network"),
     remediation_steps=_FIX,
     url="https://docs.aws.amazon.com/eks/latest/best-practices/network-security.html",
     config_schema=PolicyConfigSchema(properties={

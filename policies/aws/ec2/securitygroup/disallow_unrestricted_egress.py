@@ -1,4 +1,5 @@
-"""Security groups do not allow every protocol to the whole internet (CKV_AWS_382, BPG network "Security groups").
+"""X1 (outside the catalogue): security groups do not allow every protocol to the whole internet (CKV_AWS_382,
+BPG network "Security groups").
 
 Inline ``egress[]`` entries, ``SecurityGroupRule``s of type egress and ``vpc.SecurityGroupEgressRule``s are read
 through the shared adapter ``_security_groups``. pulumi-aws removes the allow-all egress rule AWS adds to a new
@@ -12,6 +13,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 from _known import Deferred
+from _metadata import RuleMetadata
 from _security_groups import SECURITY_GROUP, SECURITY_GROUP_RULE, VPC_EGRESS_RULE, all_protocols, rules
 from pulumi_policy import (
     PolicyConfigSchema,
@@ -44,12 +46,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     later.done()
 
 
+METADATA = RuleMetadata(
+    id="X1",
+    aws_control="VPC security groups (stateful egress filtering) and VPC endpoints for AWS APIs",
+    bpg=("network: Security groups",),
+    checkov=("CKV_AWS_382",),
+)
+
 disallow_unrestricted_egress = ResourceValidationPolicy(
     name="aws-ec2-securitygroup-disallow-unrestricted-egress",
     description="Security groups must not allow all protocols to the internet (0.0.0.0/0 or ::/0) unless allowlisted.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["network", "egress", "ckv-aws-382"],
+    tags=METADATA.tags("network", "egress"),
     remediation_steps=_FIX,
     url="https://docs.aws.amazon.com/eks/latest/best-practices/network-security.html",
     config_schema=PolicyConfigSchema(properties={

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import elements, get, is_set, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 _DESCRIBED = {
@@ -29,12 +30,23 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"{args.resource_type.split(':')[-1]} '{args.name}' has no description; set description=.")
 
 
+METADATA = RuleMetadata(
+    id="E2",
+    aws_control="VPC security groups: AWS stores the description with each group and rule",
+    checkov=("CKV_AWS_23",),
+    pcp=(
+        "aws-ec2-securitygroup-missing-description",
+        "aws-ec2-securitygroup-missing-ingress-rule-description",
+        "aws-ec2-securitygroup-missing-egress-rule-description",
+    ),
+)
+
 missing_description = ResourceValidationPolicy(
     name="aws-ec2-securitygroup-missing-description",
     description="Security groups and security group rules must have a description.",
     validate=_validate,
     severity=Severity.LOW,
-    tags=["network", "ckv-aws-23"],
+    tags=METADATA.tags("network"),
     remediation_steps="Set description= on the security group and on each inline or standalone rule.",
     url="https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
 )

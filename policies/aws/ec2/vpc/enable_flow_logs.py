@@ -7,6 +7,7 @@ unknown at the first preview), and falls back to comparing IDs written in the pr
 from __future__ import annotations
 
 from _known import UNKNOWN, get
+from _metadata import RuleMetadata
 from _resolve import referenced
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
@@ -34,12 +35,19 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
                "traffic_type=\"ALL\" to a CloudWatch log group or S3 bucket with a retention period.", vpc.urn)
 
 
+METADATA = RuleMetadata(
+    id="E8",
+    aws_control="VPC Flow Logs: AWS captures the traffic metadata of every network interface",
+    bpg=("network: Log network traffic metadata",),
+    checkov=("CKV2_AWS_11",),
+)
+
 enable_flow_logs = StackValidationPolicy(
     name="aws-ec2-vpc-enable-flow-logs",
     description="Every VPC must have VPC flow logs enabled.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["network", "detective", "ckv2-aws-11"],
+    tags=METADATA.tags("network", "detective"),
     remediation_steps="Create an aws.ec2.FlowLog for the VPC (components.Network does this by default).",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/network-security.html",
 )

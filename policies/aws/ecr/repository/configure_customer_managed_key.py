@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import elements, get, is_set, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -22,12 +23,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "[{encryptionType: KMS, kmsKey: <CMK ARN>}]; it can only be set at creation.")
 
 
+METADATA = RuleMetadata(
+    id="G3",
+    aws_control="Amazon ECR encryption at rest with a customer-managed KMS key",
+    checkov=("CKV_AWS_136",),
+    pcp=("aws-ecr-repository-disallow-unencrypted-repository", "aws-ecr-repository-configure-customer-managed-key"),
+)
+
 configure_customer_managed_key = ResourceValidationPolicy(
     name="aws-ecr-repository-configure-customer-managed-key",
     description="ECR repositories must be encrypted with a customer-managed KMS key.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["ecr", "encryption", "ckv-aws-136"],
+    tags=METADATA.tags("ecr", "encryption"),
     remediation_steps="Set encryptionConfigurations with encryptionType KMS and kmsKey.",
     url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import UNKNOWN, get, known
+from _metadata import RuleMetadata
 from _resolve import referenced
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
@@ -30,12 +31,18 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
                    repo.urn)
 
 
+METADATA = RuleMetadata(
+    id="G5",
+    aws_control="Amazon ECR lifecycle policies: AWS expires images by the policy's rules",
+    bpg=("image: Implement lifecycle policies for ECR",),
+)
+
 configure_lifecycle_policy = StackValidationPolicy(
     name="aws-ecr-repository-configure-lifecycle-policy",
     description="Every ECR repository must have a lifecycle policy.",
     validate=_validate,
     severity=Severity.LOW,
-    tags=["ecr", "supply-chain"],
+    tags=METADATA.tags("ecr", "supply-chain"),
     remediation_steps="Add an aws.ecr.LifecyclePolicy for the repository.",
     url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html",
 )

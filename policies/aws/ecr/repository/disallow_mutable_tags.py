@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import get, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -18,12 +19,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "replaced under running workloads. Set imageTagMutability=IMMUTABLE.")
 
 
+METADATA = RuleMetadata(
+    id="G2",
+    aws_control="Amazon ECR tag immutability, which AWS enforces on every push",
+    bpg=("image: Use immutable tags with ECR",),
+    checkov=("CKV_AWS_51",),
+    pcp=("aws-ecr-repository-disallow-mutable-image",),
+)
+
 disallow_mutable_tags = ResourceValidationPolicy(
     name="aws-ecr-repository-disallow-mutable-tags",
     description="ECR repositories must use immutable image tags.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["ecr", "supply-chain", "ckv-aws-51"],
+    tags=METADATA.tags("ecr", "supply-chain"),
     remediation_steps="Set imageTagMutability to IMMUTABLE.",
     url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fnmatch import fnmatch
 
 from _known import Deferred, elements, get, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -46,12 +47,21 @@ def _check(repo: object, filters: list[str], report: ReportViolation) -> None:
            repo.urn)  # type: ignore[attr-defined]
 
 
+METADATA = RuleMetadata(
+    id="G1",
+    aws_control="Amazon ECR image scanning (basic, or enhanced with Amazon Inspector)",
+    cis=("5.1.1",),
+    bpg=("image: Scan images for vulnerabilities regularly",),
+    checkov=("CKV_AWS_163",),
+    pcp=("aws-ecr-repository-enable-image-scan", "aws-ecr-repository-configure-image-scan"),
+)
+
 enable_image_scan = StackValidationPolicy(
     name="aws-ecr-repository-enable-image-scan",
     description="ECR repositories must scan images on push or be covered by enhanced scanning.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["ecr", "supply-chain", "cis-eks-5.1.1", "ckv-aws-163"],
+    tags=METADATA.tags("ecr", "supply-chain"),
     remediation_steps="Set scanOnPush=true or add an ENHANCED registry scanning rule covering the repository.",
     url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import get
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _iam_docs import principals, statements, values
@@ -34,12 +35,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    "Grant only the pull actions (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer).")
 
 
+METADATA = RuleMetadata(
+    id="G4",
+    aws_control="Amazon ECR repository policies, which AWS evaluates on every pull and push",
+    cis=("5.1.2",),
+    bpg=("image: Create IAM policies for ECR repositories",),
+    checkov=("CKV_AWS_32",),
+)
+
 disallow_public_access = ResourceValidationPolicy(
     name="aws-ecr-repositorypolicy-disallow-public-access",
     description="ECR repository policies must not be public and must not grant every action to broad principals.",
     validate=_validate,
     severity=Severity.CRITICAL,
-    tags=["ecr", "access", "cis-eks-5.1.2", "ckv-aws-32"],
+    tags=METADATA.tags("ecr", "access"),
     remediation_steps="Scope Principal \"*\" with aws:PrincipalOrgID and grant pull actions only.",
     url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html",
 )

@@ -11,6 +11,7 @@ gid of its own. So ``basePath`` is not checked: unset or ``/``, each volume stil
 from __future__ import annotations
 
 from _known import get, known
+from _metadata import RuleMetadata
 from _storage import storage_class
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
@@ -51,13 +52,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "(and gidRangeStart/gidRangeEnd); parameters are immutable, so create a new class.")
 
 
+METADATA = RuleMetadata(
+    id="F8",
+    aws_control="EFS access points: AWS enforces the root directory and POSIX identity on every NFS request",
+    bpg=("data: Use EFS access points to simplify access to shared datasets",),
+    checkov=("CKV_AWS_329", "CKV_AWS_330"),
+)
+
 enforce_posix_identity = ResourceValidationPolicy(
     name="aws-efs-accesspoint-enforce-posix-identity",
     description="EFS access points must enforce a root directory and a POSIX identity, and EFS StorageClasses "
                 "must provision through access points.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["efs", "storage", "access-control", "kubernetes", "ckv-aws-329", "ckv-aws-330"],
+    tags=METADATA.tags("efs", "storage", "access-control", "kubernetes"),
     remediation_steps="Set rootDirectory.path (not /) and posixUser {uid, gid} on aws.efs.AccessPoint; set "
                       "parameters.provisioningMode: \"efs-ap\" on EFS StorageClasses.",
     url="https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html",

@@ -8,6 +8,7 @@ output is unknown at preview, and set).
 from __future__ import annotations
 
 from _known import UNKNOWN, get, is_set
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
@@ -25,12 +26,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "first (AWS DataSync or a restored backup).")
 
 
+METADATA = RuleMetadata(
+    id="F9",
+    aws_control="EFS Regional storage: AWS stores the data redundantly across Availability Zones",
+    pcp=("aws-efs-filesystem-disallow-single-availability-zone",),
+)
+
 disallow_one_zone = ResourceValidationPolicy(
     name="aws-efs-filesystem-disallow-one-zone",
     description="EFS file systems must be regional (Multi-AZ), not One Zone.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["efs", "storage", "reliability", "pcp-aws-efs-filesystem-disallow-single-availability-zone"],
+    tags=METADATA.tags("efs", "storage", "reliability"),
     remediation_steps="Leave availabilityZoneName unset on aws.efs.FileSystem (regional storage class).",
     url="https://docs.aws.amazon.com/efs/latest/ug/availability-durability.html",
 )

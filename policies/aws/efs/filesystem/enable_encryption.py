@@ -6,6 +6,7 @@ pulumi-aws leaves ``encrypted`` false when it is unset, and it cannot be changed
 from __future__ import annotations
 
 from _known import get, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
@@ -22,12 +23,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "encrypted file system and copy the data (AWS DataSync) before retiring this one.")
 
 
+METADATA = RuleMetadata(
+    id="F5",
+    aws_control="EFS encryption at rest with KMS (AWS operates EFS and KMS)",
+    bpg=("data",),
+    checkov=("CKV_AWS_42",),
+    pcp=("aws-efs-filesystem-disallow-unencrypted-file-system",),
+    ag=("efs-encrypted",),
+)
+
 enable_encryption = ResourceValidationPolicy(
     name="aws-efs-filesystem-enable-encryption",
     description="EFS file systems must be encrypted at rest.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["efs", "storage", "encryption", "ckv-aws-42"],
+    tags=METADATA.tags("efs", "storage", "encryption"),
     remediation_steps="Set encrypted=True (with kmsKeyId) on aws.efs.FileSystem; it can only be set at creation.",
     url="https://docs.aws.amazon.com/efs/latest/ug/encryption-at-rest.html",
 )

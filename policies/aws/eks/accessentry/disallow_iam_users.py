@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from _known import get, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _aws_auth import EKS_COMPONENT, aws_auth_mappings, component_mappings, is_aws_auth
@@ -36,12 +37,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                f"{user.get('userarn') or user.get('userArn')} into the cluster. {_FIX}")
 
 
+METADATA = RuleMetadata(
+    id="B3",
+    aws_control="IAM authentication to EKS: STS issues short-lived role sessions instead of long-lived user keys",
+    cis=("5.5.1 (related)",),
+    bpg=("iam: Use IAM Roles when multiple users need identical access to the cluster",),
+    checkov=("CKV_AWS_273",),
+)
+
 disallow_iam_users = ResourceValidationPolicy(
     name="aws-eks-accessentry-disallow-iam-users",
     description="EKS cluster access must be granted to IAM roles, not IAM users.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["eks", "access", "ckv-aws-273"],
+    tags=METADATA.tags("eks", "access"),
     remediation_steps="Use a role ARN as principalArn; remove mapUsers/userMappings.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import UNKNOWN, Deferred, elements, get, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _aws_auth import EKS_COMPONENT, aws_auth_mappings, component_mappings, is_aws_auth
@@ -38,12 +39,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     later.done()  # mapRoles unknown at preview: decided during `pulumi up`, after mapUsers is reported
 
 
+METADATA = RuleMetadata(
+    id="B1",
+    aws_control="EKS authenticator (access entries and aws-auth): AWS maps IAM principals to Kubernetes groups",
+    cis=("4.1.7 (v1.5.0)",),
+    bpg=("iam",),
+)
+
 disallow_system_masters = ResourceValidationPolicy(
     name="aws-eks-accessentry-disallow-system-masters",
     description="No IAM principal may be mapped into the system:masters group.",
     validate=_validate,
     severity=Severity.CRITICAL,
-    tags=["eks", "access", "rbac", "cis-eks-4.1.7"],
+    tags=METADATA.tags("eks", "access", "rbac"),
     remediation_steps="Remove system:masters from kubernetesGroups/aws-auth; use access policies or RBAC.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html",
 )

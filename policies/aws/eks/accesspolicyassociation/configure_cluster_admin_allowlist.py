@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from _known import get, known
+from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -44,12 +45,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 _check(args, report, entry, str(policy.get("policyArn") or ""), scope, allowed)
 
 
+METADATA = RuleMetadata(
+    id="B2",
+    aws_control="EKS access policies: AWS defines and authorizes AmazonEKSClusterAdminPolicy and AmazonEKSAdminPolicy",
+    cis=("4.1.1",),
+    bpg=("iam: Combine IAM Identity Center with CAM API",),
+)
+
 configure_cluster_admin_allowlist = ResourceValidationPolicy(
     name="aws-eks-accesspolicyassociation-configure-cluster-admin-allowlist",
     description="Cluster-wide EKS admin access policies may only be associated with allowlisted principals.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["eks", "access", "cis-eks-4.1.1"],
+    tags=METADATA.tags("eks", "access"),
     remediation_steps="Scope admin policies to namespaces or list the platform role in allowedPrincipals.",
     url="https://docs.aws.amazon.com/eks/latest/userguide/access-policies.html",
     config_schema=PolicyConfigSchema(properties={

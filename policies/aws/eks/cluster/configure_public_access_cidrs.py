@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -44,12 +45,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    f"({', '.join(allowed)}). Use approved ranges or ask to extend allowedCidrs.")
 
 
+METADATA = RuleMetadata(
+    id="A2",
+    aws_control="EKS public endpoint source-CIDR filtering, applied by AWS in front of the API server",
+    cis=("5.4.1",),
+    bpg=("iam: Make the EKS Cluster Endpoint private",),
+    checkov=("CKV_AWS_38",),
+    pcp=("aws-eks-cluster-disallow-api-endpoint-public-access",),
+)
+
 configure_public_access_cidrs = ResourceValidationPolicy(
     name="aws-eks-cluster-configure-public-access-cidrs",
     description="A public EKS endpoint must be restricted to approved CIDRs, never 0.0.0.0/0.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["eks", "control-plane", "network", "cis-eks-5.4.1", "ckv-aws-38"],
+    tags=METADATA.tags("eks", "control-plane", "network"),
     remediation_steps="Set vpcConfig.publicAccessCidrs to approved ranges (policy config allowedCidrs).",
     url="https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html",
     config_schema=PolicyConfigSchema(properties={

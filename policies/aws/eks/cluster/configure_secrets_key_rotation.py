@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import UNKNOWN, get, is_set, known
+from _metadata import RuleMetadata
 from _resolve import referenced
 from pulumi_policy import (
     PolicyConfigSchema,
@@ -46,12 +47,20 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
                        "Set enable_key_rotation=True.", key.urn)
 
 
+METADATA = RuleMetadata(
+    id="A4",
+    aws_control="KMS automatic rotation of a customer-managed key (AWS rotates the key material)",
+    cis=("5.3.1",),
+    bpg=("data: Rotate your CMKs periodically",),
+    checkov=("CKV_AWS_7",),
+)
+
 configure_secrets_key_rotation = StackValidationPolicy(
     name="aws-eks-cluster-configure-secrets-key-rotation",
     description="The KMS key encrypting EKS Secrets must be a customer-managed key with rotation enabled.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["eks", "encryption", "kms", "cis-eks-5.3.1", "ckv-aws-7"],
+    tags=METADATA.tags("eks", "encryption", "kms"),
     remediation_steps="Use an aws.kms.Key with enable_key_rotation=True for encryptionConfig.provider.keyArn.",
     url="https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html",
     config_schema=PolicyConfigSchema(properties={

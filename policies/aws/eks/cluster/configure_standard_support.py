@@ -7,6 +7,7 @@ blocked because ``upgradePolicy.supportType`` is unset. The version check stays 
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _eks import CLUSTER, cluster_view
@@ -25,12 +26,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
            "upgradePolicy.supportType=STANDARD to be upgraded automatically instead.")
 
 
+METADATA = RuleMetadata(
+    id="A6",
+    aws_control="EKS version lifecycle: AWS moves a cluster past standard support into paid extended support",
+    checkov=("CKV_AWS_339",),
+)
+
 configure_standard_support = ResourceValidationPolicy(
     name="aws-eks-cluster-configure-standard-support",
     description="EKS clusters should stay in standard support rather than roll into paid extended support.",
     validate=_validate,
     severity=Severity.LOW,
-    tags=["eks", "control-plane", "lifecycle", "cost", "ckv-aws-339"],
+    tags=METADATA.tags("eks", "control-plane", "lifecycle", "cost"),
     remediation_steps="Set upgradePolicy.supportType=STANDARD, and plan upgrades before a version leaves "
                       "standard support.",
     url="https://docs.aws.amazon.com/eks/latest/userguide/view-upgrade-policy.html",

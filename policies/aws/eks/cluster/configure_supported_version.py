@@ -6,6 +6,7 @@ Whether the cluster may roll into paid extended support is a cost question, not 
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -33,12 +34,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                f"({', '.join(supported)}). Upgrade one minor version at a time.")
 
 
+METADATA = RuleMetadata(
+    id="A6",
+    aws_control="EKS version support: AWS patches the control plane of versions in standard support",
+    checkov=("CKV_AWS_339",),
+)
+
 configure_supported_version = ResourceValidationPolicy(
     name="aws-eks-cluster-configure-supported-version",
     description="EKS clusters must run a Kubernetes version in standard support.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["eks", "control-plane", "lifecycle", "ckv-aws-339"],
+    tags=METADATA.tags("eks", "control-plane", "lifecycle"),
     remediation_steps="Set version to a supported release; upgrade one minor version at a time.",
     url="https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html",
     config_schema=PolicyConfigSchema(properties={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _eks import cluster_view
@@ -17,12 +18,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "admin through an access entry for an allowlisted role; it cannot be changed after creation.")
 
 
+METADATA = RuleMetadata(
+    id="A8",
+    aws_control="EKS access entries: AWS creates the creator's cluster-admin entry at cluster creation",
+    cis=("4.1.1 (derived)",),
+    bpg=("iam: Remove the cluster-admin permissions from the cluster creator principal",),
+)
+
 disable_creator_admin = ResourceValidationPolicy(
     name="aws-eks-cluster-disable-creator-admin",
     description="EKS clusters must not give the creating principal permanent cluster-admin.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["eks", "access", "cis-eks-4.1.1"],
+    tags=METADATA.tags("eks", "access"),
     remediation_steps="Set accessConfig.bootstrapClusterCreatorAdminPermissions=false (only at creation).",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _eks import cluster_view
@@ -19,12 +20,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"cluster '{args.name}' has neither a public nor a private endpoint; set endpointPrivateAccess=true.")
 
 
+METADATA = RuleMetadata(
+    id="A1",
+    aws_control="EKS private endpoint: AWS serves the API server through cross-account ENIs in the cluster VPC",
+    cis=("5.4.2",),
+    bpg=("iam: Make the EKS Cluster Endpoint private",),
+    checkov=("CKV_AWS_39",),
+    pcp=("aws-eks-cluster-disallow-api-endpoint-public-access",),
+)
+
 disallow_api_endpoint_public_access = ResourceValidationPolicy(
     name="aws-eks-cluster-disallow-api-endpoint-public-access",
     description="EKS cluster API endpoints must be private.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["eks", "control-plane", "network", "cis-eks-5.4.2", "ckv-aws-39"],
+    tags=METADATA.tags("eks", "control-plane", "network"),
     remediation_steps="Set vpcConfig.endpointPublicAccess=false and endpointPrivateAccess=true.",
     url="https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html",
 )

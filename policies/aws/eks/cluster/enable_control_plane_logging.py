@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -26,12 +27,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                f"(required: {', '.join(required)}).")
 
 
+METADATA = RuleMetadata(
+    id="A5",
+    aws_control="EKS control-plane log delivery to CloudWatch Logs (AWS runs the control plane and ships its logs)",
+    cis=("2.1.1",),
+    bpg=("detective: Enable audit logs",),
+    checkov=("CKV_AWS_37",),
+)
+
 enable_control_plane_logging = ResourceValidationPolicy(
     name="aws-eks-cluster-enable-control-plane-logging",
     description="EKS clusters must send every required control-plane log type to CloudWatch Logs.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["eks", "control-plane", "logging", "cis-eks-2.1.1", "ckv-aws-37"],
+    tags=METADATA.tags("eks", "control-plane", "logging"),
     remediation_steps="Set enabledClusterLogTypes to api, audit, authenticator, controllerManager, scheduler.",
     url="https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html",
     config_schema=PolicyConfigSchema(properties={

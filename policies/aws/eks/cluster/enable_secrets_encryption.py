@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _eks import cluster_view
@@ -14,12 +15,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "resources=[\"secrets\"] and provider.keyArn of a customer-managed KMS key.")
 
 
+METADATA = RuleMetadata(
+    id="A3",
+    aws_control="EKS envelope encryption of Secrets with KMS (AWS operates KMS and the control plane's etcd)",
+    cis=("5.3.1",),
+    bpg=("data: Use AWS KMS for envelope encryption of Kubernetes secrets",),
+    checkov=("CKV_AWS_58",),
+    pcp=("aws-eks-cluster-enable-cluster-encryption-config",),
+)
+
 enable_secrets_encryption = ResourceValidationPolicy(
     name="aws-eks-cluster-enable-secrets-encryption",
     description="EKS clusters must envelope-encrypt Kubernetes Secrets with KMS.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["eks", "control-plane", "encryption", "cis-eks-5.3.1", "ckv-aws-58"],
+    tags=METADATA.tags("eks", "control-plane", "encryption"),
     remediation_steps="Add encryptionConfig {resources: [secrets], provider: {keyArn: <CMK ARN>}}.",
     url="https://docs.aws.amazon.com/eks/latest/userguide/envelope-encryption.html",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -24,12 +25,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "grant access with aws.eks.AccessEntry.")
 
 
+METADATA = RuleMetadata(
+    id="A7",
+    aws_control="EKS access entries: AWS maps IAM principals to Kubernetes identities in the managed authenticator",
+    cis=("4.1.7",),
+    bpg=("iam: Cluster Access Manager", "iam: Combine IAM Identity Center with CAM API"),
+)
+
 enforce_access_entry_api = ResourceValidationPolicy(
     name="aws-eks-cluster-enforce-access-entry-api",
     description="EKS clusters must manage access through the access-entry API, not the aws-auth ConfigMap.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["eks", "access", "cis-eks-4.1.7"],
+    tags=METADATA.tags("eks", "access"),
     remediation_steps="Set accessConfig.authenticationMode=API and use aws.eks.AccessEntry.",
     url="https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html",
     config_schema=PolicyConfigSchema(properties={

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import UNKNOWN, Deferred, elements, get, is_set, known
+from _metadata import RuleMetadata
 from _resolve import referenced, referrers
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
@@ -46,12 +47,19 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
     later.done()
 
 
+METADATA = RuleMetadata(
+    id="D2",
+    aws_control="EKS Fargate: AWS assumes the pod execution role to pull images and ship logs",
+    cis=("5.1.3 (derived)",),
+    bpg=("iam",),
+)
+
 configure_minimal_pod_execution_role = StackValidationPolicy(
     name="aws-eks-fargateprofile-configure-minimal-pod-execution-role",
     description="Fargate pod execution roles must have only the Fargate execution policy and Fargate trust.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["fargate", "iam", "least-privilege"],
+    tags=METADATA.tags("fargate", "iam", "least-privilege"),
     remediation_steps="Attach only AmazonEKSFargatePodExecutionRolePolicy; trust eks-fargate-pods.amazonaws.com.",
     url="https://docs.aws.amazon.com/eks/latest/userguide/pod-execution-role.html",
 )

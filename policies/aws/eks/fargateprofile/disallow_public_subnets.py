@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from _subnets import public_subnets, subnet_dependencies
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
@@ -20,12 +21,19 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
                        "Fargate pods belong in private subnets; pass the private subnets only.", r.urn)
 
 
+METADATA = RuleMetadata(
+    id="D1",
+    aws_control="EKS Fargate: AWS runs each pod in its own micro-VM with an ENI in the profile's subnets",
+    cis=("5.4.3 (derived)",),
+    bpg=("hosts: Deploy workers onto private subnets (derived)",),
+)
+
 disallow_public_subnets = StackValidationPolicy(
     name="aws-eks-fargateprofile-disallow-public-subnets",
     description="Fargate profiles must use private subnets only.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["fargate", "network", "cis-eks-5.4.3"],
+    tags=METADATA.tags("fargate", "network"),
     remediation_steps="Use private subnets (no public IP mapping, no route to an internet gateway).",
     url="https://docs.aws.amazon.com/eks/latest/userguide/fargate-profile.html",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fnmatch import fnmatch
 
 from _known import get, is_set, known
+from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -36,12 +37,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                f"one ({', '.join(allowed)}). AL2 reaches end of support and lacks IMDSv2 and cgroup v2 defaults.")
 
 
+METADATA = RuleMetadata(
+    id="C8",
+    aws_control="EKS-optimized AMIs (AL2023, Bottlerocket), which AWS builds, hardens and patches",
+    bpg=("hosts: Use an OS optimized for running containers", "hosts: Keep your worker node OS updated"),
+)
+
 configure_container_optimized_ami = ResourceValidationPolicy(
     name="aws-eks-nodegroup-configure-container-optimized-ami",
     description="Node groups must use a container-optimised AMI type (AL2023 or Bottlerocket).",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["nodes", "os"],
+    tags=METADATA.tags("nodes", "os"),
     remediation_steps="Set amiType to AL2023_* or BOTTLEROCKET_*.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/protecting-the-infrastructure.html",
     config_schema=PolicyConfigSchema(properties={

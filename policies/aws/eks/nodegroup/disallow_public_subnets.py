@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _metadata import RuleMetadata
 from _subnets import public_subnets, subnet_dependencies
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
@@ -20,12 +21,20 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
                        f"{public[subnet.urn]}. Use the private subnets (egress through NAT).", r.urn)
 
 
+METADATA = RuleMetadata(
+    id="C3",
+    aws_control="VPC subnet public-IP mapping and internet-gateway routing, operated by AWS",
+    cis=("5.4.3",),
+    bpg=("hosts: Deploy workers onto private subnets",),
+    checkov=("CKV_AWS_130",),
+)
+
 disallow_public_subnets = StackValidationPolicy(
     name="aws-eks-nodegroup-disallow-public-subnets",
     description="Node groups and autoscaling groups must use private subnets only.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["nodes", "network", "cis-eks-5.4.3"],
+    tags=METADATA.tags("nodes", "network"),
     remediation_steps="Pass only private subnet IDs to the node group.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/protecting-the-infrastructure.html",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import UNKNOWN, get, is_set, known
+from _metadata import RuleMetadata
 from _nodes import node_view
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
@@ -24,12 +25,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"{args.resource_type.split(':')[-1]} '{args.name}' installs SSH key '{view.ssh_key}' on nodes. {_FIX}")
 
 
+METADATA = RuleMetadata(
+    id="C6",
+    aws_control="Systems Manager Session Manager, the AWS-operated, IAM-authorized and logged way onto a node",
+    bpg=("hosts: Minimize access to worker nodes",),
+    checkov=("CKV_AWS_100",),
+)
+
 disallow_ssh = ResourceValidationPolicy(
     name="aws-eks-nodegroup-disallow-ssh",
     description="Worker nodes must not accept SSH keys; use SSM Session Manager.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["nodes", "access", "ckv-aws-100"],
+    tags=METADATA.tags("nodes", "access"),
     remediation_steps="Remove remoteAccess/keyName/nodePublicKey.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/protecting-the-infrastructure.html",
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from _known import get, is_set, known
+from _metadata import RuleMetadata
 from _storage import storage_class
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
@@ -91,14 +92,20 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                "Set parameters.deploymentType: PERSISTENT_2 (or PERSISTENT_1).")
 
 
+METADATA = RuleMetadata(
+    id="F11",
+    aws_control="FSx encryption at rest with a customer-managed KMS key, and FSx automatic backups",
+    bpg=("data",),
+    checkov=("CKV_AWS_190", "CKV_AWS_178", "CKV_AWS_203", "CKV_AWS_179"),
+)
+
 configure_cmk = ResourceValidationPolicy(
     name="aws-fsx-filesystem-configure-cmk",
     description="FSx file systems and FSx CSI StorageClasses must use a customer-managed KMS key, persistent "
                 "storage and automatic backups.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["fsx", "storage", "encryption", "kms", "backup", "kubernetes",
-          "ckv-aws-190", "ckv-aws-178", "ckv-aws-203", "ckv-aws-179"],
+    tags=METADATA.tags("fsx", "storage", "encryption", "kms", "backup", "kubernetes"),
     remediation_steps="Set kmsKeyId on every FSx file system (Lustre: deploymentType PERSISTENT_1/2, "
                       "automaticBackupRetentionDays > 0, logConfiguration.level not DISABLED; others: "
                       "automaticBackupRetentionDays not 0); set parameters.kmsKeyId and a PERSISTENT "

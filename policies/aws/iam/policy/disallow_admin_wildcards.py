@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from _known import elements, get, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _iam_docs import statements, values
@@ -56,12 +57,31 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                             f"inlinePolicies[{i}].policy")
 
 
+METADATA = RuleMetadata(
+    id="H5",
+    aws_control="IAM policy evaluation: AWS allows only the actions and resources the attached policies name",
+    bpg=("iam: Employ least privileged access to AWS Resources", "iam: Grant least privileged access to applications"),
+    checkov=(
+        "CKV_AWS_62",
+        "CKV_AWS_63",
+        "CKV_AWS_355",
+        "CKV_AWS_274",
+        "CKV_AWS_286",
+        "CKV_AWS_287",
+        "CKV_AWS_288",
+        "CKV_AWS_289",
+        "CKV_AWS_290",
+        "CKV2_AWS_40",
+        "CKV2_AWS_56",
+    ),
+)
+
 disallow_admin_wildcards = ResourceValidationPolicy(
     name="aws-iam-policy-disallow-admin-wildcards",
     description="IAM policies must not grant admin, wildcard or privilege-escalation permissions.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["iam", "least-privilege", "ckv-aws-62", "ckv-aws-63", "ckv-aws-355", "ckv-aws-286"],
+    tags=METADATA.tags("iam", "least-privilege"),
     remediation_steps="Replace wildcards with the actions and resources the role needs; never attach admin policies.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from _known import get
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _iam_docs import principals, statements, values
@@ -45,12 +46,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    f"'{issuer}:aud': 'sts.amazonaws.com'.")
 
 
+METADATA = RuleMetadata(
+    id="H1",
+    aws_control="IRSA: STS AssumeRoleWithWebIdentity checks the EKS OIDC token's sub and aud against the trust policy",
+    bpg=("iam: Scope the IAM Role trust policy for IRSA Roles to the service account name, namespace, and cluster",),
+    checkov=("CKV_AWS_60 (general trust scope)", "CKV_AWS_61 (general trust scope)"),
+)
+
 configure_irsa_trust_scope = ResourceValidationPolicy(
     name="aws-iam-role-configure-irsa-trust-scope",
     description="IRSA role trust policies must be scoped to one namespace, service account and the STS audience.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["iam", "irsa", "ckv-aws-60", "ckv-aws-61"],
+    tags=METADATA.tags("iam", "irsa"),
     remediation_steps="Use StringEquals on <issuer>:sub = system:serviceaccount:<ns>:<sa> and <issuer>:aud.",
     url="https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html",
 )

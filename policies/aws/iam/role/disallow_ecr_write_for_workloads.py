@@ -7,6 +7,7 @@ belongs to nodes or pods is read from its trust policy.
 from __future__ import annotations
 
 from _known import Deferred, elements, get, known
+from _metadata import RuleMetadata
 from _resolve import referenced
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
@@ -83,12 +84,19 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
     later.done()
 
 
+METADATA = RuleMetadata(
+    id="H4",
+    aws_control="IAM policy evaluation and the AWS-managed AmazonEC2ContainerRegistryReadOnly policy",
+    cis=("5.1.3", "5.1.2"),
+    bpg=("iam",),
+)
+
 disallow_ecr_write_for_workloads = StackValidationPolicy(
     name="aws-iam-role-disallow-ecr-write-for-workloads",
     description="Node, Fargate and pod roles must have read-only access to ECR.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["iam", "ecr", "cis-eks-5.1.3", "cis-eks-5.1.2"],
+    tags=METADATA.tags("iam", "ecr"),
     remediation_steps="Attach AmazonEC2ContainerRegistryReadOnly; remove full-access or push permissions.",
     url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/ECR_on_EKS.html",
 )

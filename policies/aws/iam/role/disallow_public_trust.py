@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from _known import get
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _iam_docs import principals, statements
@@ -29,12 +30,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    "Trust specific role ARNs, or add conditions (aws:PrincipalArn, sts:ExternalId).")
 
 
+METADATA = RuleMetadata(
+    id="H6",
+    aws_control="IAM role trust policies, which STS evaluates on every AssumeRole",
+    checkov=("CKV_AWS_60", "CKV_AWS_61"),
+)
+
 disallow_public_trust = ResourceValidationPolicy(
     name="aws-iam-role-disallow-public-trust",
     description="IAM role trust policies must not allow everyone or a whole account without conditions.",
     validate=_validate,
     severity=Severity.CRITICAL,
-    tags=["iam", "ckv-aws-60", "ckv-aws-61"],
+    tags=METADATA.tags("iam"),
     remediation_steps="Replace Principal \"*\" or bare account roots with specific principals or conditions.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html",
 )

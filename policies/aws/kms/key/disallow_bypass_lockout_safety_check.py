@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import get, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 KEY = "aws:kms/key:Key"
@@ -22,12 +23,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                f"Support cannot undo it. {_FIX}")
 
 
+METADATA = RuleMetadata(
+    id="F12",
+    aws_control="KMS key-policy lockout safety check, which AWS runs on every policy change",
+    pcp=("aws-kms-key-disallow-bypass-policy-lockout-safety-check",),
+)
+
 disallow_bypass_lockout_safety_check = ResourceValidationPolicy(
     name="aws-kms-key-disallow-bypass-lockout-safety-check",
     description="KMS keys and key policies must not bypass the policy lockout safety check.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=["kms", "access", "aws-kms-key-disallow-bypass-policy-lockout-safety-check"],
+    tags=METADATA.tags("kms", "access"),
     remediation_steps=_FIX,
     url="https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html",
 )

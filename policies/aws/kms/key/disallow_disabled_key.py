@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import get, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 KEY = "aws:kms/key:Key"
@@ -19,12 +20,17 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                f"logs, images) can no longer be decrypted or written until the key is enabled again. {_FIX}")
 
 
+METADATA = RuleMetadata(
+    id="F12",
+    aws_control="KMS key state: AWS refuses every cryptographic operation with a disabled key",
+)
+
 disallow_disabled_key = ResourceValidationPolicy(
     name="aws-kms-key-disallow-disabled-key",
     description="KMS keys managed by the stack must be enabled.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kms", "availability"],
+    tags=METADATA.tags("kms", "availability"),
     remediation_steps=_FIX,
     url="https://docs.aws.amazon.com/kms/latest/developerguide/enabling-keys.html",
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from _known import get, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from _iam_docs import principals, statements
@@ -46,12 +47,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                    f"NotPrincipal, without a Condition. Use Principal instead of NotPrincipal with Allow. {_FIX}")
 
 
+METADATA = RuleMetadata(
+    id="F12",
+    aws_control="KMS key policies, which AWS evaluates on every request for the key",
+    checkov=("CKV_AWS_33",),
+)
+
 disallow_public_policy = ResourceValidationPolicy(
     name="aws-kms-key-disallow-public-policy",
     description="KMS key policies must not allow every principal (\"*\") without a condition.",
     validate=_validate,
     severity=Severity.CRITICAL,
-    tags=["kms", "access", "ckv-aws-33"],
+    tags=METADATA.tags("kms", "access"),
     remediation_steps=_FIX,
     url="https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _known import get, is_set, known
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 KEY = "aws:kms/key:Key"
@@ -33,12 +34,21 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
            "to decrypt.")
 
 
+METADATA = RuleMetadata(
+    id="F12",
+    aws_control="KMS automatic key rotation (AWS generates and keeps the new key material)",
+    bpg=("data: Rotate your CMKs periodically",),
+    checkov=("CKV_AWS_7",),
+    pcp=("aws-kms-key-enable-key-rotation",),
+    ag=("cmk-backing-key-rotation-enabled",),
+)
+
 enable_key_rotation = ResourceValidationPolicy(
     name="aws-kms-key-enable-key-rotation",
     description="Symmetric customer-managed KMS keys must have automatic key rotation enabled.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kms", "encryption", "ckv-aws-7", "cmk-backing-key-rotation-enabled"],
+    tags=METADATA.tags("kms", "encryption"),
     remediation_steps="Set enable_key_rotation=True on the aws.kms.Key (optionally rotation_period_in_days).",
     url="https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html",
 )

@@ -8,6 +8,7 @@ visible from the key's own inputs, so such a key is reported too: write the poli
 from __future__ import annotations
 
 from _known import is_set
+from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 KEY = "aws:kms/key:Key"
@@ -27,12 +28,18 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                + _FIX)
 
 
+METADATA = RuleMetadata(
+    id="F12",
+    aws_control="KMS key policies: without one AWS applies the default policy, which delegates the key to IAM",
+    checkov=("CKV2_AWS_64",),
+)
+
 missing_policy = ResourceValidationPolicy(
     name="aws-kms-key-missing-policy",
     description="KMS keys must have an explicit key policy instead of the default one that delegates to IAM.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=["kms", "access", "ckv2-aws-64"],
+    tags=METADATA.tags("kms", "access"),
     remediation_steps=_FIX,
     url="https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html",
 )
