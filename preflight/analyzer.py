@@ -101,6 +101,10 @@ class PolicyInfo:
     enforcement: str
     schema: dict[str, Any] | None
     kind: str
+    remediation: str = ""
+    """How to fix a violation, as the pack declares it (``PolicyInfo.remediation_steps``), else ""."""
+    url: str = ""
+    """Where the policy is documented (``PolicyInfo.url``), else ""."""
 
 
 @dataclass
@@ -357,7 +361,7 @@ class PolicyPackProcess:
             kind = {analyzer_pb2.POLICY_TYPE_RESOURCE: "resource", analyzer_pb2.POLICY_TYPE_STACK: "stack"}.get(
                 p.policy_type, "")
             policies.append(PolicyInfo(p.name, p.description, _PROTO_TO_LEVEL.get(p.enforcementLevel, "advisory"),
-                                       schema, kind))
+                                       schema, kind, remediation=p.remediation_steps, url=p.url))
         policies.sort(key=lambda p: p.name)
         initial = {k: {"enforcementLevel": _PROTO_TO_LEVEL.get(v.enforcementLevel, "") if v.enforcementLevel else "",
                        "properties": json_format.MessageToDict(v.properties)}

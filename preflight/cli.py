@@ -343,7 +343,9 @@ def _parser() -> argparse.ArgumentParser:
                         "both (default): both, each finding with the phases it appears in")
     p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
                    help="longest the program, and each call to the policy pack, may take (default: %(default)g)")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                   help="output format: text, json (for machines) or markdown (a pull-request comment) "
+                        "(default: text)")
     return p
 
 

@@ -216,6 +216,10 @@ class Report:
         return "\n".join(lines) + "\n"
 
     def render(self, fmt: str) -> str:
+        if fmt == "markdown":
+            from .markdown import render_markdown  # it builds on this module
+
+            return render_markdown(self)
         if fmt == "json":
             return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
         return self.to_text()
