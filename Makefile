@@ -41,6 +41,7 @@ schema: $(STAMP)
 # Regenerate the docs that describe code (tests fail when they are stale).
 docs: $(STAMP)
 	$(PY) -m infra.environments
+	$(PY) -m infra.architecture
 	$(PY) -m policies.docs
 
 # Record the stacks' URNs after a reviewed change (tests/stacks/test_urn_snapshot.py holds them to it).

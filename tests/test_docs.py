@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
+import pytest
 import yaml
 
 from infra.config import CONFIG_KEYS
@@ -62,3 +63,11 @@ def test_the_environments_table_matches_the_stack_files() -> None:
 
     readme = (REPO / "README.md").read_text()
     assert render(readme) == readme, "the README's environments table is stale: run `make docs`"
+
+
+@pytest.mark.e2e
+def test_the_architecture_diagram_matches_the_prod_stack() -> None:
+    from infra.architecture import DOC, diagram, render
+
+    doc = DOC.read_text()
+    assert render(doc, diagram()) == doc, "docs/ARCHITECTURE.md's component diagram is stale: run `make docs`"
