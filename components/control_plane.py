@@ -3,7 +3,8 @@
 Children (named ``{name}-<role>``, parented to the component):
 
 * ``{name}-cluster-role`` (+ ``-AmazonEKSClusterPolicy`` attachment): the role EKS assumes;
-* ``{name}-cluster-sg``: an extra security group for the control-plane ENIs, egress only;
+* ``{name}-cluster-sg``: an extra security group for the control-plane ENIs: no ingress, egress to the VPC
+  only (kubelets, webhooks and pods; AWS itself reaches the control plane from its side);
 * ``{name}-secrets-key`` / ``{name}-secrets-key-alias``: a customer-managed KMS key with yearly rotation
   and an explicit key policy, for envelope encryption of Kubernetes Secrets (protected when ``protect`` is set);
 * ``{name}-logs-key`` / ``{name}-logs-key-alias``: the key of the control-plane logs (CloudWatch Logs may use
@@ -50,6 +51,8 @@ class ControlPlaneArgs:
     """EKS version, e.g. "1.35"."""
     vpc_id: pulumi.Input[str]
     """VPC of the cluster."""
+    vpc_cidr: str
+    """CIDR of the VPC: the control-plane ENIs talk to nodes and pods in it, and to nothing else."""
     subnet_ids: pulumi.Input[Sequence[str]]
     """Private subnets across all AZs for the control-plane ENIs."""
     endpoint_public_access: bool = False
@@ -117,8 +120,8 @@ class ControlPlane(pulumi.ComponentResource):
         sg = aws.ec2.SecurityGroup(
             f"{name}-cluster-sg", vpc_id=args.vpc_id,
             description=f"Additional security group for the {args.cluster_name} control-plane ENIs",
-            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"],
-                     "description": "control plane to nodes and AWS APIs"}],
+            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": [args.vpc_cidr],
+                     "description": "control plane to kubelets, webhooks and pods in the VPC"}],
             tags=merged_tags(base, f"{name}-cluster-sg"), opts=child)
         account = aws.get_caller_identity().account_id
         key, _ = customer_managed_key(

@@ -4,7 +4,7 @@ Built with pulumi-eks ``NodeGroupV2`` (launch template + ASG, with the EKS boots
 with ``CoreDataArgs`` from our own control plane instead of a pulumi-eks cluster. Children:
 
 * ``{name}-sg``: the nodes' security group: all traffic from the cluster security group and between
-  nodes, egress anywhere; nothing from the internet;
+  nodes; egress to the VPC, and HTTPS anywhere (AWS APIs, registries); nothing from the internet;
 * ``{name}-cluster-ingress``: HTTPS from the nodes to the control plane (the rule NodeGroupV2 requires
   when it is given its security group);
 * ``{name}-profile``: an instance profile for the shared node role;
@@ -64,6 +64,8 @@ class SelfManagedNodeGroupArgs:
     cluster_security_group_id: pulumi.Input[str]
     kubernetes_provider: k8s.Provider
     vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    """CIDR of the VPC: nodes reach pods, nodes and endpoints in it on any port."""
     subnets: Sequence[SubnetRef]
     node_role: aws.iam.Role
     volume_key_arn: pulumi.Input[str]
@@ -104,8 +106,10 @@ class SelfManagedNodeGroup(pulumi.ComponentResource):
                 {"protocol": "-1", "from_port": 0, "to_port": 0, "security_groups": [args.cluster_security_group_id],
                  "description": "control plane and managed nodes"},
             ],
-            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"],
-                     "description": "egress through NAT"}],
+            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": [args.vpc_cidr],
+                     "description": "nodes, pods and VPC endpoints"},
+                    {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"],
+                     "description": "HTTPS to AWS APIs and registries (through NAT or VPC endpoints)"}],
             tags=merged_tags(base, f"{name}-sg", {"eks-platform/node-group": name}),
             opts=child)
         ingress = aws.ec2.SecurityGroupRule(

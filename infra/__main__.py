@@ -70,6 +70,7 @@ control_plane = ControlPlane(
         cluster_name=cfg.cluster_name,
         kubernetes_version=cfg.kubernetes_version,
         vpc_id=network.vpc_id,
+        vpc_cidr=cfg.vpc_cidr,
         subnet_ids=network.private_subnet_ids,
         endpoint_public_access=cfg.endpoint_public_access,
         public_access_cidrs=cfg.secret("publicAccessCidrs", cfg.public_access_cidrs),
@@ -123,7 +124,8 @@ self_managed = [
         SelfManagedNodeGroupArgs(
             cluster=control_plane.cluster, cluster_role=control_plane.cluster_role,
             cluster_security_group_id=control_plane.cluster_security_group_id,
-            kubernetes_provider=control_plane.provider, vpc_id=network.vpc_id, subnets=network.private_subnets,
+            kubernetes_provider=control_plane.provider, vpc_id=network.vpc_id, vpc_cidr=cfg.vpc_cidr,
+            subnets=network.private_subnets,
             node_role=compute.node_role, volume_key_arn=compute.volume_key_arn, instance_type=g.instance_type,
             min_size=g.min_size, desired_size=g.desired_size, max_size=g.max_size, ami_id=g.ami_id, labels=g.labels,
             detailed_monitoring=g.detailed_monitoring, tags=cfg.base_tags),

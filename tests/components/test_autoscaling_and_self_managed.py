@@ -58,7 +58,7 @@ def test_self_managed_node_group(mocks) -> None:  # type: ignore[no-untyped-def]
         provider = pulumi.ProviderResource("kubernetes", "k8s", {"kubeconfig": "{}"})
         return SelfManagedNodeGroup("custom", SelfManagedNodeGroupArgs(
             cluster=cluster, cluster_role=role, cluster_security_group_id="sg-0cluster",
-            kubernetes_provider=provider, vpc_id="vpc-0123", subnets=PRIVATE, node_role=node_role,
+            kubernetes_provider=provider, vpc_id="vpc-0123", vpc_cidr="10.0.0.0/16", subnets=PRIVATE, node_role=node_role,
             volume_key_arn="arn:aws:kms:us-west-2:123456789012:key/nodes", instance_type="m7i.xlarge", min_size=1, desired_size=1, max_size=3, labels={"workload": "custom"}))
     synth(build)
     group = mocks.created["custom"]
@@ -106,7 +106,7 @@ def test_launch_template_hardening_sets_imdsv2_and_the_volume_key() -> None:
 def test_self_managed_refuses_public_subnets() -> None:
     with pytest.raises(ValueError, match="private subnets only"):
         SelfManagedNodeGroupArgs(cluster=None, cluster_role=None, cluster_security_group_id="sg",  # type: ignore[arg-type]
-                                 kubernetes_provider=None, vpc_id="v",  # type: ignore[arg-type]
+                                 kubernetes_provider=None, vpc_id="v", vpc_cidr="10.0.0.0/16",  # type: ignore[arg-type]
                                  subnets=[SubnetRef(id="s", public=True, zone="z")], node_role=None,  # type: ignore[arg-type]
                                  volume_key_arn="k",
                                  instance_type="m7i.large", min_size=1, desired_size=1, max_size=1)

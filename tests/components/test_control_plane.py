@@ -14,6 +14,7 @@ SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
 
 def _build(**overrides: object) -> ControlPlane:
     args = {"cluster_name": "eks-test", "kubernetes_version": "1.35", "vpc_id": "vpc-0123456789abcdef0",
+            "vpc_cidr": "10.20.0.0/16",
             "subnet_ids": SUBNETS, "log_retention_days": 30, "tags": {"environment": "test"}, **overrides}
     return synth(lambda: ControlPlane("cp", ControlPlaneArgs(**args)))  # type: ignore[arg-type]
 
@@ -49,7 +50,8 @@ def test_dev_public_endpoint_is_limited_to_configured_cidrs(mocks) -> None:  # t
 ])
 def test_args_refuse_unsafe_endpoints(overrides: dict[str, object], fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
-        ControlPlaneArgs(cluster_name="c", kubernetes_version="1.35", vpc_id="v", subnet_ids=[], **overrides)  # type: ignore[arg-type]
+        ControlPlaneArgs(cluster_name="c", kubernetes_version="1.35", vpc_id="v", vpc_cidr="10.0.0.0/16", subnet_ids=[],
+                         **overrides)  # type: ignore[arg-type]
 
 
 def test_secrets_key_rotates_and_log_group_keeps_retention(mocks) -> None:  # type: ignore[no-untyped-def]

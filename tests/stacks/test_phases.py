@@ -117,7 +117,6 @@ SILENT = {"logged", "internal", "stale-key-cluster", "private-nodes", "private-f
           "rotating-key", "twin-cluster", "tight-lt", "al2023-nodes", "templated-asg", "sealed-root", "sealed-repo",
           "org-pull", "node-volumes", "nodes",
           "hygienic-key", "org-shared-key", "signing-key", "kept-logs", "scoped-egress", "scoped-egress-rule",
-          "hygiene-nodes-sg",
           "storage-key", "sealed-ebs", "demoted-gp2", "sealed-volume", "sealed-efs", "scoped-access-point",
           "tls-efs-pv", "sealed-efs-class", "sealed-lustre", "sealed-ontap", "sealed-openzfs", "sealed-windows",
           "sealed-fsx-class",
