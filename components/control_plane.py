@@ -33,6 +33,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ._addons import eks_addon
 from ._iam import POD_IDENTITY_TRUST, role_with_policies, service_trust
 from ._kms import customer_managed_key, key_policy, logs_statement
 from ._tags import merged_tags
@@ -193,13 +194,9 @@ class ControlPlane(pulumi.ComponentResource):
 
     def _addon(self, addon: str, role: str, depends_on: Sequence[pulumi.Resource] = (),
                **kwargs: object) -> aws.eks.Addon:
-        version = self._args.addon_versions.get(addon) or aws.eks.get_addon_version_output(
-            addon_name=addon, kubernetes_version=self.cluster.version, most_recent=True).version
-        self.addons[addon] = aws.eks.Addon(
-            f"{self._name}-{role}", cluster_name=self.cluster.name, addon_name=addon, addon_version=version,
-            resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
-            tags=merged_tags(dict(self._args.tags), f"{self._name}-{role}"), **kwargs,  # type: ignore[arg-type]
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)))
+        self.addons[addon] = eks_addon(
+            f"{self._name}-{role}", addon, self.cluster.name, self.cluster.version,
+            self._args.addon_versions.get(addon), self._args.tags, self, depends_on, **kwargs)
         return self.addons[addon]
 
     @property

@@ -15,10 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from ._tags import merged_tags
+from ._addons import eks_addon
 
 TYPE_TOKEN = "eks-platform:components:PodAutoscaling"
 VPA_REPOSITORY = "https://charts.fairwinds.com/stable"
@@ -53,12 +52,8 @@ class PodAutoscaling(pulumi.ComponentResource):
     def __init__(self, name: str, args: PodAutoscalingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
         if args.metrics_server:
-            version = args.metrics_server_version or aws.eks.get_addon_version_output(
-                addon_name="metrics-server", kubernetes_version=args.kubernetes_version, most_recent=True).version
-            aws.eks.Addon(f"{name}-metrics-server", cluster_name=args.cluster, addon_name="metrics-server",
-                          addon_version=version, resolve_conflicts_on_create="OVERWRITE",
-                          resolve_conflicts_on_update="OVERWRITE", tags=merged_tags(args.tags, f"{name}-metrics-server"),
-                          opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)))
+            eks_addon(f"{name}-metrics-server", "metrics-server", args.cluster, args.kubernetes_version,
+                      args.metrics_server_version, args.tags, self, args.depends_on)
         if args.vpa:
             k8s.helm.v4.Chart(
                 f"{name}-vpa", chart="vpa", version=args.vpa_chart_version, namespace="kube-system",
