@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from google.protobuf import struct_pb2
 
@@ -24,17 +25,24 @@ START, END = "<!-- components:start -->", "<!-- components:end -->"
 STACK = "prod"
 
 
-def resources(stack: str = STACK) -> list[RecordedResource]:
-    """The stack's resources as preflight records them (``--phase up``, no pack: the graph is the program's)."""
+def declared(stack: str) -> list[dict[str, Any]]:
+    """What the stack's program declares, as preflight's JSON lists it: an offline ``up`` in a fresh process,
+    with no policy pack (the program's resources, not the pack's verdicts)."""
     proc = subprocess.run([sys.executable, "-m", "preflight", "--stack", stack, "--phase", "up", "--no-policy-pack",
                            "--format", "json"], cwd=REPO, capture_output=True, text=True, timeout=600,
                           env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
     if not proc.stdout.strip():
         raise RuntimeError(f"preflight failed for stack {stack}: {proc.stderr.strip()}")
+    resources: list[dict[str, Any]] = json.loads(proc.stdout)["resources"]
+    return resources
+
+
+def resources(stack: str = STACK) -> list[RecordedResource]:
+    """The stack's resources as preflight records them, for its component graph."""
     return [RecordedResource(seq=i, urn=r["urn"], type=r["type"], name=r["name"], custom=r["custom"],
                              parent=r["parent"], inputs=struct_pb2.Struct(), remote=r["remote"],
                              dependencies=r["dependencies"], property_dependencies=r["propertyDependencies"])
-            for i, r in enumerate(json.loads(proc.stdout)["resources"])]
+            for i, r in enumerate(declared(stack))]
 
 
 def diagram(stack: str = STACK) -> str:

@@ -8,10 +8,9 @@ resource.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
+
+from infra.architecture import declared as offline_resources
 
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOTS = Path(__file__).resolve().parent
@@ -20,12 +19,7 @@ STACKS = ("dev", "staging", "prod")
 
 def declared(stack: str) -> tuple[list[str], dict[str, list[str]]]:
     """The stack's URNs (sorted) and each resource's aliases, from an offline run of the program."""
-    proc = subprocess.run([sys.executable, "-m", "preflight", "--stack", stack, "--phase", "up", "--no-policy-pack",
-                           "--format", "json"], cwd=REPO, capture_output=True, text=True, timeout=600,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
-    if not proc.stdout.strip():
-        raise RuntimeError(f"preflight failed for stack {stack}: {proc.stderr.strip()}")
-    resources = [r for r in json.loads(proc.stdout)["resources"]
+    resources = [r for r in offline_resources(stack)
                  if not (r["type"].startswith("pulumi:providers:") and r["name"].startswith("default"))]
     return sorted(r["urn"] for r in resources), {r["urn"]: list(r.get("aliases") or []) for r in resources}
 
