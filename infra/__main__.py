@@ -49,6 +49,10 @@ if cfg.availability_zones is not None:  # a legacy count: refused, with the pinn
 offered = aws.get_availability_zones()
 zones = resolve_zones(cfg.zones, list(offered.names), list(offered.zone_ids))
 
+# Where the stack deploys, read once (invokes answered before anything exists, so known at the first preview).
+region = aws.get_region().region
+partition = aws.get_partition()
+
 network = Network(
     cfg.stack,
     NetworkArgs(
@@ -143,7 +147,7 @@ if compute.node_groups:
             cluster_name=cfg.cluster_name,
             cluster=control_plane.cluster_name,
             kubernetes_version=cfg.kubernetes_version,
-            region=aws.get_region().region,
+            region=region,
             kubernetes_provider=control_plane.provider,
             depends_on=list(compute.node_groups.values()),
             tags=cfg.base_tags,
@@ -221,7 +225,7 @@ load_balancer_controller = None
 if cfg.addons.load_balancer_controller:
     load_balancer_controller = LoadBalancerController(
         f"{cfg.stack}-lb-controller",
-        LoadBalancerControllerArgs(cluster_name=control_plane.cluster_name, region=aws.get_region().region,
+        LoadBalancerControllerArgs(cluster_name=control_plane.cluster_name, region=region,
                                    vpc_id=network.vpc_id, kubernetes_provider=control_plane.provider,
                                    depends_on=add_on_compute, tags=cfg.base_tags),
     )
@@ -238,7 +242,7 @@ if cfg.addons.metrics_server or cfg.addons.vertical_pod_autoscaler:
 
 # Sample apps: images by digest or tag from this stack's own repositories (a URI known before anything exists).
 identity = aws.get_caller_identity()
-registry_host = f"{identity.account_id}.dkr.ecr.{aws.get_region().region}.{aws.get_partition().dns_suffix}"
+registry_host = f"{identity.account_id}.dkr.ecr.{region}.{partition.dns_suffix}"
 for app, w in sorted(cfg.workloads.items()):
     reference = f"@{w.image.digest}" if w.image.digest else f":{w.image.tag}"
     exposure: NlbSpec | AlbSpec | None = None
@@ -275,7 +279,7 @@ access = Access(
         kubernetes_provider=control_plane.provider,
         namespace_resources=namespaces.resources,
         cluster_admin_allowlist=cfg.cluster_admin_allowlist,
-        partition=aws.get_partition().partition,
+        partition=partition.partition,
         tags=cfg.base_tags,
     ),
 )
