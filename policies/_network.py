@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from _known import UNKNOWN, elements, get, known
-from _workloads import namespace_of as workload_namespace
+from _workloads import namespace_of as effective_namespace  # UNKNOWN at preview when taken from a resource
 from _workloads import object_name
 
 from _helpers import WORLD_CIDRS
@@ -47,12 +47,6 @@ ALB_CLASS = "alb"
 
 def metadata(props: Any) -> Any:
     return get(props, "metadata") or {}
-
-
-def effective_namespace(props: Any, provider: Any = None) -> Any:
-    """Where a namespaced object lives (see :func:`_workloads.namespace_of`); :data:`UNKNOWN` at preview when
-    taken from another resource."""
-    return workload_namespace(props, provider)
 
 
 def namespace_of(props: Any, provider: Any = None) -> str:
