@@ -23,6 +23,7 @@ def kind(token: str) -> str:
 
 
 def object_name(props: Any, fallback: str) -> str:
+    """``metadata.name``, or the Pulumi resource name when it is unset (auto-named) or unknown."""
     name = get(get(props, "metadata") or {}, "name")
     return fallback if name is UNKNOWN else str(name or fallback)
 

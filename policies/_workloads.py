@@ -25,6 +25,8 @@ from _known import UNKNOWN, Deferred, Undecided, elements, get, known
 from _pods import ContainerView, PodView, pod_view
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
 
+from _rbac import object_name  # noqa: F401 - re-exported: one reading of an object's name for every rule
+
 DEFAULT_EXEMPT_NAMESPACES = ["kube-system"]
 EXEMPT_NAMESPACES_SCHEMA: dict[str, Any] = {
     "type": "array", "items": {"type": "string"}, "default": DEFAULT_EXEMPT_NAMESPACES,
@@ -46,12 +48,6 @@ def config_schema(**properties: Any) -> PolicyConfigSchema:
 def kind_of(token: str) -> str:
     """``kubernetes:apps/v1:DeploymentPatch`` -> ``DeploymentPatch``."""
     return token.rsplit(":", 1)[-1]
-
-
-def object_name(props: Any, fallback: str) -> str:
-    """``metadata.name``, or the Pulumi resource name when it is unset (auto-named) or unknown."""
-    name = get(get(props, "metadata"), "name")
-    return fallback if name is UNKNOWN or not name else str(name)
 
 
 def namespace_of(props: Any, provider: Any) -> Any:
