@@ -18,6 +18,11 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 _RESOURCE_SIG_BYTES = RESOURCE_SIG.encode()
 
 
+def is_secret(value: Any) -> bool:
+    """Whether ``value`` is a secret in wire form (``{SIG_KEY: SECRET_SIG, "value": ...}``)."""
+    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+
+
 def _downgrade(value: Any) -> Any:
     if isinstance(value, dict):
         if value.get(SIG_KEY) == RESOURCE_SIG:

@@ -24,7 +24,7 @@ from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from . import pulumi_eks
-from ._wire import SECRET_SIG, SIG_KEY, UNKNOWN, engine_properties
+from ._wire import SECRET_SIG, SIG_KEY, UNKNOWN, engine_properties, is_secret
 from .mockcloud import UnknownResult, known_at_preview
 from .transforms import TransformRunner
 
@@ -124,7 +124,7 @@ def _serialize_state(state: dict[str, Any]) -> struct_pb2.Struct:
 def _unwrap_secrets(value: Any) -> Any:
     """``value`` with every secret wrapper replaced by its plaintext: the mock cloud computes on plain data."""
     if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
+        if is_secret(value):
             return _unwrap_secrets(value.get("value"))
         return {k: _unwrap_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -147,7 +147,7 @@ def _merge_preview(token: str, out: struct_pb2.Struct, state: dict[str, Any], pr
     for key, value in state.items():
         if value is None:
             continue
-        if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+        if is_secret(value):
             value = value.get("value")  # secretness comes from the inputs as sent, which win below
         path = prefix + key
         if key in out.fields:

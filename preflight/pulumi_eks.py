@@ -39,7 +39,7 @@ from typing import Any
 
 import yaml
 
-from ._wire import SECRET_SIG, SIG_KEY, UNKNOWN
+from ._wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
 from .mockcloud import CloudIdentity, stable_hex
 
 CLUSTER = "eks:index:Cluster"
@@ -77,15 +77,11 @@ def is_unknown(value: Any) -> bool:
     return value == UNKNOWN
 
 
-def _secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
-
-
 def _map(value: Any, fn: Callable[[Any], Any]) -> Any:
     """``fn(value)`` through the wire markers: unknown stays unknown, a secret stays secret."""
     if is_unknown(value):
         return UNKNOWN
-    if _secret(value):
+    if is_secret(value):
         inner = _map(value.get("value"), fn)
         return inner if is_unknown(inner) else {SIG_KEY: SECRET_SIG, "value": inner}
     return fn(value)
@@ -278,8 +274,8 @@ class Model:
         if self.preview:
             return UNKNOWN
         parts = [g.get(k) for k in keys if g.get(k) is not None]
-        secret = any(_secret(p) for p in parts)
-        text = "\n".join(str(p.get("value") if _secret(p) else p) for p in parts)
+        secret = any(is_secret(p) for p in parts)
+        text = "\n".join(str(p.get("value") if is_secret(p) else p) for p in parts)
         encoded = base64.b64encode(f"#!/bin/bash\n# pulumi-eks node bootstrap\n{text}\n".encode()).decode()
         return {SIG_KEY: SECRET_SIG, "value": encoded} if secret else encoded
 
