@@ -31,6 +31,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components.storage_efs import TRANSITION_DAYS
+from components.storage_fsx import THROUGHPUTS
+
 NAMESPACE = "eks-platform"
 
 
@@ -222,8 +225,8 @@ def _none_is_empty(value: Any) -> Any:
     return {} if value is None else value
 
 
-#: EFS lifecycle transitions AWS accepts (TransitionToIA / TransitionToArchive), in days.
-EFS_TRANSITION_DAYS = (1, 7, 14, 30, 60, 90, 180, 270, 365)
+#: EFS lifecycle transitions AWS accepts and FSx for Lustre throughputs: the components' own lists.
+EFS_TRANSITION_DAYS = TRANSITION_DAYS
 ReclaimPolicy = Literal["Retain", "Delete"]
 
 
@@ -272,7 +275,7 @@ class FsxStorageSpec(Strict):
     """FSx for Lustre: the CSI driver, a dynamic-provisioning StorageClass and an optional static file system."""
 
     enabled: StrictBool = False
-    per_unit_storage_throughput: Literal[125, 250, 500, 1000] = 125
+    per_unit_storage_throughput: Literal[THROUGHPUTS] = 125  # type: ignore[valid-type]
     """MB/s per TiB of PERSISTENT_2 storage."""
     backup_retention_days: int_in(1, 90, 7) = 7
     static_file_system: FsxStaticFileSystemSpec | None = None
