@@ -29,6 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from components import FargateSelectorArgs, NodeGroupArgs, RepositoryArgs, TeamAccessArgs
 from components.compute import Taint
+from components.workload import FARGATE_LABEL
 from infra import config_models as models
 from infra.config_models import messages
 
@@ -75,7 +76,6 @@ class SelfManagedSpec:
     detailed_monitoring: bool = False
 
 
-FARGATE_LABEL = "eks-platform/compute"
 _RESERVED_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
 
 
