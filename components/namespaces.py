@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .workload import EXPOSED_LABEL
+
 TYPE_TOKEN = "eks-platform:components:Namespaces"
 RESERVED = ("default", "kube-system", "kube-public", "kube-node-lease")
 POD_IDENTITY_AGENT = "169.254.170.23/32"
-EXPOSED_LABEL = "eks-platform/exposed"
 
 
 @dataclass(frozen=True)
