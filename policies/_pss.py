@@ -181,7 +181,7 @@ def _applies(control: Control, standard: Standard, advisory: bool) -> bool:
 
 
 def _suffix(control: Control, namespace: str, standard: Standard, advisory: bool) -> str:
-    since = f", since 1.{control.since}" if control.since else ""
+    since = f", since 1.{control.since}" if control.since >= 25 else ""  # older ones predate every supported version
     label = f"Pod Security Standard {control.level}, control \"{control.name}\"{since}"
     if control.level == "baseline":
         return f" ({label}.)"

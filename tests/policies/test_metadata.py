@@ -32,7 +32,7 @@ def test_names_are_unique_and_the_pack_is_complete() -> None:
 # Structured metadata (policies/_metadata.py): every policy declares METADATA next to it --------------------------
 
 RULES = registry()
-FRAMEWORK_TAG = re.compile(r"^(cis-eks-|bpg-|ckv2?-|pcp-|ag-)")
+FRAMEWORK_TAG = re.compile(r"^(cis-eks-|bpg-|ckv2?-|pcp-|ag-|pss-)")
 
 
 def test_every_policy_has_a_metadata_record() -> None:
