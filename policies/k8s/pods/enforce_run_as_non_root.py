@@ -58,7 +58,13 @@ def _non_root(view: PodView, container: ContainerView) -> Iterator[str]:
 def _check_non_root(view: PodView, config: Mapping[str, Any], later: Deferred, standard: Standard) -> Iterator[str]:
     if host_users_relaxed(view, standard):
         return
-    yield from each_container(view, later, lambda c: _non_root(view, c))
+    found = list(each_container(view, later, lambda c: _non_root(view, c)))
+    yield from found
+    pod_path = f"{view.spec_path}.securityContext.runAsNonRoot"
+    if not found and known(get(view.security, "runAsNonRoot"), pod_path) is False:
+        yield (f"{view.describe()} sets runAsNonRoot: false on the pod ({pod_path}); every container overrides it "
+               f"with true today, but the standard refuses the pod-level false, which the next container inherits. "
+               f"{_FIX}")
 
 
 def _check_user(view: PodView, config: Mapping[str, Any], later: Deferred, standard: Standard) -> Iterator[str]:
