@@ -242,6 +242,12 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], dict[str, Any] | N
     ("kubernetes-rbac-disallow-escalation-verbs", RBAC + "Role",
      rules([{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}]), None,
      "grants impersonate on serviceaccounts"),
+    ("kubernetes-rbac-disallow-escalation-verbs", RBAC + "ClusterRole",
+     rules([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]), None,
+     "rule 0 grants bind, escalate, impersonate through the wildcard verb \"*\" on *"),
+    ("kubernetes-rbac-disallow-escalation-verbs", RBAC + "Role",
+     rules([{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["*"]}]), None,
+     "rule 0 grants bind, escalate through the wildcard verb \"*\" on roles"),
     # B5 (system:authenticated), I4 I6 I7 I8 I9 I10 I11 (more in tests/policies/k8s/test_rbac_completion.py)
     ("kubernetes-rbac-disallow-anonymous-bindings", RBAC + "ClusterRoleBinding",
      lambda p: p.update(subjects=[{"kind": "Group", "name": "system:authenticated"}]), None,

@@ -15,7 +15,15 @@ from _known import Deferred
 from _metadata import RuleMetadata
 from _pod_security import each_container, where
 from _pods import ContainerView, PodView
-from _pss import PSS_URL, USER_NAMESPACE_RELAXATION, Control, Standard, config_schema, host_users_relaxed, rule_validator
+from _pss import (
+    PSS_URL,
+    USER_NAMESPACE_RELAXATION,
+    Control,
+    Standard,
+    config_schema,
+    host_users_relaxed,
+    rule_validator,
+)
 from pulumi_policy import Severity, StackValidationPolicy
 
 _FIX = "Remove securityContext.procMount (or set it to Default)."

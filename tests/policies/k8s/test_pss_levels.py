@@ -108,9 +108,10 @@ def findings(policies: list[Any], resources: list[PolicyResource],
     out: dict[str, list[str]] = {}
     for policy in policies:
         found: list[str] = []
+        args = (StackValidationArgs(resources, config or {}) if isinstance(policy, StackValidationPolicy)
+                else _resource_args(resources[-1], config))
         try:
-            policy.validate(StackValidationArgs(resources, config or {}) if isinstance(policy, StackValidationPolicy)
-                            else _resource_args(resources[-1], config), lambda m, urn=None: found.append(m))
+            policy.validate(args, lambda m, urn=None, sink=found: sink.append(m))
         except _NotApplicableError:
             pass
         if found:
