@@ -28,9 +28,12 @@ _FIX = ("Set securityContext.runAsNonRoot: true on the pod (or on every containe
 
 
 def uid(value: Any) -> int | None:
-    """A UID as the API reads it; None for what is not a whole number (the API server refuses it)."""
+    """A UID as the API reads it (the engine sends numbers as floats: 1000.0); None for what is not a whole number,
+    which the API server refuses."""
     if isinstance(value, bool):
         return None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
     try:
         return int(str(value).strip())
     except ValueError:

@@ -319,14 +319,14 @@ def test_j6_does_not_say_may_run_as_root_for_a_non_zero_uid() -> None:
     assert "runAsUser 10000 is not root" in message
 
 
-@pytest.mark.parametrize("value", ["1000", "0", "abc", True])
+@pytest.mark.parametrize("value", ["1000", "0", "abc", True, 0.0, 1000.0, 0.5])
 def test_j6_and_the_uid_floor_do_not_raise_on_a_string_run_as_user(value: Any) -> None:
     found = findings(PSS_POLICIES + [p for p in pack_policies().values()
                                      if p.name == "kubernetes-pod-configure-minimum-uid"],
                      [namespace("restricted"), workload_resource(pod_context(runAsUser=value))])
-    if value == "0":
+    if value in ("0", 0.0):
         assert list(found) == [J6]
-    elif value == "1000":
+    elif value in ("1000", 1000.0):
         assert list(found) == ["kubernetes-pod-configure-minimum-uid"]
     else:
         assert found == {}
