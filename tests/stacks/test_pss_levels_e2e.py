@@ -74,3 +74,20 @@ def test_our_stacks_keep_reliability_and_allowlist_rules_mandatory(stack: str) -
     assert {"kubernetes-workload-configure-replicas-and-pdb", "kubernetes-loadbalancer-disallow-public-access"} \
         <= mandatory, mandatory
     assert "aws-kms-key-missing-policy" not in mandatory
+
+
+@pytest.mark.e2e
+def test_creator_admin_forced_by_pulumi_eks_is_actionable_in_both_phases(tmp_path: Any) -> None:
+    import json
+
+    program = str(PROGRAMS / "pulumi-eks")
+    _, data, _ = preflight_json("--program", program, "--phase", "both")
+    (finding,) = [v for v in data["violations"] if v["policy"] == "aws-eks-cluster-disable-creator-admin"
+                  and v["urn"].endswith("::hardened-eksCluster")]
+    assert finding["phases"] == ["preview", "up"]
+    assert "pulumi-eks Cluster 'hardened' always sets" in finding["message"] and "deployingRoles" in finding["message"]
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"aws-eks-cluster-disable-creator-admin": {
+        "deployingRoles": ["arn:aws:iam::123456789012:role/deployer"]}}))
+    _, allowed, _ = preflight_json("--program", program, "--phase", "both", "--policy-pack-config", str(config))
+    assert not [v for v in allowed["violations"] if v["policy"] == "aws-eks-cluster-disable-creator-admin"]

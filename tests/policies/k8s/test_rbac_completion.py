@@ -332,7 +332,6 @@ def test_catalogue_anchors_in_tags() -> None:
 def test_wildcard_verbs_escalate_only_where_they_reach_roles_or_identities() -> None:
     """I5: ``*`` verbs grant bind/escalate on roles and impersonate on identities; ``*`` on pods grants none."""
     from k8s.rbac.disallow_escalation_verbs import disallow_escalation_verbs
-
     from tests.policies.fixtures import resource_args, run
 
     def role(rule: dict[str, object]) -> object:
