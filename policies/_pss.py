@@ -223,7 +223,10 @@ def validate_controls(args: StackValidationArgs, report: ReportViolation, contro
                 continue
             strictest = standard or Standard("restricted", LATEST_MINOR, "")
             windows = is_windows(view)
-            applicable = [c for c in controls if _applies(c, strictest, advisory) or (standard is None and advisory)]
+            # An undecided standard is judged at the strictest (a finding then waits for `pulumi up`): for the advice,
+            # that is every restricted control.
+            applicable = [c for c in controls if _applies(c, strictest, advisory)
+                          or (standard is None and advisory and c.level == "restricted")]
             if windows:
                 exempted = [c for c in applicable if c.linux_only]
                 applicable = [c for c in applicable if not c.linux_only]

@@ -341,3 +341,21 @@ def test_a_pod_level_run_as_non_root_false_is_refused_even_when_containers_say_t
     assert message.startswith("Deployment 'web' sets runAsNonRoot: false on the pod "
                               "(spec.template.spec.securityContext.runAsNonRoot)"), message
     assert copy.deepcopy(hardened_spec())["securityContext"]["runAsNonRoot"] is True
+
+
+def test_the_advice_with_an_undecided_namespace_waits_for_up_only_on_a_restricted_finding() -> None:
+    advice = next(p for p in PSS_POLICIES if p.name == ADVICE)
+    unknown = workload_resource(pod(hostNetwork=True), ns=UNKNOWN_STRING_VALUE)  # a baseline flaw only
+    assert findings([advice], [unknown]) == {}
+    with pytest.raises(Undecided):
+        advice.validate(StackValidationArgs([workload_resource(drop("allowPrivilegeEscalation"),
+                                                               ns=UNKNOWN_STRING_VALUE)], {}), lambda m, urn=None: None)
+
+
+def test_exempt_and_windows_pods_make_the_rule_not_applicable() -> None:
+    policy = next(p for p in MANDATORY if p.name == "kubernetes-pod-disallow-privilege-escalation")
+    with pytest.raises(_NotApplicableError):
+        policy.validate(StackValidationArgs([workload_resource(drop("allowPrivilegeEscalation"), ns="kube-system")],
+                                            {}), lambda m, urn=None: None)
+    assert findings([policy], [workload_resource(drop("allowPrivilegeEscalation"), ns="kube-system")],
+                    {"exemptNamespaces": []}) != {}
