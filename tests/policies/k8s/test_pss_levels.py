@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from _known import Undecided
 from _metadata import registry
+from _pods import WORKLOADS
 from pulumi_policy import StackValidationPolicy
 from pulumi_policy.policy import PolicyResource, StackValidationArgs, _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
@@ -359,3 +360,16 @@ def test_exempt_and_windows_pods_make_the_rule_not_applicable() -> None:
                                             {}), lambda m, urn=None: None)
     assert findings([policy], [workload_resource(drop("allowPrivilegeEscalation"), ns="kube-system")],
                     {"exemptNamespaces": []}) != {}
+
+
+@pytest.mark.parametrize("token", sorted(WORKLOADS))
+def test_every_workload_kind_and_patch_is_judged_at_its_namespace_s_level(token: str) -> None:
+    """The hardened pod spec is silent; one unsafe sysctl (baseline) and one nfs volume (restricted) are caught
+    in a restricted namespace, and the restricted one is advice in a baseline namespace."""
+    assert findings(PSS_POLICIES, [namespace("restricted"), workload_resource(token=token)]) == {}
+    change = both(pod_context(sysctls=[{"name": "kernel.msgmax", "value": "1"}]),
+                  volume(nfs={"server": "fs.example.com", "path": "/"}))
+    assert set(findings(MANDATORY, [namespace("restricted"), workload_resource(change, token=token)])) == {
+        "kubernetes-pod-disallow-unsafe-sysctls", "kubernetes-pod-disallow-restricted-volume-types"}
+    assert set(findings(PSS_POLICIES, [namespace("baseline"), workload_resource(change, token=token)])) == {
+        "kubernetes-pod-disallow-unsafe-sysctls", ADVICE}
