@@ -58,7 +58,7 @@ _FORMATS = {
     "checkov": re.compile(rf"^CKV2?_(?:AWS|K8S)_[1-9][0-9]*{_QUALIFIER}$"),
     "pcp": re.compile(rf"^(?:aws|kubernetes)-[a-z0-9*-]+{_QUALIFIER}$"),
     "ag": re.compile(rf"^[a-z0-9-]+{_QUALIFIER}$"),
-    "pss": re.compile(r"^(?:baseline|restricted): \S.*$"),
+    "pss": re.compile(rf"^(?:baseline|restricted): [^()]*[^() ]{_QUALIFIER}$"),
 }
 #: The framework fields of a record, in the order tags and docs list them.
 FRAMEWORKS = ("cis", "bpg", "checkov", "pcp", "ag", "pss")

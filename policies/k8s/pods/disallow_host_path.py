@@ -121,7 +121,8 @@ METADATA = RuleMetadata(
                  "(Fargate: one micro-VM per pod)"),
     bpg=("pods: Never run Docker in Docker or mount the socket in the container", "pods: Restrict the use of hostPath"),
     checkov=("CKV_K8S_27 (stricter: every hostPath volume, not only the Docker socket)",),
-    pss=("baseline: HostPath Volumes",),
+    pss=("baseline: HostPath Volumes (stricter: also PersistentVolumes' hostPath; allowedHostPaths, empty by "
+         "default, relaxes it)",),
 )
 
 disallow_host_path = ResourceValidationPolicy(

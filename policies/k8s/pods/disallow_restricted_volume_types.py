@@ -40,7 +40,7 @@ METADATA = RuleMetadata(
     id="X196",
     aws_control="EBS, EFS and FSx CSI drivers that AWS maintains as EKS add-ons, reached through PersistentVolumes",
     bpg=("pods: Restrict the use of hostPath",),
-    pss=("restricted: Volume Types",),
+    pss=("restricted: Volume Types (partial: hostPath is J11's, at baseline)",),
 )
 
 disallow_restricted_volume_types = StackValidationPolicy(
