@@ -57,3 +57,21 @@ def test_cluster_findings_on_a_component_child_name_its_argument() -> None:
                           "eks.Cluster(\"prod\", ...).")
     ((own, _),) = run(POLICIES["aws-eks-cluster-disallow-api-endpoint-public-access"], public(OWN_URN))
     assert "pulumi-eks" not in own and own.endswith("(VPN, bastion or CI runners in the VPC).")
+
+
+@pytest.mark.parametrize(("urn", "fragment"), [
+    ("urn:pulumi:dev::shop::eks:index:ManagedNodeGroup$aws:ec2/launchTemplate:LaunchTemplate::ng-launchTemplate",
+     "set enable_imd_sv2=True on eks.ManagedNodeGroup(\"ng\", ...)."),
+    ("urn:pulumi:dev::shop::eks:index:NodeGroupV2$aws:ec2/launchTemplate:LaunchTemplate::ng-launchTemplate",
+     "which has no argument for it: set it with a transform"),
+    ("urn:pulumi:dev::shop::aws:ec2/launchTemplate:LaunchTemplate::ng", None),
+])
+def test_imdsv2_findings_on_node_templates_name_the_component_s_way(urn: str, fragment: str | None) -> None:
+    token = "aws:ec2/launchTemplate:LaunchTemplate"
+    props = {**GOLDEN[token], "metadataOptions": {**GOLDEN[token]["metadataOptions"], "httpTokens": "optional"}}
+    args = ResourceValidationArgs(token, unknown_checking_proxy(props), urn, urn.rsplit("::", 1)[1], _opts(), None, {})
+    ((message, _),) = run(POLICIES["aws-ec2-launchtemplate-enforce-imdsv2"], args)
+    if fragment is None:
+        assert "pulumi-eks" not in message and message.endswith("metadataOptions.httpTokens=\"required\".")
+    else:
+        assert message.endswith(fragment) if fragment.endswith(".") else fragment in message
