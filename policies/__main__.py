@@ -91,6 +91,10 @@ from k8s.namespaces.enforce_pod_security_admission import enforce_pod_security_a
 from k8s.network.disallow_public_load_balancer import disallow_public_load_balancer  # noqa: E402
 from k8s.network.enable_load_balancer_tls import enable_load_balancer_tls  # noqa: E402
 from k8s.network.missing_default_deny_network_policy import missing_default_deny_network_policy  # noqa: E402
+from k8s.pods.configure_minimum_uid import configure_minimum_uid  # noqa: E402
+from k8s.pods.configure_restricted_pod_security import configure_restricted_pod_security  # noqa: E402
+from k8s.pods.disallow_apparmor_override import disallow_apparmor_override  # noqa: E402
+from k8s.pods.disallow_custom_selinux_options import disallow_custom_selinux_options  # noqa: E402
 from k8s.pods.disallow_host_ipc import disallow_host_ipc  # noqa: E402
 from k8s.pods.disallow_host_network import disallow_host_network  # noqa: E402
 from k8s.pods.disallow_host_path import disallow_host_path  # noqa: E402
@@ -98,6 +102,10 @@ from k8s.pods.disallow_host_pid import disallow_host_pid  # noqa: E402
 from k8s.pods.disallow_host_port import disallow_host_port  # noqa: E402
 from k8s.pods.disallow_privilege_escalation import disallow_privilege_escalation  # noqa: E402
 from k8s.pods.disallow_privileged import disallow_privileged  # noqa: E402
+from k8s.pods.disallow_probe_host import disallow_probe_host  # noqa: E402
+from k8s.pods.disallow_restricted_volume_types import disallow_restricted_volume_types  # noqa: E402
+from k8s.pods.disallow_unmasked_proc_mount import disallow_unmasked_proc_mount  # noqa: E402
+from k8s.pods.disallow_unsafe_sysctls import disallow_unsafe_sysctls  # noqa: E402
 from k8s.pods.enable_read_only_root_filesystem import enable_read_only_root_filesystem  # noqa: E402
 from k8s.pods.enable_seccomp_profile import enable_seccomp_profile  # noqa: E402
 from k8s.pods.enforce_minimal_capabilities import enforce_minimal_capabilities  # noqa: E402
@@ -149,7 +157,7 @@ MANDATORY_BASELINE = [
     disallow_pod_creation, disallow_exec_and_node_proxy, disallow_webhook_configuration_write,
     disallow_service_account_token_create, disallow_persistent_volume_create, disallow_csr_approval,
     disallow_service_status_write,
-    missing_default_deny_network_policy, enable_load_balancer_tls, disallow_public_load_balancer,
+    missing_default_deny_network_policy, enable_load_balancer_tls,
     enforce_imdsv2, configure_imds_hop_limit, disallow_public_ip, disallow_public_subnets, enable_volume_encryption,
     configure_volume_cmk, disallow_ssh, disallow_secrets_in_user_data, configure_container_optimized_ami,
     enforce_launch_template, disallow_fargate_public_subnets, configure_minimal_pod_execution_role,
@@ -158,13 +166,14 @@ MANDATORY_BASELINE = [
     # Storage (F1 F2 F4 F5 F6 F7 F8 F9 F11)
     enable_ebs_encryption, configure_ebs_cmk, enable_ebs_volume_encryption, enable_efs_encryption, configure_efs_cmk,
     enable_efs_in_transit_encryption, enforce_posix_identity, disallow_one_zone, configure_fsx_cmk,
-    # Pod security (J1 J2 J3 J4 J5 J6 J7 J8 J9 J11 J12)
+    # Pod Security Standards (J1 J2 J3 J4 J5 J6 J8 J9 J11 J12 X191-X196), each at its namespace's level
     disallow_privileged, disallow_host_pid, disallow_host_ipc, disallow_host_network, disallow_privilege_escalation,
-    enforce_run_as_non_root, enable_read_only_root_filesystem, enforce_minimal_capabilities, enable_seccomp_profile,
-    disallow_host_path, disallow_host_port,
-    # Workload hygiene (J13 J14 J15 J16 J19 J20 J22 J23 J27 G8)
+    enforce_run_as_non_root, enforce_minimal_capabilities, enable_seccomp_profile,
+    disallow_host_path, disallow_host_port, disallow_apparmor_override, disallow_custom_selinux_options,
+    disallow_unmasked_proc_mount, disallow_unsafe_sysctls, disallow_probe_host, disallow_restricted_volume_types,
+    # Workload hygiene (J13 J14 J15 J16 J19 J22 J23 J27 G8)
     configure_resources, disable_service_account_token_automount, disallow_default_service_account,
-    disallow_literal_secrets_in_env, disallow_bare_pods, configure_replicas_and_pdb, enforce_pod_security_admission,
+    disallow_literal_secrets_in_env, disallow_bare_pods, enforce_pod_security_admission,
     disallow_default_namespace, disallow_alpha_beta_versions, disallow_unpinned_references,
 ]
 #: Advisory: low severity, cost or lifecycle rather than security, or an allowlist only the organisation can
@@ -174,7 +183,12 @@ ADVISORY = [missing_description, missing_key_description, configure_standard_sup
             configure_cluster_admin_binding_allowlist,
             # G7 approved registries (until a stack's config lists them), J16 secrets as files (advice), L1 Helm
             # Releases (a Release is sometimes the right tool)
-            configure_approved_registries, configure_secrets_as_files, disallow_release]
+            configure_approved_registries, configure_secrets_as_files, disallow_release,
+            # Reliability and organisation choices until a stack's config raises them: J20 replicas and budgets,
+            # E7 public load balancers (the allowlist is the organisation's); hardening beyond the Pod Security
+            # Standards: J7 read-only root, X198 UID floor; X197 restricted advice on baseline namespaces
+            configure_replicas_and_pdb, disallow_public_load_balancer, enable_read_only_root_filesystem,
+            configure_minimum_uid, configure_restricted_pod_security]
 
 PolicyPack(
     name="eks-platform",

@@ -97,3 +97,47 @@ def cluster_view(args: ResourceValidationArgs) -> ClusterView | None:
                                 "child is checked instead")
         return ClusterView(args.props, component=True)
     return None
+
+
+# -- resources a pulumi-eks component creates -------------------------------------------------------------------
+
+#: The pulumi-eks component types whose children reach the pack (a real preview of the component's provider,
+#: or preflight's model of it).
+COMPONENTS = ("eks:index:Cluster", "eks:index:NodeGroupV2", "eks:index:NodeGroup", "eks:index:ManagedNodeGroup")
+
+
+def component_of(urn: str) -> tuple[str, str] | None:
+    """(component type, component name) when ``urn`` is a child of a pulumi-eks component, else None.
+
+    The URN's type part lists the parent types (``eks:index:Cluster$aws:eks/cluster:Cluster``); the component's
+    name is the child's name up to its suffix (``prod-eksCluster`` is component ``prod``'s).
+    """
+    parts = urn.split("::")
+    if len(parts) < 4:
+        return None
+    chain = parts[2].split("$")[:-1]
+    components = [t for t in chain if t in COMPONENTS]
+    if not components:
+        return None
+    name = parts[-1]
+    for suffix in ("-eksCluster", "-launchTemplate", "-nodeLaunchConfiguration", "-eks-k8s", "-nodeAccess"):
+        name = name.removesuffix(suffix)
+    return components[-1], name
+
+
+def component_hint(urn: str, argument: str | None, value: str) -> str:
+    """The fix in the terms of the pulumi-eks component that created the resource, when one did (``""`` for a
+    resource the program declares itself), to append to a finding: its argument (``eks.Cluster("prod",
+    endpoint_public_access=False)``), else a ``transforms`` snippet that sets the child's input."""
+    found = component_of(urn)
+    if found is None:
+        return ""
+    kind, name = found
+    python_type = kind.rsplit(":", 1)[-1]
+    if argument is not None:
+        return (f" This resource is created by pulumi-eks {python_type} '{name}': set {argument}={value} on "
+                f"eks.{python_type}(\"{name}\", ...).")
+    token = urn.split("::")[2].split("$")[-1]
+    return (f" This resource is created by pulumi-eks {python_type} '{name}', which has no argument for it: set it "
+            f"with a transform on the component, opts=pulumi.ResourceOptions(transforms=[lambda a: "
+            f"pulumi.ResourceTransformResult({{**a.props, {value}}}, a.opts) if a.type_ == \"{token}\" else None]).")

@@ -19,6 +19,13 @@ which the docs show and the tags drop:
   a neighbouring resource type.
 * ``pcp`` / ``ag``: Pulumi compliance-policies and AWSGuard policy names (``*`` stands for the resource
   kinds PCP generates one policy per).
+* ``pss``: Pod Security Standards controls, ``"<level>: <control>"`` (``"restricted: Volume Types"``); the id
+  (and tag, ``pss-restricted``) is the level.
+
+Claims: an id without a qualifier claims the rule is **equivalent** to it (it flags what the check flags, on
+the same objects); ``(stricter)`` says the rule flags everything the check flags and more (the reason
+follows, e.g. ``"CKV_K8S_28 (stricter: drop ALL, not only NET_RAW)"``); ``(partial)`` that it flags a subset;
+``(analogous)``, ``(derived)`` and ``(related)`` that it is not the same check.
 
 This module is imported by every policy file when the pack starts, so it imports nothing of the pack.
 """
@@ -51,13 +58,16 @@ _FORMATS = {
     "checkov": re.compile(rf"^CKV2?_(?:AWS|K8S)_[1-9][0-9]*{_QUALIFIER}$"),
     "pcp": re.compile(rf"^(?:aws|kubernetes)-[a-z0-9*-]+{_QUALIFIER}$"),
     "ag": re.compile(rf"^[a-z0-9-]+{_QUALIFIER}$"),
+    "pss": re.compile(rf"^(?:baseline|restricted): [^()]*[^() ]{_QUALIFIER}$"),
 }
 #: The framework fields of a record, in the order tags and docs list them.
-FRAMEWORKS = ("cis", "bpg", "checkov", "pcp", "ag")
+FRAMEWORKS = ("cis", "bpg", "checkov", "pcp", "ag", "pss")
+#: Frameworks whose entries may share an id (BPG areas, PSS levels).
+_REPEATABLE = ("bpg", "pss")
 #: Tag prefix per framework (checkov ids bring their own: ``ckv-``, ``ckv2-``); tags matching ``_ANCHOR_TAG``
 #: are anchor tags, which only a record may produce.
-TAG_PREFIXES = {"cis": "cis-eks-", "bpg": "bpg-", "checkov": "", "pcp": "pcp-", "ag": "ag-"}
-_ANCHOR_TAG = re.compile(r"^(?:cis-eks-|bpg-|ckv2?-|pcp-|ag-)")
+TAG_PREFIXES = {"cis": "cis-eks-", "bpg": "bpg-", "checkov": "", "pcp": "pcp-", "ag": "ag-", "pss": "pss-"}
+_ANCHOR_TAG = re.compile(r"^(?:cis-eks-|bpg-|ckv2?-|pcp-|ag-|pss-)")
 
 
 def anchor_id(entry: str) -> str:
@@ -96,6 +106,8 @@ class RuleMetadata:
     """Pulumi compliance-policies policy names."""
     ag: tuple[str, ...] = ()
     """AWSGuard policy names."""
+    pss: tuple[str, ...] = ()
+    """Pod Security Standards controls, ``"restricted: Volume Types"``."""
     side: Side = "customer"
     """The shared-responsibility side the rule enforces: ``customer`` (security in the cloud)."""
 
@@ -116,13 +128,13 @@ class RuleMetadata:
             if bad:
                 problems.append(f"{name} entries {bad!r} do not match {_FORMATS[name].pattern}")
             ids = [anchor_id(e) for e in entries if isinstance(e, str)]
-            if name != "bpg" and len(set(ids)) != len(ids):
+            if name not in _REPEATABLE and len(set(ids)) != len(ids):
                 problems.append(f"{name} lists an id twice: {ids!r}")
         if problems:
             raise ValueError(f"RuleMetadata {self.id}: " + "; ".join(problems))
 
     def framework_ids(self, framework: str) -> tuple[str, ...]:
-        """The ids of one framework, qualifiers dropped, first occurrence kept (BPG: the areas)."""
+        """The ids of one framework, qualifiers dropped, first occurrence kept (BPG: the areas; PSS: the levels)."""
         return tuple(dict.fromkeys(anchor_id(e) for e in getattr(self, framework)))
 
     def anchor_tags(self) -> list[str]:

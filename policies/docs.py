@@ -208,7 +208,13 @@ def render(rules: Mapping[str, Rule], levels: Mapping[str, Mapping[str, str]]) -
         "that makes the customer's setting effective.",
         "- **CIS**: CIS Amazon EKS Benchmark v1.8.0 sections (older numbering and derived or related mappings "
         "are marked). **EKS Best Practices**: security guide area and section. **checkov**: check ids. "
+        "**PSS**: Pod Security Standards controls, by level; the PSS rules judge each pod at the level its "
+        "namespace's `pod-security.kubernetes.io/enforce` label names (restricted-only findings in a baseline "
+        "namespace go to the advisory `kubernetes-pod-configure-restricted-pod-security`). "
         "**Other anchors**: Pulumi compliance-policies (PCP) and AWSGuard policy names.",
+        "- **Claims**: an id without a qualifier claims the rule is equivalent to that check (it flags what the "
+        "check flags); *(stricter: ...)* says it flags more, and why; *(partial: ...)* that it flags less; "
+        "*(analogous)*, *(derived)* and *(related)* that it is not the same check.",
         "",
         "## Summary",
         "",
@@ -224,12 +230,13 @@ def render(rules: Mapping[str, Rule], levels: Mapping[str, Mapping[str, str]]) -
         counted = Counter(levels[env][r.name] for r in ordered)
         out.append(f"| {env} | " + " | ".join(str(counted[level]) for level in LEVELS) + " |")
     header = ["Id", "Policy", "Severity", *envs, "Side", "Relies on (AWS side)", "CIS", "EKS Best Practices",
-              "checkov", "Other anchors", "Remediation"]
+              "checkov", "PSS", "Other anchors", "Remediation"]
     out += ["", f"## Rules ({len(ordered)} policies)", "", "| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
     for r in ordered:
         m = r.metadata
         cells = [m.id, f"`{r.name}`", r.severity, *(levels[env][r.name] for env in envs), m.side,
-                 _cell(m.aws_control), _ids(m.cis), _ids(m.bpg, sep="<br>"), _ids(m.checkov), _anchors(r),
+                 _cell(m.aws_control), _ids(m.cis), _ids(m.bpg, sep="<br>"), _ids(m.checkov),
+                 _ids(m.pss, sep="<br>"), _anchors(r),
                  _cell(r.remediation)]
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"

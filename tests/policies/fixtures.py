@@ -327,8 +327,20 @@ def stack_args(resources: list[PolicyResource], config: dict[str, Any] | None = 
     return StackValidationArgs(resources, config or {})
 
 
+def as_stack(args: ResourceValidationArgs) -> StackValidationArgs:
+    """A stack of the one resource ``args`` carries, with its config: how a stack policy sees it."""
+    resource = PolicyResource(args.resource_type, args.props, args.urn, args.name, args.opts, args.provider, None, [],
+                              {})
+    return StackValidationArgs([resource], dict(args.get_config()))
+
+
 def run(policy: Any, args: Any) -> list[tuple[str, str | None]]:
-    """Run a policy's validate; return (message, urn) for each violation reported."""
+    """Run a policy's validate; return (message, urn) for each violation reported. A stack policy given one
+    resource's args (the PSS rules, which need the stack's Namespaces) sees a stack of that resource."""
+    from pulumi_policy import StackValidationPolicy
+
+    if isinstance(policy, StackValidationPolicy) and isinstance(args, ResourceValidationArgs):
+        args = as_stack(args)
     found: list[tuple[str, str | None]] = []
     policy.validate(args, lambda message, urn=None: found.append((message, urn)))
     return found

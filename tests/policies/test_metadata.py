@@ -32,7 +32,7 @@ def test_names_are_unique_and_the_pack_is_complete() -> None:
 # Structured metadata (policies/_metadata.py): every policy declares METADATA next to it --------------------------
 
 RULES = registry()
-FRAMEWORK_TAG = re.compile(r"^(cis-eks-|bpg-|ckv2?-|pcp-|ag-)")
+FRAMEWORK_TAG = re.compile(r"^(cis-eks-|bpg-|ckv2?-|pcp-|ag-|pss-)")
 
 
 def test_every_policy_has_a_metadata_record() -> None:
@@ -87,6 +87,8 @@ def test_rules_split_over_several_policies_share_an_id() -> None:
     (RuleMetadata(id="J27", aws_control="EKS", pcp=("kubernetes-*-disallow-beta-resource",), ag=("efs-encrypted",)),
      ["pcp-kubernetes-disallow-beta-resource", "ag-efs-encrypted"]),
     (RuleMetadata(id="F1", aws_control="EBS", checkov=("CKV_AWS_3 (analogous)",)), ["ckv-aws-3"]),
+    (RuleMetadata(id="J8", aws_control="runtime", pss=("baseline: Capabilities", "restricted: Capabilities (partial)")),
+     ["pss-baseline", "pss-restricted"]),
 ])
 def test_anchor_tags_are_derived_from_the_ids(record: RuleMetadata, tags: list[str]) -> None:
     assert record.anchor_tags() == tags
@@ -103,6 +105,8 @@ def test_anchor_tags_are_derived_from_the_ids(record: RuleMetadata, tags: list[s
     ({"checkov": ("CKV_AWS_58", "CKV_AWS_58 (analogous)")}, "checkov lists an id twice"),
     ({"bpg": ("security: Groups",)}, "bpg entries"),
     ({"cis": ("CIS 5.3.1",)}, "cis entries"),
+    ({"pss": ("strict: Capabilities",)}, "pss entries"),
+    ({"pss": ("restricted:",)}, "pss entries"),
 ])
 def test_invalid_records_are_refused_at_import(kwargs: dict[str, Any], error: str) -> None:
     with pytest.raises(ValueError, match=error):

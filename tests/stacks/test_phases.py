@@ -111,7 +111,7 @@ def test_a_document_rendered_in_an_apply_is_unchecked_at_preview_and_decided_at_
 
 FIRING_PROGRAMS = ["violations", "access-violations", "compute-violations", "node-violations", "hidden-at-preview",
                    "hygiene-violations", "storage-violations", "pod-violations", "network-violations",
-                   "workload-violations"]
+                   "workload-violations", "pss-violations"]
 #: Compliant twins in those programs, by resource name: silent in both phases.
 SILENT = {"logged", "internal", "stale-key-cluster", "private-nodes", "private-fargate", "lean-role", "scanned",
           "rotating-key", "twin-cluster", "tight-lt", "al2023-nodes", "templated-asg", "sealed-root", "sealed-repo",
@@ -124,7 +124,8 @@ SILENT = {"logged", "internal", "stale-key-cluster", "private-nodes", "private-f
           "sealed-ns", "sealed-ns-default-deny", "tls-nlb", "tls-alb", "named-secret-reader", "discovery-binding",
           "payments-cert",
           "tidy-web", "tidy-web-pdb", "tidy-web-sa", "tidy-report", "tidy-report-sa", "tidy-config", "tidy-ns",
-          "tidy-ns-default-deny", "tidy-apps-ns", "tidy-apps-ns-default-deny"}
+          "tidy-ns-default-deny", "tidy-apps-ns", "tidy-apps-ns-default-deny",
+          "hardened-twin", "engine-twin", "probe-host-twin", "userns-twin", "team-restricted"}
 
 
 @pytest.fixture(scope="module")

@@ -54,7 +54,7 @@ METADATA = RuleMetadata(
     id="G8",
     aws_control="Amazon ECR immutable tags and content-addressed image digests",
     bpg=("image: Use immutable tags with ECR", "image: Use attestations to validate artifact integrity"),
-    checkov=("CKV_K8S_14", "CKV_K8S_43"),
+    checkov=("CKV_K8S_14", "CKV_K8S_43 (partial: a digest is required only with requireDigest: true)"),
 )
 
 disallow_unpinned_references = ResourceValidationPolicy(

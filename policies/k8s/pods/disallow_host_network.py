@@ -36,6 +36,7 @@ METADATA = RuleMetadata(
                  "(Fargate: one micro-VM per pod)"),
     cis=("4.2.4",),
     checkov=("CKV_K8S_19",),
+    pss=("baseline: Host Namespaces",),
 )
 
 disallow_host_network = ResourceValidationPolicy(
@@ -43,7 +44,7 @@ disallow_host_network = ResourceValidationPolicy(
     description="Pods must not use the node's network namespace (hostNetwork).",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline"),
+    tags=METADATA.tags("kubernetes", "pod-security"),
     remediation_steps=_FIX,
     url=PSS_URL,
     config_schema=config_schema(),

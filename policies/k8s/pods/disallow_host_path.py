@@ -120,7 +120,9 @@ METADATA = RuleMetadata(
     aws_control=("Container isolation by the kernel and runtime of EKS-optimized AMIs, which AWS builds and patches "
                  "(Fargate: one micro-VM per pod)"),
     bpg=("pods: Never run Docker in Docker or mount the socket in the container", "pods: Restrict the use of hostPath"),
-    checkov=("CKV_K8S_27",),
+    checkov=("CKV_K8S_27 (stricter: every hostPath volume, not only the Docker socket)",),
+    pss=("baseline: HostPath Volumes (stricter: also PersistentVolumes' hostPath; allowedHostPaths, empty by "
+         "default, relaxes it)",),
 )
 
 disallow_host_path = ResourceValidationPolicy(
@@ -129,7 +131,7 @@ disallow_host_path = ResourceValidationPolicy(
                 "read-only.",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline"),
+    tags=METADATA.tags("kubernetes", "pod-security"),
     remediation_steps=_FIX,
     url=BPG_PODS_URL,
     config_schema=config_schema(allowedHostPaths={

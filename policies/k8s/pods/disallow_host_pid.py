@@ -31,6 +31,7 @@ METADATA = RuleMetadata(
                  "(Fargate: one micro-VM per pod)"),
     cis=("4.2.2",),
     checkov=("CKV_K8S_17",),
+    pss=("baseline: Host Namespaces",),
 )
 
 disallow_host_pid = ResourceValidationPolicy(
@@ -38,7 +39,7 @@ disallow_host_pid = ResourceValidationPolicy(
     description="Pods must not share the node's process ID namespace (hostPID).",
     validate=_validate,
     severity=Severity.HIGH,
-    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline"),
+    tags=METADATA.tags("kubernetes", "pod-security"),
     remediation_steps=_FIX,
     url=PSS_URL,
     config_schema=config_schema(),

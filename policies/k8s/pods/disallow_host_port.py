@@ -1,7 +1,8 @@
 """J12: containers do not bind host ports (CKV_K8S_26; PSS baseline "Host Ports").
 
 A ``hostPort`` opens the port on the node's own address, outside Services and NetworkPolicies, and limits the
-pod to one per node. ``0`` and unset mean none; a value unknown at preview is still a host port.
+pod to one per node. ``0`` and unset mean none; a value unknown at preview is still a host port. The baseline
+standard allows a known list: ``allowedHostPorts`` (default none).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValid
 _FIX = "Remove hostPort and expose the port through a Service (ClusterIP, or a load balancer for outside clients)."
 
 
-def _container(view: PodView, container: ContainerView) -> Iterator[str]:
+def _container(view: PodView, container: ContainerView, allowed: set[int]) -> Iterator[str]:
     path = f"{container.path}.ports"
     for i, port in enumerate(elements(known(container.get("ports"), path))):
         host_port = get(known(port, f"{path}[{i}]"), "hostPort")
-        if host_port is None or (host_port is not UNKNOWN and int(host_port) == 0):
+        if host_port is None or (host_port is not UNKNOWN and int(host_port) in allowed | {0}):
             continue
         shown = "a port computed at deploy time" if host_port is UNKNOWN else f"port {int(host_port)}"
         yield (f"{where(view, container)} binds {shown} on the node ({path}[{i}].hostPort): it is reachable on the "
@@ -30,7 +31,8 @@ def _container(view: PodView, container: ContainerView) -> Iterator[str]:
 
 
 def _judge(view: PodView, config: Mapping[str, Any], later: Deferred) -> Iterator[str]:
-    yield from each_container(view, later, lambda c: _container(view, c))
+    allowed = {int(p) for p in config.get("allowedHostPorts", [])}
+    yield from each_container(view, later, lambda c: _container(view, c, allowed))
 
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -42,6 +44,7 @@ METADATA = RuleMetadata(
     aws_control=("Container isolation by the kernel and runtime of EKS-optimized AMIs, which AWS builds and patches "
                  "(Fargate: one micro-VM per pod)"),
     checkov=("CKV_K8S_26",),
+    pss=("baseline: Host Ports",),
 )
 
 disallow_host_port = ResourceValidationPolicy(
@@ -49,8 +52,10 @@ disallow_host_port = ResourceValidationPolicy(
     description="Containers must not bind host ports (ports[].hostPort).",
     validate=_validate,
     severity=Severity.MEDIUM,
-    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline"),
+    tags=METADATA.tags("kubernetes", "pod-security"),
     remediation_steps=_FIX,
     url=PSS_URL,
-    config_schema=config_schema(),
+    config_schema=config_schema(allowedHostPorts={
+        "type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 65535}, "default": [],
+        "description": "Host ports containers may bind (the baseline standard's known list)."}),
 )

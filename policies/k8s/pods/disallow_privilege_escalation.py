@@ -2,7 +2,8 @@
 
 ``allowPrivilegeEscalation`` unset means allowed (the process may gain privileges through setuid binaries and
 file capabilities), so on a full object only an explicit ``false`` passes, as in the restricted standard. A
-Patch is judged on what it sets: leaving the field out keeps the live object's value.
+Patch is judged on what it sets: leaving the field out keeps the live object's value. A restricted control:
+judged on pods whose namespace enforces restricted (:mod:`_pss`); elsewhere the advisory rule reports it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import Any
 
 from _known import Deferred
 from _metadata import RuleMetadata
-from _pod_security import BPG_PODS_URL, config_schema, each_container, validate_pods, where
+from _pod_security import BPG_PODS_URL, each_container, where
 from _pods import ContainerView, PodView
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from _pss import Control, Standard, config_schema, rule_validator
+from pulumi_policy import Severity, StackValidationPolicy
 
 _FIX = "Set securityContext.allowPrivilegeEscalation: false on every container."
 
@@ -29,12 +31,11 @@ def _container(view: PodView, container: ContainerView) -> Iterator[str]:
            f"it started with. {_FIX}")
 
 
-def _judge(view: PodView, config: Mapping[str, Any], later: Deferred) -> Iterator[str]:
+def _judge(view: PodView, config: Mapping[str, Any], later: Deferred, standard: Standard) -> Iterator[str]:
     yield from each_container(view, later, lambda c: _container(view, c))
 
 
-def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    validate_pods(args, report, _judge, linux_only="allowPrivilegeEscalation")
+CONTROLS = [Control("Privilege Escalation", "restricted", _judge, since=8, linux_only="allowPrivilegeEscalation")]
 
 
 METADATA = RuleMetadata(
@@ -44,14 +45,15 @@ METADATA = RuleMetadata(
     cis=("4.2.5",),
     bpg=("pods: Do not allow privileged escalation",),
     checkov=("CKV_K8S_20",),
+    pss=("restricted: Privilege Escalation",),
 )
 
-disallow_privilege_escalation = ResourceValidationPolicy(
+disallow_privilege_escalation = StackValidationPolicy(
     name="kubernetes-pod-disallow-privilege-escalation",
     description="Containers must set allowPrivilegeEscalation to false; unset allows escalation.",
-    validate=_validate,
+    validate=rule_validator(CONTROLS),
     severity=Severity.HIGH,
-    tags=METADATA.tags("kubernetes", "pod-security", "pss-restricted"),
+    tags=METADATA.tags("kubernetes", "pod-security"),
     remediation_steps=_FIX,
     url=BPG_PODS_URL,
     config_schema=config_schema(),

@@ -54,6 +54,7 @@ METADATA = RuleMetadata(
     cis=("4.2.1",),
     bpg=("pods: Restrict the containers that can run as privileged",),
     checkov=("CKV_K8S_16",),
+    pss=("baseline: Privileged Containers", "baseline: HostProcess"),
 )
 
 disallow_privileged = ResourceValidationPolicy(
@@ -61,7 +62,7 @@ disallow_privileged = ResourceValidationPolicy(
     description="Containers must not run privileged or as Windows HostProcess containers.",
     validate=_validate,
     severity=Severity.CRITICAL,
-    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline"),
+    tags=METADATA.tags("kubernetes", "pod-security"),
     remediation_steps=_FIX,
     url=BPG_PODS_URL,
     config_schema=config_schema(),

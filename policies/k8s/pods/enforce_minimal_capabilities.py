@@ -1,11 +1,13 @@
-"""J8: containers drop ALL capabilities and add only allowlisted ones (CKV_K8S_25, 28, 37, 39; PSS baseline
-"Capabilities" and restricted "Capabilities"; BPG pods "Linux Capabilities").
+"""J8: containers add no capability beyond what the level allows and, at restricted, drop ALL (CKV_K8S_25, 28, 37,
+39; PSS baseline "Capabilities" and restricted "Capabilities"; BPG pods "Linux Capabilities").
 
-``capabilities.drop`` must contain ``ALL`` (unset keeps the runtime's default set, NET_RAW included).
-``capabilities.add`` may hold only ``allowedCapabilities`` (default ``NET_BIND_SERVICE``, the one the
-restricted standard allows); the dangerous ones are named with what they give away. Both lists are atomic
-under server-side apply, so a Patch that sets one replaces it and is judged on it; a Patch that leaves it out
-is not.
+Baseline: ``capabilities.add`` holds only the container runtime's default set (AUDIT_WRITE, CHOWN,
+DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT),
+or less where ``allowedCapabilities`` narrows it. Restricted (since 1.22): ``capabilities.drop`` contains
+``ALL`` (unset keeps the default set, NET_RAW included) and ``add`` holds only NET_BIND_SERVICE. Both lists are
+atomic under server-side apply, so a Patch that sets one replaces it and is judged on it; a Patch that leaves
+it out is not. The restricted part is judged on pods whose namespace enforces restricted (:mod:`_pss`);
+elsewhere the advisory rule reports it, so "drop ALL" is advice where the standard does not demand it.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ from typing import Any
 
 from _known import Deferred, get
 from _metadata import RuleMetadata
-from _pod_security import BPG_PODS_URL, config_schema, each_container, strings, validate_pods, where
+from _pod_security import BPG_PODS_URL, each_container, strings, where
 from _pods import ContainerView, PodView
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from _pss import Control, Standard, config_schema, rule_validator
+from pulumi_policy import Severity, StackValidationPolicy
 
-DEFAULT_ALLOWED = ["NET_BIND_SERVICE"]
+#: The container runtime's default capabilities: what the baseline standard lets a container add.
+BASELINE_ALLOWED = ("AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+                    "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT")
+#: What the restricted standard lets a container add.
+RESTRICTED_ALLOWED = ("NET_BIND_SERVICE",)
 #: What each dangerous capability gives a process that breaks out (or is taken over).
 DANGEROUS = {
     "ALL": "every capability, as good as privileged",
@@ -31,9 +38,8 @@ DANGEROUS = {
     "BPF": "loading BPF programs into the kernel",
     "PERFMON": "kernel performance monitoring, and BPF tracing with it",
 }
-_FIX = ("Set securityContext.capabilities.drop: [\"ALL\"] and add back only what the process needs from "
-        "allowedCapabilities (NET_BIND_SERVICE by default); to bind ports below 1024 without it, listen on a high "
-        "port behind a Service.")
+_FIX = ("Set securityContext.capabilities.drop: [\"ALL\"] and add back only NET_BIND_SERVICE, if the process "
+        "binds a port below 1024 (or listen on a high port behind a Service).")
 
 
 def _capability(name: str) -> str:
@@ -42,34 +48,54 @@ def _capability(name: str) -> str:
     return upper[len("CAP_"):] if upper.startswith("CAP_") else upper
 
 
-def _container(view: PodView, container: ContainerView, allowed: set[str]) -> Iterator[str]:
+def _added(container: ContainerView) -> list[str]:
     capabilities = container.security("capabilities") or {}
     path = f"{container.path}.securityContext.capabilities"
-    added = [_capability(c) for c in strings(get(capabilities, "add") or [], f"{path}.add")]
-    refused = [c for c in dict.fromkeys(added) if c not in allowed]
-    if refused:
-        why = "; ".join(f"{c}: {DANGEROUS[c]}" for c in refused if c in DANGEROUS)
-        yield (f"{where(view, container)} adds capabilities {', '.join(refused)} (securityContext.capabilities.add), "
-               f"which are not in allowedCapabilities ({', '.join(sorted(allowed)) or 'none'})"
-               f"{': ' + why if why else ''}. {_FIX}")
-    drop = get(capabilities, "drop")
-    if drop is None and view.partial:
-        return
-    dropped = [_capability(c) for c in strings(drop or [], f"{path}.drop")]
-    if "ALL" not in dropped:
-        state = f"drops only {', '.join(dropped)}" if dropped else "drops none"
-        among = "" if "NET_RAW" in dropped else ", NET_RAW among them"
-        yield (f"{where(view, container)} keeps the runtime's default capabilities{among} "
-               f"(securityContext.capabilities {state}, not ALL). {_FIX}")
+    return list(dict.fromkeys(_capability(c) for c in strings(get(capabilities, "add") or [], f"{path}.add")))
 
 
-def _judge(view: PodView, config: Mapping[str, Any], later: Deferred) -> Iterator[str]:
-    allowed = {_capability(str(c)) for c in config.get("allowedCapabilities", DEFAULT_ALLOWED)}
-    yield from each_container(view, later, lambda c: _container(view, c, allowed))
+def _refused(view: PodView, container: ContainerView, refused: list[str], allowed: list[str], what: str) -> str:
+    why = "; ".join(f"{c}: {DANGEROUS[c]}" for c in refused if c in DANGEROUS)
+    return (f"{where(view, container)} adds capabilities {', '.join(refused)} (securityContext.capabilities.add), "
+            f"beyond {what} ({', '.join(allowed) or 'none'}){': ' + why if why else ''}. {_FIX}")
 
 
-def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    validate_pods(args, report, _judge, linux_only="capabilities")
+def _baseline(view: PodView, config: Mapping[str, Any], later: Deferred, standard: Standard) -> Iterator[str]:
+    allowed = [c for c in BASELINE_ALLOWED
+               if c in {_capability(str(a)) for a in config.get("allowedCapabilities", BASELINE_ALLOWED)}]
+
+    def check(container: ContainerView) -> Iterator[str]:
+        refused = [c for c in _added(container) if c not in allowed]
+        if refused:
+            yield _refused(view, container, refused, allowed, "the runtime's default set that baseline allows")
+    yield from each_container(view, later, check)
+
+
+def _restricted(view: PodView, config: Mapping[str, Any], later: Deferred, standard: Standard) -> Iterator[str]:
+    baseline = set(BASELINE_ALLOWED)
+
+    def check(container: ContainerView) -> Iterator[str]:
+        refused = [c for c in _added(container) if c not in RESTRICTED_ALLOWED and c in baseline]
+        if refused:  # beyond the default set is the baseline control's finding
+            yield _refused(view, container, refused, list(RESTRICTED_ALLOWED), "what restricted allows")
+        capabilities = container.security("capabilities") or {}
+        drop = get(capabilities, "drop")
+        if drop is None and view.partial:
+            return
+        path = f"{container.path}.securityContext.capabilities"
+        dropped = [_capability(c) for c in strings(drop or [], f"{path}.drop")]
+        if "ALL" not in dropped:
+            state = f"drops only {', '.join(dropped)}" if dropped else "drops none"
+            among = "" if "NET_RAW" in dropped else ", NET_RAW among them"
+            yield (f"{where(view, container)} keeps the runtime's default capabilities{among} "
+                   f"(securityContext.capabilities {state}, not ALL). {_FIX}")
+    yield from each_container(view, later, check)
+
+
+CONTROLS = [
+    Control("Capabilities", "baseline", _baseline),
+    Control("Capabilities", "restricted", _restricted, since=22, linux_only="capabilities"),
+]
 
 
 METADATA = RuleMetadata(
@@ -80,19 +106,22 @@ METADATA = RuleMetadata(
         "pods: Linux Capabilities",
         "runtime: Consider add/dropping Linux capabilities before writing seccomp policies",
     ),
-    checkov=("CKV_K8S_25", "CKV_K8S_28", "CKV_K8S_37", "CKV_K8S_39"),
+    checkov=("CKV_K8S_25 (partial: NET_BIND_SERVICE may be added)", "CKV_K8S_28 (stricter: drop ALL, not only NET_RAW)",
+             "CKV_K8S_37 (related)", "CKV_K8S_39 (stricter: every capability beyond the level's set)"),
+    pss=("baseline: Capabilities", "restricted: Capabilities"),
 )
 
-enforce_minimal_capabilities = ResourceValidationPolicy(
+enforce_minimal_capabilities = StackValidationPolicy(
     name="kubernetes-pod-enforce-minimal-capabilities",
-    description="Containers must drop ALL capabilities and add back only allowlisted ones (never SYS_ADMIN or "
-                "NET_RAW).",
-    validate=_validate,
+    description="Containers must add no capability beyond the runtime's default set and, where the namespace "
+                "enforces restricted, drop ALL and add back only NET_BIND_SERVICE.",
+    validate=rule_validator(CONTROLS),
     severity=Severity.HIGH,
-    tags=METADATA.tags("kubernetes", "pod-security", "pss-baseline", "pss-restricted"),
+    tags=METADATA.tags("kubernetes", "pod-security"),
     remediation_steps=_FIX,
     url=BPG_PODS_URL,
     config_schema=config_schema(allowedCapabilities={
-        "type": "array", "items": {"type": "string"}, "default": DEFAULT_ALLOWED,
-        "description": "Capabilities a container may add (without the CAP_ prefix)."}),
+        "type": "array", "items": {"type": "string"}, "default": list(BASELINE_ALLOWED),
+        "description": "Capabilities a container may add at baseline (without the CAP_ prefix): the runtime's default "
+                       "set, or fewer; capabilities outside it are never allowed."}),
 )

@@ -1,10 +1,14 @@
-"""J6: containers run as non-root with a high UID (CKV_K8S_23, CKV_K8S_40, PSS restricted "Running as Non-root").
+"""J6: containers run as non-root (CKV_K8S_23; PSS restricted "Running as Non-root" and "Running as Non-root user").
 
 ``runAsNonRoot: true``, on the container or inherited from the pod, makes the kubelet refuse to start a
-container whose user is root, whatever the image says. ``runAsUser``, where set (container or pod), must not
-be 0 and must be at least ``minimumUid`` (10000): a low UID can be the identity of a user or daemon on the
-node, which matters as soon as a process escapes. The container's own setting overrides the pod's. A Patch is
-judged on what it sets.
+container whose user is root, whatever the image says; the restricted standard requires it, and refuses a pod
+or container that sets it to ``false`` (a container's ``true`` does not mend the pod's ``false``). ``runAsUser``
+must not be 0 (restricted, since 1.23); any other UID is allowed: a floor on UIDs is hardening beyond the
+standard, ``kubernetes-pod-configure-minimum-uid``. From 1.35 a pod with ``hostUsers: false`` runs in its own
+user namespace, where root is not the node's root, and is exempt from both. A Patch is judged on what it sets.
+
+Restricted controls: judged on pods whose namespace enforces restricted (:mod:`_pss`); elsewhere the
+advisory rule reports them.
 """
 
 from __future__ import annotations
@@ -12,45 +16,79 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from _known import Deferred
+from _known import Deferred, get, known
 from _metadata import RuleMetadata
-from _pod_security import BPG_PODS_URL, config_schema, each_container, effective, validate_pods, where
+from _pod_security import BPG_PODS_URL, each_container, where
 from _pods import ContainerView, PodView
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from _pss import Control, Standard, config_schema, host_users_relaxed, rule_validator
+from pulumi_policy import Severity, StackValidationPolicy
 
-DEFAULT_MINIMUM_UID = 10000
-
-
-def _fix(minimum: int) -> str:
-    return (f"Set securityContext.runAsNonRoot: true (on the pod, or on every container) and a runAsUser of "
-            f"{minimum} or more, a UID the image is built to run as.")
+_FIX = ("Set securityContext.runAsNonRoot: true on the pod (or on every container), never false, with a non-zero "
+        "runAsUser the image is built to run as.")
 
 
-def _container(view: PodView, container: ContainerView, minimum: int) -> Iterator[str]:
-    non_root, non_root_path = effective(view, container, "runAsNonRoot")
-    if non_root is not True and not (non_root is None and view.partial):
-        state = ("false" if non_root is False else
-                 "unset on the container and on the pod")
-        yield (f"{where(view, container)} may run as root: runAsNonRoot is {state} ({non_root_path}), so the "
-               f"kubelet starts the image as whatever user it declares, root included. {_fix(minimum)}")
-    user, user_path = effective(view, container, "runAsUser")
-    if user is None:
+def uid(value: Any) -> int | None:
+    """A UID as the API reads it (the engine sends numbers as floats: 1000.0); None for what is not a whole number,
+    which the API server refuses."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _non_root(view: PodView, container: ContainerView) -> Iterator[str]:
+    own = container.security("runAsNonRoot")
+    pod_path = f"{view.spec_path}.securityContext.runAsNonRoot"
+    pod = known(get(view.security, "runAsNonRoot"), pod_path)
+    if own is False:
+        yield (f"{where(view, container)} sets runAsNonRoot: false ({container.path}.securityContext.runAsNonRoot): "
+               f"the kubelet starts the image as whatever user it declares, root included. {_FIX}")
+    elif own is None and pod is not True and not (pod is None and view.partial):
+        state = "false on the pod" if pod is False else "unset on the container and on the pod"
+        user = uid(container.effective("runAsUser"))
+        if user:
+            why = (f"runAsUser {user} is not root, but nothing stops a later change of runAsUser, or an image "
+                   "whose USER is root once runAsUser is removed, from running as root")
+        else:
+            why = "the kubelet starts the image as whatever user it declares, root included"
+        yield f"{where(view, container)} does not require a non-root user: runAsNonRoot is {state} ({pod_path}): {why}. {_FIX}"
+
+
+def _check_non_root(view: PodView, config: Mapping[str, Any], later: Deferred, standard: Standard) -> Iterator[str]:
+    if host_users_relaxed(view, standard):
         return
-    if int(user) == 0:
-        yield (f"{where(view, container)} runs as root ({user_path}: 0): a process that escapes the container is "
-               f"root on the node. {_fix(minimum)}")
-    elif int(user) < minimum:
-        yield (f"{where(view, container)} runs as low UID {int(user)} ({user_path}), below minimumUid {minimum}: "
-               f"it can share its identity with a user or daemon of the node. {_fix(minimum)}")
+    found = list(each_container(view, later, lambda c: _non_root(view, c)))
+    yield from found
+    pod_path = f"{view.spec_path}.securityContext.runAsNonRoot"
+    if not found and known(get(view.security, "runAsNonRoot"), pod_path) is False:
+        yield (f"{view.describe()} sets runAsNonRoot: false on the pod ({pod_path}); every container overrides it "
+               f"with true today, but the standard refuses the pod-level false, which the next container inherits. "
+               f"{_FIX}")
 
 
-def _judge(view: PodView, config: Mapping[str, Any], later: Deferred) -> Iterator[str]:
-    minimum = int(config.get("minimumUid", DEFAULT_MINIMUM_UID))
-    yield from each_container(view, later, lambda c: _container(view, c, minimum))
+def _check_user(view: PodView, config: Mapping[str, Any], later: Deferred, standard: Standard) -> Iterator[str]:
+    if host_users_relaxed(view, standard):
+        return
+    pod_path = f"{view.spec_path}.securityContext.runAsUser"
+    if uid(known(get(view.security, "runAsUser"), pod_path)) == 0:
+        yield (f"{view.describe()} runs its containers as root ({pod_path}: 0): a process that escapes the container "
+               f"is root on the node. Set a non-zero runAsUser.")
+
+    def check(container: ContainerView) -> Iterator[str]:
+        if uid(container.security("runAsUser")) == 0:
+            yield (f"{where(view, container)} runs as root ({container.path}.securityContext.runAsUser: 0): a process "
+                   "that escapes the container is root on the node. Set a non-zero runAsUser.")
+    yield from each_container(view, later, check)
 
 
-def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    validate_pods(args, report, _judge)
+CONTROLS = [
+    Control("Running as Non-root", "restricted", _check_non_root),
+    Control("Running as Non-root user", "restricted", _check_user, since=23),
+]
 
 
 METADATA = RuleMetadata(
@@ -58,19 +96,17 @@ METADATA = RuleMetadata(
     aws_control=("Container isolation by the kernel and runtime of EKS-optimized AMIs, which AWS builds and patches "
                  "(Fargate: one micro-VM per pod)"),
     bpg=("pods: Do not run processes in containers as root", "iam: Run the application as a non-root user"),
-    checkov=("CKV_K8S_23", "CKV_K8S_40"),
+    checkov=("CKV_K8S_23 (stricter: runAsNonRoot true is required even with a non-zero runAsUser)",),
+    pss=("restricted: Running as Non-root", "restricted: Running as Non-root user"),
 )
 
-enforce_run_as_non_root = ResourceValidationPolicy(
+enforce_run_as_non_root = StackValidationPolicy(
     name="kubernetes-pod-enforce-run-as-non-root",
-    description="Containers must run with runAsNonRoot true (container or pod) and, where runAsUser is set, a "
-                "UID of at least minimumUid.",
-    validate=_validate,
+    description="Containers must run with runAsNonRoot true (container or pod) and never with runAsUser 0.",
+    validate=rule_validator(CONTROLS),
     severity=Severity.HIGH,
-    tags=METADATA.tags("kubernetes", "pod-security", "pss-restricted"),
-    remediation_steps=_fix(DEFAULT_MINIMUM_UID),
+    tags=METADATA.tags("kubernetes", "pod-security"),
+    remediation_steps=_FIX,
     url=BPG_PODS_URL,
-    config_schema=config_schema(minimumUid={
-        "type": "integer", "minimum": 1, "default": DEFAULT_MINIMUM_UID,
-        "description": "The lowest UID a container may run as (runAsUser); lower ones may collide with node users."}),
+    config_schema=config_schema(),
 )

@@ -61,7 +61,8 @@ METADATA = RuleMetadata(
     aws_control=("Kubelet and kernel cgroups on EKS nodes enforce the requests and limits; Fargate sizes the micro-VM "
                  "from them"),
     bpg=("pods: Set requests and limits for each container to avoid resource contention and DoS attacks",),
-    checkov=("CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13"),
+    checkov=("CKV_K8S_10", "CKV_K8S_11 (partial: no CPU limit is required, it throttles)", "CKV_K8S_12",
+             "CKV_K8S_13"),
 )
 
 configure_resources = ResourceValidationPolicy(

@@ -6,7 +6,8 @@ other stray object (BPG data "Use separate namespaces as a way to isolate worklo
 WORKLOADS kind), Services, ConfigMaps and Secrets whose ``metadata.namespace`` is unset or ``default`` fire,
 unless their Kubernetes provider sets another default namespace (``Provider(namespace=...)``). A namespace
 unknown at preview is one a Namespace of this stack names, never ``default``. ``*Patch`` resources change
-objects that exist already, placed by whoever created them, and are not judged.
+objects that exist already, placed by whoever created them, and are not judged. The API server's own
+``default/kubernetes`` Service (which a program may adopt or annotate) belongs there and is not judged.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from _pods import WORKLOADS
 from _workloads import DEFAULT_NAMESPACE, kind_of, namespace_of, object_name
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
+#: The API server's own Service, which Kubernetes keeps in the default namespace.
+API_SERVICE = ("kubernetes:core/v1:Service", "kubernetes")
 #: Namespaced objects this rule judges: the workload kinds, and what they are configured and reached through.
 NAMESPACED = {token for token in WORKLOADS if not token.endswith("Patch")} | {
     "kubernetes:core/v1:Service", "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret"}
@@ -28,6 +31,8 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     namespace = namespace_of(args.props, args.provider)
     if namespace is UNKNOWN or namespace != DEFAULT_NAMESPACE:
         return
+    if args.resource_type == API_SERVICE[0] and get(get(args.props, "metadata"), "name") == API_SERVICE[1]:
+        args.not_applicable("default/kubernetes is the API server's own Service")
     state = "is \"default\"" if get(get(args.props, "metadata"), "namespace") else "is unset"
     report(f"{kind_of(args.resource_type)} '{object_name(args.props, args.name)}' is in the default namespace "
            f"(metadata.namespace {state}), which has no Pod Security Admission label, no default-deny "

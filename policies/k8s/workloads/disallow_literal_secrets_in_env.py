@@ -75,7 +75,7 @@ METADATA = RuleMetadata(
     aws_control="Secrets Manager with the Secrets Store CSI driver, or Secrets envelope-encrypted by EKS with KMS",
     cis=("4.4.1",),
     bpg=("data: Use volume mounts instead of environment variables",),
-    checkov=("CKV_K8S_35",),
+    checkov=("CKV_K8S_35 (related)",),
 )
 
 disallow_literal_secrets_in_env = ResourceValidationPolicy(

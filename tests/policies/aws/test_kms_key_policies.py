@@ -59,7 +59,10 @@ def test_the_golden_key_is_silent(policy: Any) -> None:
 
 @pytest.mark.parametrize("policy", ALL, ids=lambda p: p.name)
 def test_other_resource_types_are_ignored(policy: Any) -> None:
-    assert run(policy, resource_args("aws:cloudwatch/logGroup:LogGroup")) == []
+    try:
+        assert run(policy, resource_args("aws:cloudwatch/logGroup:LogGroup")) == []
+    except _NotApplicableError as error:  # F12 is a stack policy: the stack has no key
+        assert policy is missing_policy and "no KMS keys" in str(error.reason)
 
 
 # --- aws-kms-key-enable-key-rotation
@@ -197,13 +200,35 @@ def test_a_key_on_the_default_policy_fires(policy: Any) -> None:
     args = key("default-policy", policy=None) if policy is None else resource_args(
         KEY, lambda p: p.update(policy=policy), name="default-policy")
     (message, _), = run(missing_policy, args)
-    assert message.startswith("KMS key 'default-policy' has no key policy, so AWS attaches its default one, which "
-                              "no review of this program sees")
+    assert message.startswith("KMS key 'default-policy' has no key policy, neither its own nor an aws.kms.KeyPolicy "
+                              "of this stack, so AWS attaches its default one, which no review of this program sees")
     assert "Set policy=" in message
 
 
 def test_a_policy_unknown_at_preview_is_present() -> None:
     assert run(missing_policy, key(policy=UNKNOWN_STRING_VALUE)) == []
+
+
+def test_a_separate_key_policy_attaches_a_policy_in_both_phases() -> None:
+    """F12 follows the KeyPolicy's keyId: a dependency on the key at preview, the key's ID at up."""
+    from pulumi_policy.policy import PolicyResource, StackValidationArgs
+
+    def resource(token: str, name: str, props: dict[str, Any], deps: Any = None) -> PolicyResource:
+        return PolicyResource(token, unknown_checking_proxy(props), urn_of(token, name), name, _opts(), None, None,
+                              [], deps or {})
+
+    bare = key("secrets", policy=None)
+    secret_key = resource(KEY, "secrets", dict(bare.props))
+    other = resource(KEY, "logs", {**dict(bare.props), "keyId": "k-logs"})
+    preview = resource(KEY_POLICY, "secrets-policy", {"keyId": UNKNOWN_STRING_VALUE, "policy": document()},
+                       {"keyId": [secret_key]})
+    found = run(missing_policy, StackValidationArgs([secret_key, other, preview], {}))
+    assert [urn for _, urn in found] == [other.urn], "the attached key passes; the other key still fires"
+    up_key = resource(KEY, "secrets", {**dict(bare.props), "keyId": "1234abcd", "arn": "arn:aws:kms:1:key/1234abcd"})
+    up = resource(KEY_POLICY, "secrets-policy", {"keyId": "1234abcd", "policy": document()})
+    assert run(missing_policy, StackValidationArgs([up_key, up], {})) == []
+    unattached = resource(KEY_POLICY, "secrets-policy", {"keyId": "other", "policy": document()})
+    assert len(run(missing_policy, StackValidationArgs([up_key, unattached], {}))) == 1
 
 
 # --- aws-kms-key-disallow-disabled-key

@@ -1,4 +1,4 @@
-"""Pod-security rules J1-J9, J11, J12 on every workload kind.
+"""Pod-security rules J1-J9, J11, J12 on every workload kind (the new PSS controls and levels: test_pss_levels.py).
 
 Each rule: silent on a hardened pod spec in every WORKLOADS token (Patch variants too), firing on one changed
 field in a Pod, a Deployment and a CronJob with a message naming the kind, object, container and path; the
@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 from _known import Undecided
 from _pods import WORKLOADS
-from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
+from k8s.pods.configure_minimum_uid import configure_minimum_uid
 from k8s.pods.disallow_host_ipc import disallow_host_ipc
 from k8s.pods.disallow_host_network import disallow_host_network
 from k8s.pods.disallow_host_path import disallow_host_path
@@ -33,10 +34,10 @@ from k8s.pods.enforce_minimal_capabilities import enforce_minimal_capabilities
 from k8s.pods.enforce_run_as_non_root import enforce_run_as_non_root
 from tests.policies.fixtures import _opts, run, urn_of
 
-POLICIES: list[ResourceValidationPolicy] = [
+POLICIES: list[Any] = [
     disallow_privileged, disallow_host_pid, disallow_host_ipc, disallow_host_network, disallow_privilege_escalation,
     enforce_run_as_non_root, enable_read_only_root_filesystem, enforce_minimal_capabilities, enable_seccomp_profile,
-    disallow_host_path, disallow_host_port]
+    disallow_host_path, disallow_host_port, configure_minimum_uid]
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/web@sha256:" + "a" * 64
 POD = "kubernetes:core/v1:Pod"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -150,7 +151,10 @@ def test_hardened_pod_spec_is_silent_in_every_workload_kind(policy: ResourceVali
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
 def test_other_resource_types_are_ignored(policy: ResourceValidationPolicy) -> None:
     args = args_of("kubernetes:core/v1:Service", {"metadata": {"name": "web"}, "spec": {"hostNetwork": True}})
-    assert messages(policy, args) == []
+    try:
+        assert messages(policy, args) == []
+    except _NotApplicableError as error:  # a stack rule: the stack has no workloads
+        assert isinstance(policy, StackValidationPolicy) and "no workloads" in str(error.reason)
 
 
 # -- each rule fires, in a Pod, a Deployment and a CronJob --------------------------------------------------------
@@ -170,11 +174,11 @@ FIRING: list[tuple[ResourceValidationPolicy, Callable[[dict[str, Any]], None], s
     (disallow_privilege_escalation, without("allowPrivilegeEscalation"),
      "allowPrivilegeEscalation is unset, which allows it"),
     (enforce_run_as_non_root, without("runAsNonRoot", "runAsUser", where="pod"),
-     "container 'app' ({spec}.containers[0]) may run as root: runAsNonRoot is unset on the container and on the pod "
-     "({spec}.securityContext.runAsNonRoot)"),
+     "container 'app' ({spec}.containers[0]) does not require a non-root user: runAsNonRoot is unset on the container "
+     "and on the pod ({spec}.securityContext.runAsNonRoot): the kubelet starts the image as whatever user"),
     (enforce_run_as_non_root, pod_context(runAsUser=0),
-     "container 'app' ({spec}.containers[0]) runs as root ({spec}.securityContext.runAsUser: 0)"),
-    (enforce_run_as_non_root, pod_context(runAsUser=1000),
+     "{kind} 'web' runs its containers as root ({spec}.securityContext.runAsUser: 0)"),
+    (configure_minimum_uid, pod_context(runAsUser=1000),
      "runs as low UID 1000 ({spec}.securityContext.runAsUser), below minimumUid 10000"),
     (enable_read_only_root_filesystem, app(readOnlyRootFilesystem=False),
      "container 'app' ({spec}.containers[0]) has a writable root filesystem (securityContext.readOnlyRootFilesystem "
@@ -182,7 +186,7 @@ FIRING: list[tuple[ResourceValidationPolicy, Callable[[dict[str, Any]], None], s
     (enable_read_only_root_filesystem, without("readOnlyRootFilesystem"), "readOnlyRootFilesystem is unset"),
     (enforce_minimal_capabilities, app(capabilities={"drop": ["ALL"], "add": ["SYS_ADMIN", "NET_RAW"]}),
      "container 'app' ({spec}.containers[0]) adds capabilities SYS_ADMIN, NET_RAW (securityContext.capabilities.add), "
-     "which are not in allowedCapabilities (NET_BIND_SERVICE): SYS_ADMIN: mounts"),
+     "beyond the runtime's default set that baseline allows (AUDIT_WRITE, CHOWN,"),
     (enforce_minimal_capabilities, without("capabilities"),
      "container 'app' ({spec}.containers[0]) keeps the runtime's default capabilities, NET_RAW among them "
      "(securityContext.capabilities drops none, not ALL)"),
@@ -192,7 +196,7 @@ FIRING: list[tuple[ResourceValidationPolicy, Callable[[dict[str, Any]], None], s
      "container 'app' ({spec}.containers[0]) has no seccomp profile (seccompProfile unset on the container and the "
      "pod), so it runs Unconfined"),
     (enable_seccomp_profile, pod_context(seccompProfile={"type": "Unconfined"}),
-     "runs with seccompProfile.type Unconfined ({spec}.securityContext.seccompProfile.type)"),
+     "{kind} 'web' runs its containers Unconfined ({spec}.securityContext.seccompProfile.type: Unconfined)"),
     (disallow_host_path, host_volume("/var/run/docker.sock"),
      "CRITICAL: {kind} 'web' volume 'host' ({spec}.volumes[1].hostPath.path: /var/run/docker.sock) mounts the "
      "container runtime socket, used by container 'app' ({spec}.containers[0].volumeMounts[1])"),
@@ -215,7 +219,7 @@ def test_rule_fires_with_kind_object_container_and_path(policy: ResourceValidati
     assert any(fragment.format(spec=SPEC_PATH[token], kind=kind) in m for m in found), found
     for message in found:
         assert message.removeprefix("CRITICAL: ").startswith(f"{kind} 'web' "), message
-        assert message.endswith("."), message
+        assert message.endswith((".", ".)")), message
 
 
 def test_each_change_fires_only_its_own_rule() -> None:
@@ -261,27 +265,35 @@ def test_run_as_non_root_on_every_container_satisfies_without_the_pod() -> None:
     assert messages(enforce_run_as_non_root, workload(DEPLOYMENT, change)) == []
 
 
-def test_container_level_overrides_the_pod() -> None:
+def test_container_level_settings_are_judged_and_a_container_true_mends_an_unset_pod() -> None:
     found = messages(enforce_run_as_non_root, workload(DEPLOYMENT, app(runAsNonRoot=False, runAsUser=0)))
     assert found == [
         m for m in found if "container 'app' (spec.template.spec.containers[0])" in m]
-    assert "runAsNonRoot is false (spec.template.spec.containers[0].securityContext.runAsNonRoot)" in found[0]
+    assert "sets runAsNonRoot: false (spec.template.spec.containers[0].securityContext.runAsNonRoot)" in found[0]
     assert "runs as root (spec.template.spec.containers[0].securityContext.runAsUser: 0)" in found[1]
-    # the other way round: the container fixes what the pod leaves open
-    fixed = both(without("runAsNonRoot", where="pod"), pod_context(runAsUser=0),
-                 app(runAsNonRoot=True, runAsUser=10001),
+    # the container fixes what the pod leaves unset (PSS: unset at container level is fine if the pod says true,
+    # and a container's own true satisfies it); the pod's runAsUser 0 is still root for the pod
+    fixed = both(without("runAsNonRoot", where="pod"), app(runAsNonRoot=True, runAsUser=10001),
                  lambda s: s["initContainers"][0]["securityContext"].update(runAsNonRoot=True, runAsUser=10002))
     assert messages(enforce_run_as_non_root, workload(DEPLOYMENT, fixed)) == []
+    (pod_root,) = messages(enforce_run_as_non_root, workload(DEPLOYMENT, both(fixed, pod_context(runAsUser=0))))
+    assert pod_root.startswith("Deployment 'web' runs its containers as root"), pod_root
 
 
 def test_seccomp_container_profile_overrides_the_pod() -> None:
     found = messages(enable_seccomp_profile, workload(DEPLOYMENT, app(seccompProfile={"type": "Unconfined"})))
-    assert len(found) == 1 and "(spec.template.spec.containers[0].securityContext.seccompProfile.type)" in found[0]
+    assert len(found) == 1 and "(spec.template.spec.containers[0].securityContext.seccompProfile.type: " \
+        "Unconfined)" in found[0]
     confined = both(pod_context(seccompProfile={"type": "Unconfined"}),
                     app(seccompProfile={"type": "RuntimeDefault"}),
                     lambda s: s["initContainers"][0]["securityContext"].update(
                         seccompProfile={"type": "Localhost", "localhostProfile": "profiles/migrate.json"}))
-    assert messages(enable_seccomp_profile, workload(DEPLOYMENT, confined)) == []
+    # every container is confined, but the standard's baseline refuses an Unconfined pod-level profile as such
+    (pod_level,) = messages(enable_seccomp_profile, workload(DEPLOYMENT, confined))
+    assert pod_level.startswith("Deployment 'web' runs its containers Unconfined") and "baseline" in pod_level
+    localhost = both(pod_context(seccompProfile={"type": "Localhost", "localhostProfile": "profiles/web.json"}),
+                     app(seccompProfile={"type": "RuntimeDefault"}))
+    assert messages(enable_seccomp_profile, workload(DEPLOYMENT, localhost)) == []
 
 
 # -- Patch variants: judged on what they set --------------------------------------------------------------------
@@ -304,12 +316,13 @@ def test_a_patch_that_leaves_the_fields_out_is_not_judged_on_them(policy: Resour
 @pytest.mark.parametrize(("policy", "context", "fragment"), [
     (disallow_privileged, {"privileged": True}, "runs privileged"),
     (disallow_privilege_escalation, {"allowPrivilegeEscalation": True}, "allows privilege escalation"),
-    (enforce_run_as_non_root, {"runAsNonRoot": False}, "may run as root: runAsNonRoot is false"),
-    (enforce_run_as_non_root, {"runAsUser": 33}, "runs as low UID 33"),
+    (enforce_run_as_non_root, {"runAsNonRoot": False}, "sets runAsNonRoot: false"),
+    (enforce_run_as_non_root, {"runAsUser": 0}, "runs as root"),
+    (configure_minimum_uid, {"runAsUser": 33}, "runs as low UID 33"),
     (enable_read_only_root_filesystem, {"readOnlyRootFilesystem": False}, "has a writable root filesystem"),
     (enforce_minimal_capabilities, {"capabilities": {"drop": ["NET_RAW"]}}, "drops only NET_RAW, not ALL"),
     (enforce_minimal_capabilities, {"capabilities": {"add": ["NET_ADMIN"]}}, "adds capabilities NET_ADMIN"),
-    (enable_seccomp_profile, {"seccompProfile": {"type": "Unconfined"}}, "runs with seccompProfile.type Unconfined"),
+    (enable_seccomp_profile, {"seccompProfile": {"type": "Unconfined"}}, "runs Unconfined"),
 ])
 def test_a_patch_that_sets_a_field_is_judged_on_it(policy: ResourceValidationPolicy, context: dict[str, Any],
                                                    fragment: str) -> None:
@@ -326,7 +339,7 @@ def test_a_patch_setting_pod_level_fields_is_judged_and_cronjob_patches_too() ->
     assert network.startswith("CronJobPatch 'web' uses the node's network namespace "
                               "(spec.jobTemplate.spec.template.spec.hostNetwork: true)")
     (root,) = messages(enforce_run_as_non_root, patch(copy.deepcopy(spec)))
-    assert "runs as root (spec.template.spec.securityContext.runAsUser: 0)" in root
+    assert "runs its containers as root (spec.template.spec.securityContext.runAsUser: 0)" in root
     host = {"volumes": [{"name": "sock", "hostPath": {"path": "/run/containerd/containerd.sock"}}]}
     (socket,) = messages(disallow_host_path, patch(host, "kubernetes:apps/v1:DaemonSetPatch"))
     assert socket.startswith("CRITICAL: DaemonSetPatch 'web' volume 'sock'"), socket
@@ -391,7 +404,7 @@ def test_kube_system_is_exempt_by_default_and_configurable(policy: ResourceValid
 
 
 @pytest.mark.parametrize("policy", [disallow_privilege_escalation, enable_read_only_root_filesystem,
-                                    enforce_minimal_capabilities, enable_seccomp_profile], ids=lambda p: p.name)
+                                    enable_seccomp_profile], ids=lambda p: p.name)
 def test_linux_only_fields_do_not_apply_to_windows_pods(policy: ResourceValidationPolicy) -> None:
     def windows(s: dict[str, Any]) -> None:
         s["os"] = {"name": "windows"}
@@ -403,34 +416,38 @@ def test_linux_only_fields_do_not_apply_to_windows_pods(policy: ResourceValidati
         run(policy, workload(DEPLOYMENT, windows))
     assert "a Windows pod (spec.os.name: windows) cannot set" in str(not_applicable.value.reason)
     assert messages(enforce_run_as_non_root, workload(DEPLOYMENT, windows)) == []
+    # J8's baseline part (no capability beyond the default set) is not Linux-only: judged, and silent here
+    assert messages(enforce_minimal_capabilities, workload(DEPLOYMENT, windows)) == []
 
 
 def test_minimum_uid_is_configurable() -> None:
     low = pod_context(runAsUser=1000)
-    assert messages(enforce_run_as_non_root, workload(DEPLOYMENT, low, config={"minimumUid": 1000})) == []
-    found = messages(enforce_run_as_non_root, workload(DEPLOYMENT, pod_context(runAsUser=10001),
-                                                       config={"minimumUid": 65536}))
+    assert messages(configure_minimum_uid, workload(DEPLOYMENT, low, config={"minimumUid": 1000})) == []
+    found = messages(configure_minimum_uid, workload(DEPLOYMENT, pod_context(runAsUser=10001),
+                                                     config={"minimumUid": 65536}))
     assert len(found) == 2, "the pod's UID is every container's"
     assert all("runs as low UID 10001" in m and "below minimumUid 65536" in m for m in found), found
 
 
 def test_run_as_non_root_false_at_pod_level_fires_per_container() -> None:
     found = messages(enforce_run_as_non_root, workload(CRONJOB, pod_context(runAsNonRoot=False)))
-    assert [m.split(" may run as root")[0] for m in found] == [
+    assert [m.split(" does not require a non-root user")[0] for m in found] == [
         "CronJob 'web' container 'app' (spec.jobTemplate.spec.template.spec.containers[0])",
         "CronJob 'web' container 'migrate' (spec.jobTemplate.spec.template.spec.initContainers[0])"]
-    assert "runAsNonRoot is false (spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot)" in found[0]
+    assert "runAsNonRoot is false on the pod (spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot)" \
+        in found[0]
 
 
 @pytest.mark.parametrize(("add", "config", "fragment"), [
     (["NET_BIND_SERVICE"], None, None),
     (["CAP_NET_BIND_SERVICE"], None, None),
-    (["CHOWN"], None, "adds capabilities CHOWN (securityContext.capabilities.add), which are not in "
-                      "allowedCapabilities (NET_BIND_SERVICE). Set"),
+    (["CHOWN"], None, "adds capabilities CHOWN (securityContext.capabilities.add), beyond what restricted allows "
+                      "(NET_BIND_SERVICE). Set"),
     (["cap_sys_admin"], None, "adds capabilities SYS_ADMIN"),
     (["ALL"], None, "ALL: every capability, as good as privileged"),
-    (["NET_ADMIN"], {"allowedCapabilities": ["NET_ADMIN"]}, None),
-    (["NET_BIND_SERVICE"], {"allowedCapabilities": []}, "which are not in allowedCapabilities (none)"),
+    (["NET_ADMIN"], {"allowedCapabilities": ["NET_ADMIN"]}, "beyond the runtime's default set"),
+    (["CHOWN"], {"allowedCapabilities": ["NET_BIND_SERVICE"], "defaultLevel": "baseline"},
+     "beyond the runtime's default set that baseline allows (NET_BIND_SERVICE)"),
     (["SYS_PTRACE", "BPF", "PERFMON", "SYS_MODULE"], None, "SYS_PTRACE: tracing"),
 ])
 def test_added_capabilities_against_the_allowlist(add: list[str], config: dict[str, Any] | None,
@@ -531,10 +548,12 @@ ANCHORS = {
     disallow_host_ipc: {"ckv-k8s-18", "cis-eks-4.2.3", "pss-baseline"},
     disallow_host_network: {"ckv-k8s-19", "cis-eks-4.2.4", "pss-baseline"},
     disallow_privilege_escalation: {"ckv-k8s-20", "cis-eks-4.2.5", "pss-restricted"},
-    enforce_run_as_non_root: {"ckv-k8s-23", "ckv-k8s-40", "pss-restricted"},
+    enforce_run_as_non_root: {"ckv-k8s-23", "pss-restricted"},
+    configure_minimum_uid: {"ckv-k8s-40"},
     enable_read_only_root_filesystem: {"ckv-k8s-22"},
-    enforce_minimal_capabilities: {"ckv-k8s-25", "ckv-k8s-28", "ckv-k8s-37", "ckv-k8s-39", "pss-restricted"},
-    enable_seccomp_profile: {"ckv-k8s-31", "pss-restricted"},
+    enforce_minimal_capabilities: {"ckv-k8s-25", "ckv-k8s-28", "ckv-k8s-37", "ckv-k8s-39", "pss-baseline",
+                                   "pss-restricted"},
+    enable_seccomp_profile: {"ckv-k8s-31", "pss-baseline", "pss-restricted"},
     disallow_host_path: {"ckv-k8s-27", "pss-baseline"},
     disallow_host_port: {"ckv-k8s-26", "pss-baseline"},
 }

@@ -327,3 +327,17 @@ def test_catalogue_anchors_in_tags() -> None:
     for policy, anchor in expected.items():
         assert anchor in policy.tags, policy.name
         assert policy.name.startswith("kubernetes-rbac-")
+
+
+def test_wildcard_verbs_escalate_only_where_they_reach_roles_or_identities() -> None:
+    """I5: ``*`` verbs grant bind/escalate on roles and impersonate on identities; ``*`` on pods grants none."""
+    from k8s.rbac.disallow_escalation_verbs import disallow_escalation_verbs
+    from tests.policies.fixtures import resource_args, run
+
+    def role(rule: dict[str, object]) -> object:
+        return resource_args("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", lambda p: p.update(rules=[rule]))
+
+    assert run(disallow_escalation_verbs, role({"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]})) == []
+    ((message, _),) = run(disallow_escalation_verbs, role({"apiGroups": [""], "resources": ["serviceaccounts"],
+                                                           "verbs": ["*"]}))
+    assert "grants impersonate through the wildcard verb" in message

@@ -446,6 +446,14 @@ def test_j23_a_named_unknown_or_provider_namespace_is_silent(token: str) -> None
     assert len(messages(j23, args_of(token, placed(token, None), provider_namespace="default"))) == 1
 
 
+def test_j23_the_api_server_s_own_service_is_not_judged() -> None:
+    service = {"metadata": {"name": "kubernetes", "namespace": "default"}, "spec": {"ports": [{"port": 443}]}}
+    with pytest.raises(_NotApplicableError) as not_applicable:
+        run(j23, args_of("kubernetes:core/v1:Service", service))
+    assert "API server's own Service" in str(not_applicable.value.reason)
+    assert len(messages(j23, args_of("kubernetes:core/v1:ConfigMap", {"metadata": {"name": "kubernetes"}}))) == 1
+
+
 @pytest.mark.parametrize("token", ["kubernetes:apps/v1:DeploymentPatch", "kubernetes:core/v1:ConfigMapPatch",
                                    NAMESPACE, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
                                    "kubernetes:networking.k8s.io/v1:NetworkPolicy"])

@@ -6,13 +6,15 @@ from _metadata import RuleMetadata
 from _nodes import node_view
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
+from _eks import component_hint
+
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     view = node_view(args)
     if view is not None and view.public_ip:
         report(f"{args.resource_type.split(':')[-1]} '{args.name}' gives nodes public IP addresses. Remove "
-               "associatePublicIpAddress (pulumi-eks: nodeAssociatePublicIpAddress=false) and place nodes in "
-               "private subnets behind NAT.")
+               "associatePublicIpAddress and place nodes in private subnets behind NAT."
+               + component_hint(args.urn, "node_associate_public_ip_address", "False"))
 
 
 METADATA = RuleMetadata(

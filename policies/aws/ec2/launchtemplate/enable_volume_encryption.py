@@ -6,6 +6,8 @@ from _metadata import RuleMetadata
 from _nodes import node_view
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
+from _eks import component_hint
+
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     view = node_view(args)
@@ -14,7 +16,8 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for volume in view.volumes:
         if not volume.encrypted:
             report(f"{args.resource_type.split(':')[-1]} '{args.name}' launches volume {volume.device} unencrypted. "
-                   "Set ebs.encrypted=\"true\" with a KMS key (pulumi-eks: nodeRootVolumeEncrypted=true).")
+                   "Set ebs.encrypted=\"true\" with a KMS key."
+                   + component_hint(args.urn, "node_root_volume_encrypted", "True"))
 
 
 METADATA = RuleMetadata(

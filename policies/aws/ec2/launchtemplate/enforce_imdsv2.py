@@ -6,6 +6,8 @@ from _metadata import RuleMetadata
 from _nodes import node_view
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
+from _eks import component_hint, component_of
+
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     view = node_view(args)
@@ -14,7 +16,16 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if view.http_tokens != "required":
         report(f"{args.resource_type.split(':')[-1]} '{args.name}' allows IMDSv1 (httpTokens is "
                f"{view.http_tokens}): any SSRF in a pod can read the node's credentials. Set "
-               "metadataOptions.httpTokens=\"required\" (pulumi-eks: enableIMDSv2=true).")
+               "metadataOptions.httpTokens=\"required\"." + _hint(args.urn))
+
+
+def _hint(urn: str) -> str:
+    """ManagedNodeGroup has an argument; the other pulumi-eks components only a transform on the template."""
+    component = component_of(urn)
+    if component is not None and component[0] == "eks:index:ManagedNodeGroup":
+        return component_hint(urn, "enable_imd_sv2", "True")
+    return component_hint(urn, None, '"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1, '
+                                     '"httpEndpoint": "enabled"}')
 
 
 METADATA = RuleMetadata(

@@ -13,7 +13,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from _eks import cluster_view
+from _eks import cluster_view, component_hint
 from _helpers import WORLD_CIDRS
 
 
@@ -31,12 +31,14 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         return
     if view.public_cidrs is None or not view.public_cidrs:
         report(f"cluster '{args.name}' has a public endpoint open to 0.0.0.0/0 (publicAccessCidrs unset). "
-               "Set publicAccessCidrs to your office/VPN ranges, or make the endpoint private.")
+               "Set publicAccessCidrs to your office/VPN ranges, or make the endpoint private."
+               + component_hint(args.urn, "public_access_cidrs", "[\"<office/VPN CIDR>\"]"))
         return
     world = [c for c in view.public_cidrs if c in WORLD_CIDRS]
     if world:
         report(f"cluster '{args.name}' allows {', '.join(world)} to reach its public endpoint. "
-               "Replace it with your office/VPN ranges in publicAccessCidrs.")
+               "Replace it with your office/VPN ranges in publicAccessCidrs."
+               + component_hint(args.urn, "public_access_cidrs", "[\"<office/VPN CIDR>\"]"))
     allowed = [str(c) for c in args.get_config().get("allowedCidrs", [])]
     if allowed:
         outside = [c for c in view.public_cidrs if c not in WORLD_CIDRS and not _inside(c, allowed)]

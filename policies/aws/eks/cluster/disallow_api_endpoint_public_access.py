@@ -5,7 +5,7 @@ from __future__ import annotations
 from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from _eks import cluster_view
+from _eks import cluster_view, component_hint
 
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -15,9 +15,11 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if view.public_endpoint:
         report(f"cluster '{args.name}' exposes its API endpoint publicly (endpointPublicAccess is true or unset). "
                "Set endpointPublicAccess=false and endpointPrivateAccess=true, and reach the API from the VPC "
-               "(VPN, bastion or CI runners in the VPC).")
+               "(VPN, bastion or CI runners in the VPC)."
+               + component_hint(args.urn, "endpoint_public_access", "False, endpoint_private_access=True"))
     elif not view.private_endpoint:
-        report(f"cluster '{args.name}' has neither a public nor a private endpoint; set endpointPrivateAccess=true.")
+        report(f"cluster '{args.name}' has neither a public nor a private endpoint; set endpointPrivateAccess=true."
+               + component_hint(args.urn, "endpoint_private_access", "True"))
 
 
 METADATA = RuleMetadata(

@@ -11,7 +11,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from _eks import cluster_view
+from _eks import cluster_view, component_hint
 
 ALL_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
@@ -24,7 +24,8 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     missing = [t for t in required if t not in view.log_types]
     if missing:
         report(f"cluster '{args.name}' does not log {', '.join(missing)}. Add them to enabledClusterLogTypes "
-               f"(required: {', '.join(required)}).")
+               f"(required: {', '.join(required)})."
+               + component_hint(args.urn, "enabled_cluster_log_types", repr(sorted(set(view.log_types) | set(missing)))))
 
 
 METADATA = RuleMetadata(

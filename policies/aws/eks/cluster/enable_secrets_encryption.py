@@ -5,14 +5,15 @@ from __future__ import annotations
 from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from _eks import cluster_view
+from _eks import cluster_view, component_hint
 
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     view = cluster_view(args)
     if view is not None and not view.secrets_encrypted:
         report(f"cluster '{args.name}' does not envelope-encrypt Secrets. Set encryptionConfig with "
-               "resources=[\"secrets\"] and provider.keyArn of a customer-managed KMS key.")
+               "resources=[\"secrets\"] and provider.keyArn of a customer-managed KMS key."
+               + component_hint(args.urn, "encryption_config_key_arn", "key.arn"))
 
 
 METADATA = RuleMetadata(

@@ -11,7 +11,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from _eks import cluster_view
+from _eks import cluster_view, component_hint
 
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -22,7 +22,8 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if view.authentication_mode not in allowed:
         report(f"cluster '{args.name}' uses authentication mode {view.authentication_mode} (CONFIG_MAP when unset): "
                f"access lives in the aws-auth ConfigMap. Set accessConfig.authenticationMode to {allowed[0]} and "
-               "grant access with aws.eks.AccessEntry.")
+               "grant access with aws.eks.AccessEntry."
+               + component_hint(args.urn, "authentication_mode", f"eks.AuthenticationMode.{allowed[0]}"))
 
 
 METADATA = RuleMetadata(
