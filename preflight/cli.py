@@ -23,8 +23,8 @@ from typing import Any
 from . import pulumi_eks
 from .analyzer import Analysis, PackInfo, Unchecked, Violation, load_policy_config, start_pack
 from .errors import PreflightError
-from .locations import entry_file
 from .k8s import ManifestError, is_kubernetes_object, supported_versions, validate_object
+from .locations import entry_file
 from .mockcloud import DEFAULT_ACCOUNT, DEFAULT_REGION, CloudIdentity, MockCloud
 from .monitor import RecordedResource, RecordingMonitor
 from .project import Project, load_project
