@@ -441,6 +441,9 @@ def console_main() -> None:
 def _options(args: argparse.Namespace) -> Options:
     program = (args.program or Path.cwd()).resolve()
     pack = None if args.no_policy_pack or not args.policy_pack else resolve_policy_pack(args.policy_pack)
+    if pack is None and args.policy_pack_config is not None:
+        raise PreflightError("--policy-pack-config is given without a policy pack: add --policy-pack <dir or name> "
+                             "(as `pulumi preview`, which applies a policy config to a pack)")
     return Options(program=program, stack=args.stack or default_stack(program), policy_pack=pack,
                    policy_pack_config=args.policy_pack_config.resolve() if args.policy_pack_config else None,
                    kubernetes_version=args.kubernetes_version, account=args.account, phase=args.phase,
