@@ -21,6 +21,8 @@ from preflight.mockcloud import CloudIdentity, MockCloud  # noqa: E402
 
 PROJECT = "eks-platform"
 FIXTURES = REPO / "tests" / "fixtures"
+#: The project's stacks: every ``Pulumi.<stack>.yaml`` (a new stack file is tested with no other edit).
+STACKS = tuple(sorted(p.name[len("Pulumi."):-len(".yaml")] for p in REPO.glob("Pulumi.*.yaml")))
 
 
 class RecordingMocks(MockCloud):
