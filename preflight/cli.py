@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from . import pulumi_eks
 from .analyzer import Analysis, PackInfo, Unchecked, Violation, load_policy_config, start_pack
 from .errors import PreflightError
@@ -377,20 +379,31 @@ def resolve_policy_pack(value: str) -> Path:
 
 
 def stack_files(program: Path) -> list[str]:
-    """Stack names with a ``Pulumi.<stack>.yaml`` (or ``.yml``) beside ``Pulumi.yaml``, sorted."""
+    """Stack names with a ``Pulumi.<stack>.yaml`` (or ``.yml``) in the project's stack config directory
+    (``stackConfigDir`` in ``Pulumi.yaml``, else beside it), sorted."""
+    config_dir = program
+    project_file = next((program / n for n in ("Pulumi.yaml", "Pulumi.yml") if (program / n).is_file()), None)
+    if project_file is not None:
+        try:
+            spec = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):
+            spec = None  # load_project names what is wrong with it
+        if isinstance(spec, dict) and spec.get("stackConfigDir"):
+            config_dir = program / str(spec["stackConfigDir"])
     names = {p.name[len("Pulumi."):].rsplit(".", 1)[0] for pattern in ("Pulumi.*.yaml", "Pulumi.*.yml")
-             for p in program.glob(pattern)}
+             for p in config_dir.glob(pattern)}
     return sorted(names)
 
 
 def default_stack(program: Path) -> str:
     """No ``--stack``: the only stack file's stack, as ``pulumi preview`` uses the one stack there is."""
+    if not any((program / n).is_file() for n in ("Pulumi.yaml", "Pulumi.yml")):
+        raise PreflightError(f"no Pulumi.yaml in {program}; pass --program with a Pulumi project directory")
     names = stack_files(program)
     if len(names) == 1:
         return names[0]
     if not names:
-        raise PreflightError(f"no --stack given and no Pulumi.<stack>.yaml in {program}: pass --stack <name> "
-                             "(or --program <the project directory>)")
+        raise PreflightError(f"no --stack given and no Pulumi.<stack>.yaml in {program}: pass --stack <name>")
     raise PreflightError(f"no --stack given and {program} has {len(names)} stack files ({', '.join(names)}): "
                          "pass --stack <name>")
 

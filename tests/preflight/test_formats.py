@@ -220,3 +220,13 @@ def test_findings_without_a_position_take_the_nearest_ancestors_or_the_entry_fil
     data = report.to_json()
     assert [(v["file"], v["line"]) for v in data["violations"]] == [("infra/main.py", 12), ("__main__.py", 1)]
     assert (data["manifestErrors"][0]["file"], data["manifestErrors"][0]["line"]) == ("/elsewhere/lib.py", 3)
+
+
+def test_the_only_stack_file_is_found_in_the_projects_stack_config_dir(tmp_path: Path) -> None:
+    program = write_scratch_program(tmp_path / "p", stacks=())
+    (program / "Pulumi.yaml").write_text("name: scratch-net\nruntime: python\nstackConfigDir: stacks\n")
+    (program / "stacks").mkdir()
+    (program / "stacks" / "Pulumi.eu.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    proc = run_preflight("--no-policy-pack", "--phase", "up", "--format", "json", cwd=program)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["stack"] == "eu"
