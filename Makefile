@@ -13,11 +13,15 @@ install: $(STAMP)
 
 # The exact versions (with hashes) in requirements.lock, so every machine and CI run installs the same
 # thing; then this checkout itself, editable, built with the locked setuptools.
+# One line per step, so a first run (minutes with a cold pip cache) is never silent.
 $(STAMP): requirements.lock pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || { echo "make: creating the virtualenv $(VENV) with $$($(PYTHON) --version 2>&1)"; $(PYTHON) -m venv $(VENV); }
+	@echo "make: installing $$(grep -cE '^[A-Za-z0-9]' requirements.lock) packages pinned in requirements.lock into $(VENV) (a few minutes with a cold pip cache) ..."
 	@$(PY) -m pip install -qq --disable-pip-version-check --require-hashes -r requirements.lock
+	@echo "make: installing this checkout into $(VENV) (editable: preflight, pulumi-preflight, the bundled pack)"
 	@$(PY) -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+	@echo "make: $(VENV) is ready"
 
 # Refresh the lock on purpose, from the compatible ranges in the requirements files.
 lock: $(STAMP)
@@ -26,7 +30,7 @@ lock: $(STAMP)
 		--upgrade -o requirements.lock requirements-dev.txt
 
 preview: $(STAMP)
-	$(PY) -m preflight --stack $(STACK) --policy-pack policies --policy-pack-config policies/config/$(STACK).json
+	$(PY) -m preflight --program . --stack $(STACK) --policy-pack policies --policy-pack-config policies/config/$(STACK).json
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2

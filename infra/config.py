@@ -647,6 +647,45 @@ def check_namespaces(config: Mapping[str, str]) -> list[str]:
     return errors
 
 
+#: ARNs of resources that live in one region and can only be used there: an ALB takes a certificate from
+#: its own region's ACM, a KMS key encrypts only in its own region.
+_REGION_BOUND_ARN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:(acm|kms):([a-z0-9-]*):")
+
+
+def check_region_bound_arns(config: Mapping[str, str]) -> list[str]:
+    """Each ACM certificate or KMS key ARN in the stack's config (any key, any depth) that names another region
+    than ``aws:region``: one error per value, naming the key (a copied stack file keeps its old ARNs)."""
+    region = config.get("aws:region")
+    if not region:
+        return []  # check_namespaces reports the missing region
+    errors: list[str] = []
+
+    def walk(path: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(f"{path}.{k}", v)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(f"{path}[{i}]", v)
+        elif isinstance(value, str):
+            found = _REGION_BOUND_ARN.match(value)
+            if found and found.group(2) != region:
+                service = {"acm": "an ACM certificate", "kms": "a KMS key"}[found.group(1)]
+                errors.append(f"{path}: {service} in {found.group(2) or 'no region'} ({value}), but the stack deploys "
+                              f"to aws:region {region}; {found.group(1).upper()} resources are used only in their "
+                              f"own region: create or import it in {region} and use that ARN")
+
+    for key in sorted(config):
+        if key.startswith(f"{NAMESPACE}:"):
+            raw = config[key]
+            try:
+                value = json.loads(raw) if isinstance(raw, str) else raw
+            except ValueError:
+                value = raw
+            walk(key, value)
+    return errors
+
+
 def all_config() -> dict[str, str]:
     """Every config key of the stack, as the language host passes it (environment) and the runtime holds it."""
     from pulumi.runtime import config as runtime_config
@@ -675,7 +714,8 @@ def _secret_keys() -> frozenset[str]:
 def load_config() -> StackConfig:
     """Read and validate this stack's ``eks-platform:*`` config (raises :class:`ConfigError`)."""
     secret_keys = _secret_keys()
-    namespace_errors = check_namespaces(all_config()) + check_secret_keys(secret_keys)
+    config = all_config()
+    namespace_errors = check_namespaces(config) + check_region_bound_arns(config) + check_secret_keys(secret_keys)
     if namespace_errors:
         raise ConfigError(f"invalid configuration for stack '{pulumi.get_stack()}':\n  " + "\n  ".join(namespace_errors))
     cfg = pulumi.Config(NAMESPACE)

@@ -10,19 +10,23 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
+import importlib.util
 import os
 import sys
 import threading
 import time
 from concurrent import futures
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from . import pulumi_eks
 from .analyzer import Analysis, PackInfo, Unchecked, Violation, load_policy_config, start_pack
 from .errors import PreflightError
 from .k8s import ManifestError, is_kubernetes_object, supported_versions, validate_object
+from .locations import entry_file
 from .mockcloud import DEFAULT_ACCOUNT, DEFAULT_REGION, CloudIdentity, MockCloud
 from .monitor import RecordedResource, RecordingMonitor
 from .project import Project, load_project
@@ -31,12 +35,32 @@ from .runner import ProgramRun, run_program
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+#: ``--format`` choices: the report's own formats, then the SARIF and JUnit renderings of it.
+FORMATS = ("text", "json", "markdown", "sarif", "junit")
+
+
+def render(report: Report, fmt: str, program: Path) -> str:
+    """The report in ``fmt``; file paths in findings relative to ``program`` (the project directory)."""
+    if fmt == "sarif":
+        from .sarif import render_sarif
+
+        return render_sarif(report, program)
+    if fmt == "junit":
+        from .junit import render_junit
+
+        return render_junit(report, program)
+    return report.render(fmt)
+
+
+#: Policy packs shipped with preflight (package data): ``--policy-pack <name>`` -> the package holding it.
+BUNDLED_PACKS = {"eks-platform": "preflight.packs.eks_platform"}
+
 
 @dataclass(frozen=True)
 class Options:
-    program: Path = REPO_ROOT
+    program: Path = field(default_factory=Path.cwd)
     stack: str = "dev"
-    policy_pack: Path | None = REPO_ROOT / "policies"
+    policy_pack: Path | None = None
     policy_pack_config: Path | None = None
     kubernetes_version: str | None = None
     account: str = DEFAULT_ACCOUNT
@@ -317,20 +341,87 @@ def preflight(opts: Options) -> Report:
                   manifest_errors=manifest_errors, manifests_checked=checked, kubernetes_version=k8s_version,
                   not_visible=remote + unseen, pack=pack_info,
                   pack_path=str(opts.policy_pack) if opts.policy_pack else "",
-                  messages=[m for m in last.run.messages if m[0] != "debug"])
+                  messages=[m for m in last.run.messages if m[0] != "debug"],
+                  program_dir=str(project.root), entry=entry_file(project.main, project.root))
 
 
-def _parser() -> argparse.ArgumentParser:
+def bundled_pack(name: str) -> Path | None:
+    """The directory of the policy pack shipped with preflight as ``name``, else None.
+
+    Installed from a wheel it is package data (``preflight/packs/eks_platform``); in an editable
+    install or a checkout it is this repository's ``policies/``, which the wheel is built from.
+    """
+    module = BUNDLED_PACKS.get(name)
+    if module is None:
+        return None
+    candidates: list[Path] = []
+    try:
+        spec = importlib.util.find_spec(module)
+    except ImportError:  # pragma: no cover - preflight.packs missing entirely
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        candidates += [Path(p) for p in spec.submodule_search_locations]
+    candidates += [Path(__file__).resolve().parent / "packs" / module.rsplit(".", 1)[-1], REPO_ROOT / "policies"]
+    return next((c.resolve() for c in candidates if (c / "PulumiPolicy.yaml").is_file()), None)
+
+
+def resolve_policy_pack(value: str) -> Path:
+    """``--policy-pack``: a pack directory (as ``pulumi preview --policy-pack``), or a bundled pack's name."""
+    path = Path(value).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    bundled = bundled_pack(value)
+    if bundled is not None:
+        return bundled
+    raise PreflightError(f"--policy-pack {value}: no such directory, and not a policy pack shipped with preflight "
+                         f"(shipped: {', '.join(sorted(BUNDLED_PACKS))}); give a pack directory (holding "
+                         "PulumiPolicy.yaml) or one of those names")
+
+
+def stack_files(program: Path) -> list[str]:
+    """Stack names with a ``Pulumi.<stack>.yaml`` (or ``.yml``) in the project's stack config directory
+    (``stackConfigDir`` in ``Pulumi.yaml``, else beside it), sorted."""
+    config_dir = program
+    project_file = next((program / n for n in ("Pulumi.yaml", "Pulumi.yml") if (program / n).is_file()), None)
+    if project_file is not None:
+        try:
+            spec = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):
+            spec = None  # load_project names what is wrong with it
+        if isinstance(spec, dict) and spec.get("stackConfigDir"):
+            config_dir = program / str(spec["stackConfigDir"])
+    names = {p.name[len("Pulumi."):].rsplit(".", 1)[0] for pattern in ("Pulumi.*.yaml", "Pulumi.*.yml")
+             for p in config_dir.glob(pattern)}
+    return sorted(names)
+
+
+def default_stack(program: Path) -> str:
+    """No ``--stack``: the only stack file's stack, as ``pulumi preview`` uses the one stack there is."""
+    if not any((program / n).is_file() for n in ("Pulumi.yaml", "Pulumi.yml")):
+        raise PreflightError(f"no Pulumi.yaml in {program}; pass --program with a Pulumi project directory")
+    names = stack_files(program)
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise PreflightError(f"no --stack given and no Pulumi.<stack>.yaml in {program}: pass --stack <name>")
+    raise PreflightError(f"no --stack given and {program} has {len(names)} stack files ({', '.join(names)}): "
+                         "pass --stack <name>")
+
+
+def _parser(prog: str = "python -m preflight") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m preflight",
+        prog=prog,
         description="Offline `pulumi preview --policy-pack` for Pulumi Python programs: runs the program against "
                     "a mock cloud, its policy pack over the analyzer gRPC protocol, and checks Kubernetes objects "
                     "against the OpenAPI schemas.")
-    p.add_argument("--program", type=Path, default=REPO_ROOT, help="Pulumi project directory (default: this repo)")
-    p.add_argument("--stack", default="dev", help="stack name; reads Pulumi.<stack>.yaml (default: dev)")
-    p.add_argument("--policy-pack", type=Path, default=REPO_ROOT / "policies",
-                   help="policy pack directory (default: policies/ of this repo)")
-    p.add_argument("--no-policy-pack", action="store_true", help="run without a policy pack")
+    p.add_argument("--program", type=Path, default=None,
+                   help="Pulumi project directory, holding Pulumi.yaml (default: the current directory)")
+    p.add_argument("--stack", default=None,
+                   help="stack name; reads Pulumi.<stack>.yaml (default: the only stack file in the project)")
+    p.add_argument("--policy-pack", default=None, metavar="DIR_OR_NAME",
+                   help="policy pack directory, or the name of a pack shipped with preflight "
+                        f"({', '.join(sorted(BUNDLED_PACKS))}) (default: none, as `pulumi preview`)")
+    p.add_argument("--no-policy-pack", action="store_true", help="run without a policy pack (the default)")
     p.add_argument("--policy-pack-config", type=Path, default=None,
                    help="policy config JSON in Pulumi's format (as `pulumi preview --policy-pack-config`)")
     p.add_argument("--kubernetes-version", default=None,
@@ -343,21 +434,41 @@ def _parser() -> argparse.ArgumentParser:
                         "both (default): both, each finding with the phases it appears in")
     p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
                    help="longest the program, and each call to the policy pack, may take (default: %(default)g)")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                   help="output format: text, json (for machines) or markdown (a pull-request comment) "
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="output format: text, json (for machines), markdown (a pull-request comment), sarif "
+                        "(SARIF 2.1.0, for code scanning) or junit (JUnit XML, for CI test reports) "
                         "(default: text)")
+    p.add_argument("--output", "-o", type=Path, default=None, metavar="FILE",
+                   help="write the report to FILE instead of stdout")
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def console_main() -> None:
+    """The ``pulumi-preflight`` console script: ``main`` with the script's name in ``--help``."""
+    code = main(prog=Path(sys.argv[0]).name or "pulumi-preflight")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # as python -m preflight: skip freeing the program's objects one by one
+
+
+def _options(args: argparse.Namespace) -> Options:
+    program = (args.program or Path.cwd()).resolve()
+    pack = None if args.no_policy_pack or not args.policy_pack else resolve_policy_pack(args.policy_pack)
+    if pack is None and args.policy_pack_config is not None:
+        raise PreflightError("--policy-pack-config is given without a policy pack: add --policy-pack <dir or name> "
+                             "(as `pulumi preview`, which applies a policy config to a pack)")
+    return Options(program=program, stack=args.stack or default_stack(program), policy_pack=pack,
+                   policy_pack_config=args.policy_pack_config.resolve() if args.policy_pack_config else None,
+                   kubernetes_version=args.kubernetes_version, account=args.account, phase=args.phase,
+                   timeout=args.timeout)
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m preflight") -> int:
     started = time.perf_counter()
-    args = _parser().parse_args(argv)
-    opts = Options(program=args.program.resolve(), stack=args.stack,
-                   policy_pack=None if args.no_policy_pack else args.policy_pack.resolve(),
-                   policy_pack_config=args.policy_pack_config.resolve() if args.policy_pack_config else None, kubernetes_version=args.kubernetes_version,
-                   account=args.account, phase=args.phase, timeout=args.timeout)
+    args = _parser(prog).parse_args(argv)
     real_stdout = sys.stdout
     try:
+        opts = _options(args)
         # The program may print; keep stdout clean for the report (JSON must be alone on stdout).
         sys.stdout = sys.stderr
         report = preflight(opts)
@@ -367,8 +478,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         sys.stdout = real_stdout
-    real_stdout.write(report.render(args.format))
-    real_stdout.flush()
+    rendered = render(report, args.format, opts.program)
+    if args.output is not None:
+        try:
+            args.output.write_text(rendered)
+        except OSError as exc:
+            print(f"preflight: error: --output {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    else:
+        real_stdout.write(rendered)
+        real_stdout.flush()
     if os.environ.get("PREFLIGHT_TIMINGS"):
         print(f"preflight: timing: total with the report: {time.perf_counter() - started:.3f}s", file=sys.stderr)
     return report.exit_code

@@ -10,10 +10,11 @@ and, as every preflight report, it is byte-identical from run to run.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
-from .analyzer import Violation
+from .analyzer import PolicyInfo, Violation
 from .monitor import STACK_TYPE, RecordedResource
 from .report import Report, display_type
 
@@ -27,8 +28,6 @@ COMMENT_BUDGET = 64_000
 MESSAGE_LIMIT = 4_000
 #: A list longer than this goes into a collapsed ``<details>`` block.
 COLLAPSE_AFTER = 5
-#: Mermaid's default ``maxEdges``: GitHub renders no diagram with more.
-MERMAID_MAX_EDGES = 500
 #: Mermaid's default ``maxTextSize``.
 MERMAID_MAX_TEXT = 50_000
 #: Room kept for the truncation note when the comment is cut.
@@ -156,6 +155,59 @@ def component_graph(resources: list[RecordedResource]) -> ComponentGraph:
     return ComponentGraph(components, sorted(edges, key=lambda e: (index[e[0]], index[e[1]])), parent)
 
 
+#: More arrows than this, after the reduction, and the comment shows a table instead of a diagram.
+TRACEABLE_EDGES = 40
+
+
+def traceable(graph: ComponentGraph) -> ComponentGraph:
+    """``graph`` with the arrows a reader can follow: between sibling components only, one per pair, without
+    those implied by others.
+
+    An arrow from a component nested in A to one nested in B (A and B siblings: the same parent component,
+    or both at the top) is drawn once, from A to B: the boxes show what is inside what. Then an arrow
+    A -> C is left out when A still reaches C through other arrows (A -> B -> C), a transitive reduction
+    that keeps every path. Same input, same output: edges are considered in the graph's order.
+    """
+    ancestors: dict[str, list[str]] = {}
+    for c in graph.components:
+        chain, cur = [c.urn], graph.parent.get(c.urn, "")
+        while cur:
+            chain.append(cur)
+            cur = graph.parent.get(cur, "")
+        ancestors[c.urn] = chain[::-1]  # top first
+    index = {c.urn: i for i, c in enumerate(graph.components)}
+    lifted: set[tuple[str, str]] = set()
+    for a, b in graph.edges:
+        ca, cb = ancestors[a], ancestors[b]
+        depth = 0
+        while depth < min(len(ca), len(cb)) and ca[depth] == cb[depth]:
+            depth += 1
+        if depth < len(ca) and depth < len(cb):  # never an ancestor of the other (component_graph's rule)
+            lifted.add((ca[depth], cb[depth]))
+    edges = sorted(lifted, key=lambda e: (index[e[0]], index[e[1]]))
+    kept = set(edges)
+    for edge in edges:
+        kept.discard(edge)
+        if not _reaches(kept, *edge):
+            kept.add(edge)
+    return ComponentGraph(graph.components, [e for e in edges if e in kept], graph.parent)
+
+
+def _reaches(edges: set[tuple[str, str]], start: str, goal: str) -> bool:
+    out: dict[str, list[str]] = {}
+    for a, b in edges:
+        out.setdefault(a, []).append(b)
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in out.get(todo.pop(), []):
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False
+
+
 _MERMAID_ESCAPES = {'"': "#quot;", "#": "#35;", "&": "#38;", "<": "#lt;", ">": "#gt;", "[": "#91;", "]": "#93;",
                     "(": "#40;", ")": "#41;", "{": "#123;", "}": "#125;", "|": "#124;", "`": "#96;",
                     "\n": " ", "\r": " ", "\t": " "}
@@ -260,7 +312,8 @@ def _assemble(top: list[str], sections: list[_Section], bottom: list[str], limit
     budget = limit - _NOTE_ROOM
     out: list[str] = list(top)
     used = length(text(out))
-    left_out: list[str] = []
+    totals: dict[str, int] = {}
+    dropped: dict[str, int] = {}
     shown_groups = set()
     for s in sections:
         group = [s.group, ""] if s.group and s.group not in shown_groups else []
@@ -277,8 +330,9 @@ def _assemble(top: list[str], sections: list[_Section], bottom: list[str], limit
                 shown_groups.add(s.group)
             out += group + s.head + kept + s.tail
             used = length(text(out))
-        if len(kept) < len(s.items):
-            left_out.append(f"{len(s.items) - len(kept)} of {len(s.items)} {s.what}")
+        totals[s.what] = totals.get(s.what, 0) + len(s.items)
+        dropped[s.what] = dropped.get(s.what, 0) + len(s.items) - len(kept)
+    left_out = [f"{dropped[what]} of {totals[what]} {what}" for what in totals if dropped[what]]
     why = f" (GitHub takes {COMMENT_LIMIT:,} at most)" if limit <= COMMENT_LIMIT else ""
     note = (f"> [!NOTE]\n> This comment is cut to {limit:,} characters{why}; not shown: "
             f"{escape('; '.join(left_out))}. The whole report is the JSON one (`python -m preflight --format "
@@ -343,26 +397,63 @@ class _Resources:
         return f"{code(display_type(token))} **{escape(name)}**"
 
 
+def _policy_of(report: Report, name: str) -> PolicyInfo | None:
+    return next((p for p in report.pack.policies if p.name == name), None) if report.pack else None
+
+
+def _description(v: Violation, policy: PolicyInfo | None) -> str:
+    return v.description or (policy.description if policy else "")
+
+
 def _violation_item(v: Violation, report: Report, resources: _Resources) -> str:
-    policy = next((p for p in report.pack.policies if p.name == v.policy), None) if report.pack else None
-    title = code(v.policy)
-    if policy is not None and re.fullmatch(r"https?://[^\s()<>]+", policy.url or ""):
-        title = f"[{title}]({policy.url})"
+    """One violation inside its policy's block: the resource, where the program creates it, the message."""
+    policy = _policy_of(report, v.policy)
     message = v.message
-    description = v.description or (policy.description if policy else "")
+    description = _description(v, policy)
     if description and message.startswith(description + "\n"):  # pulumi-policy puts the description first
         message = message[len(description) + 1:]
-    elif message == description:
-        description = ""
     notes = [n for n in (v.enforcement if v.enforcement not in ("mandatory", "advisory") else "", v.severity) if n]
     # A backslash at the end of a line is a hard line break, in comments and in documents alike.
-    lines = [f"- **{title}**" + (f" — {escape(description)}" if description else "") + "\\",
-             f"  on {resources.describe(v.urn)}" + (f" · {escape(', '.join(notes))}" if notes else "") + "\\",
+    lines = [f"- on {resources.describe(v.urn)} at {code(str(report.location(v.urn)))}"
+             + (f" · {escape(', '.join(notes))}" if notes else "") + "\\",
              f"  <sub>{code(v.urn)}</sub>", ""]
-    lines += _paragraphs(escape(_cap(message)))
-    if policy is not None and policy.remediation:
-        lines += ["", "  **Remediation:** " + escape(_cap(" ".join(policy.remediation.split())))]
+    if message != description:
+        lines += _paragraphs(escape(_cap(message)))
     return "\n".join(lines) + "\n"
+
+
+def _policy_head(report: Report, name: str, members: list[Violation]) -> tuple[list[str], list[str]]:
+    """A policy's folded block: the summary names it, its description and count; the remediation comes first."""
+    policy = _policy_of(report, name)
+    title = f"<code>{html.escape(name)}</code>"
+    summary = f"<b>{title}</b> ({len(members)})"
+    description = _description(members[0], policy)
+    if description:
+        summary += " — " + html.escape(" ".join(description.split()))
+    head = [f"<details><summary>{summary}</summary>", ""]
+    if policy is not None and re.fullmatch(r"https?://[^\s()<>]+", policy.url or ""):
+        head += [f"  [{code(name)}]({policy.url})", ""]
+    if policy is not None and policy.remediation:
+        head += ["  **Remediation:** " + escape(_cap(" ".join(policy.remediation.split()))), ""]
+    return head, ["</details>", ""]
+
+
+def _counts_section(report: Report) -> list[_Section]:
+    """The table on top: violations per policy, mandatory first, with the phases that report them."""
+    if not report.violations:
+        return []
+    counts: dict[tuple[str, str], list[Violation]] = {}
+    for v in report.violations:
+        counts.setdefault((v.enforcement, v.policy), []).append(v)
+    rows = []
+    for (level, name), members in counts.items():  # report order: by level, then policy
+        phases = sorted({p for v in members for p in v.phases}, key=["preview", "up"].index) \
+            if all(p in ("preview", "up") for v in members for p in v.phases) else sorted({p for v in members for p in v.phases})
+        rows.append(f"| {code(name, table=True)} | {escape(level, table=True)} | {len(members)} | "
+                    f"{escape(', '.join(phases), table=True)} |")
+    head = [f"#### Violations by policy ({len(rows)} {'policy' if len(rows) == 1 else 'policies'})", "",
+            "| Policy | Level | Violations | Phases |", "|---|---|---:|---|"]
+    return [_Section("rows of the violation count table", head, rows, [""])]
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -404,8 +495,15 @@ def _violation_sections(report: Report, resources: _Resources) -> list[_Section]
             if not members:
                 continue
             head = [f"**{label}** ({len(members)}): {why}", ""] if label else []
-            sections.append(_Section(f"{level.lower()} violations" + (f" ({_strip(label)})" if label else ""),
-                                     head, [_violation_item(v, report, resources) for v in members], group=heading))
+            what = f"{level.lower()} violations" + (f" ({_strip(label)})" if label else "")
+            by_policy: dict[str, list[Violation]] = {}
+            for v in members:
+                by_policy.setdefault(v.policy, []).append(v)
+            for i, (name, found) in enumerate(by_policy.items()):
+                open_, close = _policy_head(report, name, found)
+                sections.append(_Section(what, (head if i == 0 else []) + open_,
+                                         [_violation_item(v, report, resources) for v in found], close,
+                                         group=heading))
     return sections
 
 
@@ -491,12 +589,16 @@ def _graph_section(report: Report) -> list[_Section]:
             seen.add(cur)
             failing.add(cur)
             cur = by_urn[cur].parent
-    block = mermaid(graph, failing)
-    if len(graph.edges) > MERMAID_MAX_EDGES or len(block) > MERMAID_MAX_TEXT:
-        return [_Section("component diagram", head, [
-            f"{_plural(len(graph.components), 'component')} and {_plural(len(graph.edges), 'dependency')}: more "
-            "than GitHub's Mermaid renders; the JSON report has every resource's parent and dependencies.", ""])]
-    legend = "An arrow A → B: a resource in A (or in a component inside it) depends on one in B."
+    drawn = traceable(graph)
+    block = mermaid(drawn, failing)
+    if len(drawn.edges) > TRACEABLE_EDGES or len(block) > MERMAID_MAX_TEXT:
+        return [_Section("component table", head + [
+            f"{_plural(len(drawn.edges), 'arrow')} between {_plural(len(graph.components), 'component')}: too dense to "
+            "trace as a diagram, so a table (a component's dependencies, arrows implied by others left out; the JSON "
+            "report has every resource's parent and dependencies).", "",
+            "| Component | Inside | Depends on |", "|---|---|---|"], _dependency_rows(drawn, failing), [""])]
+    legend = ("An arrow A → B: a resource in A (or in a component inside it) depends on one in B. Arrows join "
+              "components in the same box, one per pair; one implied by others (A → B → C) is left out.")
     if any(graph.parent[c.urn] for c in graph.components):
         legend += " A box inside another is its child component."
     if any(c.remote for c in graph.components):
@@ -506,10 +608,28 @@ def _graph_section(report: Report) -> list[_Section]:
     return [_Section("component diagram", head, [legend + "\n\n" + block + "\n"])]
 
 
+def _dependency_rows(graph: ComponentGraph, failing: set[str]) -> list[str]:
+    by_urn = {c.urn: c for c in graph.components}
+    needs: dict[str, list[str]] = {}
+    for a, b in graph.edges:
+        needs.setdefault(a, []).append(b)
+
+    def name(urn: str) -> str:
+        c = by_urn[urn]
+        return code(f"{_short_type(c.type)} {c.name}", table=True)
+
+    rows = []
+    for c in graph.components:
+        mark = " 🛑" if c.urn in failing else ""
+        parent = name(graph.parent[c.urn]) if graph.parent.get(c.urn) else ""
+        rows.append(f"| {name(c.urn)}{mark} | {parent} | {', '.join(name(b) for b in needs.get(c.urn, [])) or '—'} |")
+    return rows
+
+
 def render_markdown(report: Report, limit: int = COMMENT_BUDGET) -> str:
     """The comment: verdict and counts, violations, what was not checked, the component diagram."""
     resources = _Resources(report)
-    sections = (_violation_sections(report, resources) + _unchecked_section(report, resources)
+    sections = (_counts_section(report) + _violation_sections(report, resources) + _unchecked_section(report, resources)
                 + _manifest_section(report, resources) + _not_visible_section(report)
                 + _diagnostics_section(report, resources) + _graph_section(report))
     if report.pack is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import threading
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,10 @@ class RecordedResource:
     """Why preflight registered this resource itself (a remote component's child it models), else ""."""
     outputs: struct_pb2.Struct | None = None
     """Serialized outputs: the provider's state for custom resources, registered outputs for components."""
+    source_file: str = ""
+    """Where the program created it: the file of the SDK's ``sourcePosition`` (absolute), else ""."""
+    source_line: int = 0
+    """The line of the SDK's ``sourcePosition``, else 0."""
 
     @property
     def provider_urn(self) -> str:
@@ -81,6 +86,21 @@ def _sdk_version(package: str) -> str:
         return importlib.metadata.version(f"pulumi_{package}")
     except importlib.metadata.PackageNotFoundError:
         return ""
+
+
+def source_position(request: Any) -> tuple[str, int]:
+    """(file, line) of the ``sourcePosition`` the SDK sends with a registration (the caller of the resource's
+    constructor: the program's line, or a component's line for its children), else ("", 0)."""
+    try:
+        if not request.HasField("sourcePosition"):
+            return "", 0
+    except ValueError:  # an older proto without the field
+        return "", 0
+    pos = request.sourcePosition
+    uri = pos.uri
+    if not uri.startswith("file://"):
+        return "", 0
+    return urllib.parse.unquote(urllib.parse.urlparse(uri).path), int(pos.line)
 
 
 def _optional_bool(request: Any, name: str) -> bool:
@@ -354,6 +374,7 @@ class RecordingMonitor(MockMonitor):
             outputs=obj_proto if (request.custom or request.remote) else None,
             modelled=modelled,
         )
+        record.source_file, record.source_line = source_position(request)
         self._store(record)
         self.transforms.settle(urn, request.parent, own_transforms)
         # The state is not kept a second time as Python objects: getResource reads the record's outputs.
@@ -401,7 +422,8 @@ class RecordingMonitor(MockMonitor):
         self._store(RecordedResource(
             seq=self._next_seq(), urn=response.urn, type=request.type, name=request.name, custom=True,
             parent=request.parent, inputs=request.properties, id=request.id, provider=provider,
-            dependencies=sorted(request.dependencies), read=True, outputs=response.properties))
+            dependencies=sorted(request.dependencies), read=True, outputs=response.properties,
+            source_file=source_position(request)[0], source_line=source_position(request)[1]))
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> empty_pb2.Empty:

@@ -16,6 +16,7 @@ from google.protobuf import json_format, struct_pb2
 from ._wire import OUTPUT_VALUE_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
 from .analyzer import PackInfo, Unchecked, Violation
 from .k8s import ManifestError
+from .locations import Location, Locator
 from .monitor import STACK_TYPE, RecordedResource
 
 _LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
@@ -97,6 +98,10 @@ class Report:
     unchecked: list[Unchecked] = field(default_factory=list)
     """Policies that could not run for a resource (a value unknown at preview): no verdict."""
     phases: list[str] = field(default_factory=lambda: ["up"])
+    program_dir: str = ""
+    """The project directory: finding locations are relative to it."""
+    entry: str = "__main__.py"
+    """The program's entry file (relative to ``program_dir``): where stack-level findings point."""
 
     def __post_init__(self) -> None:
         self.resources = tree_order(self.resources)
@@ -105,6 +110,13 @@ class Report:
         self.unchecked = sorted(set(self.unchecked), key=lambda u: (u.policy, u.urn, u.phase, u.message))
         # Registration order varies with the SDK's threads; the report does not.
         self.not_visible = sorted(set(self.not_visible), key=lambda n: (n.urn, n.type, n.reason))
+
+    def location(self, urn: str) -> Location:
+        """``file:line`` in the program of the resource ``urn`` (see :mod:`.locations`)."""
+        locator = self.__dict__.get("_locator")
+        if locator is None:
+            locator = self.__dict__["_locator"] = Locator(self.resources, self.program_dir, self.entry)
+        return locator(urn)
 
     @property
     def only_at_up(self) -> list[Violation]:
@@ -159,13 +171,17 @@ class Report:
                 "policies": [{"name": p.name, "kind": p.kind,
                               "enforcement": self.pack.config.get(p.name, {}).get("enforcementLevel", p.enforcement)}
                              for p in self.pack.policies]}],
-            "violations": [v.to_json() for v in self.violations],
-            "unchecked": [u.to_json() for u in self.unchecked],
-            "manifestErrors": [e.to_json() for e in self.manifest_errors],
+            "violations": [{**v.to_json(), **self._where(v.urn)} for v in self.violations],
+            "unchecked": [{**u.to_json(), **self._where(u.urn)} for u in self.unchecked],
+            "manifestErrors": [{**e.to_json(), **self._where(e.urn)} for e in self.manifest_errors],
             "notVisible": [n.to_json() for n in self.not_visible],
             "diagnostics": [{"severity": s, "urn": u, "message": m} for s, u, m in self.messages],
             "summary": self.summary(),
         }
+
+    def _where(self, urn: str) -> dict[str, Any]:
+        loc = self.location(urn)
+        return {"file": loc.file, "line": loc.line}
 
     # -- text ------------------------------------------------------------------------------
     def to_text(self) -> str:
@@ -187,7 +203,8 @@ class Report:
                 lines.append(f"      {level} ({len(group)}):")
                 for v in group:
                     where = f"  [{', '.join(v.phases)}]" if len(self.phases) > 1 else ""
-                    lines.append(f"        - [{v.enforcement}]  {v.policy}  ({_short(v.urn)}){where}")
+                    lines.append(f"        - [{v.enforcement}]  {v.policy}  ({_short(v.urn)}){where}  "
+                                 f"{self.location(v.urn)}")
                     for text in v.message.splitlines():
                         lines.append(f"            {text}")
             if self.only_at_up:
@@ -203,7 +220,7 @@ class Report:
         lines += ["", f"Kubernetes manifests: {self.manifests_checked} checked against the {self.kubernetes_version} "
                       f"OpenAPI schemas, {len({e.urn for e in self.manifest_errors})} invalid"]
         for e in self.manifest_errors:
-            lines.append(f"    - {_short(e.urn)} {e.kind}: {e.path}: {e.message}")
+            lines.append(f"    - {self.location(e.urn)}: {_short(e.urn)} {e.kind}: {e.path}: {e.message}")
         if self.not_visible:
             lines += ["", "Not visible offline:"]
             lines += [f"    - {_short(n.urn)}: {n.reason}" for n in self.not_visible]

@@ -21,6 +21,8 @@ from preflight.mockcloud import CloudIdentity, MockCloud  # noqa: E402
 
 PROJECT = "eks-platform"
 FIXTURES = REPO / "tests" / "fixtures"
+#: The project's stacks: every ``Pulumi.<stack>.yaml`` (a new stack file is tested with no other edit).
+STACKS = tuple(sorted(p.name[len("Pulumi."):-len(".yaml")] for p in REPO.glob("Pulumi.*.yaml")))
 
 
 class RecordingMocks(MockCloud):
@@ -76,7 +78,14 @@ def resolved(output: Any) -> Any:
 
 def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300,
                   extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m preflight`` in a fresh process, as a user would (``extra_env`` added to a clean env)."""
+    """Run ``python -m preflight`` in a fresh process, as a user would (``extra_env`` added to a clean env).
+
+    Without ``--policy-pack`` or ``--no-policy-pack`` it runs with this repository's pack (preflight's own
+    default, like ``pulumi preview``'s, is no pack).
+    """
+    if not any(a in ("--policy-pack", "--no-policy-pack") or a.startswith("--policy-pack=") for a in args) \
+            and "--help" not in args:
+        args = (*args, "--policy-pack", str(REPO / "policies"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
     return subprocess.run([sys.executable, "-m", "preflight", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env={**env, "PYTHONPATH": str(REPO), **(extra_env or {})})

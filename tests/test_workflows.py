@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import runpy
 import shutil
 import socket
 import subprocess
@@ -24,7 +25,10 @@ REPO = Path(__file__).resolve().parent.parent
 GITHUB = REPO / ".github"
 WORKFLOWS = GITHUB / "workflows"
 FILES = sorted([*WORKFLOWS.glob("*.yml"), *WORKFLOWS.glob("*.yaml")])
-STACKS = ["dev", "staging", "prod"]  # in deploy order
+#: The stacks, in deploy order, as the workflows' `stacks` jobs list them: every Pulumi.<stack>.yaml.
+list_stacks = runpy.run_path(str(GITHUB / "stacks.py"))["stacks"]
+STACKS = list_stacks(REPO)
+MATRIX = {"stack": "${{ fromJSON(needs.stacks.outputs.stacks) }}"}
 
 CONFIGURE_AWS = "aws-actions/configure-aws-credentials"
 PULUMI = "pulumi/actions"
@@ -67,8 +71,30 @@ def _environment(job: dict[str, Any]) -> str | None:
     return env.get("name") if isinstance(env, dict) else env
 
 
-def test_there_are_the_three_workflows() -> None:
-    assert {path.name for path in FILES} == {"pull-request.yml", "deploy.yml", "preflight-comment.yml"}
+def test_there_are_the_four_workflows() -> None:
+    assert {path.name for path in FILES} == {"pull-request.yml", "deploy.yml", "deploy-stack.yml",
+                                             "preflight-comment.yml"}
+
+
+def test_the_stacks_are_the_stack_files_dev_first_and_prod_last(tmp_path: Path) -> None:
+    assert sorted(STACKS) == sorted(p.name[len("Pulumi."):-len(".yaml")] for p in REPO.glob("Pulumi.*.yaml"))
+    assert STACKS[0] == "dev" and STACKS[-1] == "prod"
+    for name in ("prod", "qa", "dev", "staging", "eu"):
+        (tmp_path / f"Pulumi.{name}.yaml").write_text("config: {}\n")
+    (tmp_path / "Pulumi.yaml").write_text("name: x\n")
+    assert list_stacks(tmp_path) == ["dev", "eu", "qa", "staging", "prod"]
+    done = subprocess.run(["python3", str(GITHUB / "stacks.py")], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert json.loads(done.stdout) == ["dev", "eu", "qa", "staging", "prod"]
+
+
+def _lists_the_stacks(doc: dict[str, Any]) -> None:
+    """The workflow's `stacks` job runs .github/stacks.py and outputs its list, read-only, with nothing installed."""
+    job = doc["jobs"]["stacks"]
+    assert job["permissions"] == {"contents": "read"}
+    assert job["outputs"] == {"stacks": "${{ steps.list.outputs.stacks }}"}
+    (listing,) = [step for step in job["steps"] if step.get("id") == "list"]
+    assert "$(python3 .github/stacks.py)" in listing["run"] and '>> "$GITHUB_OUTPUT"' in listing["run"]
 
 
 # --- GitHub's workflow schema, offline --------------------------------------------------------------------
@@ -101,10 +127,10 @@ def test_the_workflows_are_valid_against_githubs_workflow_schema(monkeypatch: py
 def test_the_schema_check_catches_a_broken_workflow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Proves the schema is really applied: a misspelt key in an otherwise valid workflow fails.
     broken = tmp_path / "broken.yml"
-    broken.write_text((WORKFLOWS / "deploy.yml").read_text().replace("    needs: dev\n", "    need: dev\n"))
+    broken.write_text((WORKFLOWS / "deploy-stack.yml").read_text().replace("    runs-on:", "    run-on:"))
     code, output = _check_jsonschema([broken], monkeypatch)
     assert code == 1, output
-    assert "broken.yml" in output and "'need' was unexpected" in output
+    assert "broken.yml" in output and "'runs-on' is a required property" in output
 
 
 # --- credentials ------------------------------------------------------------------------------------------
@@ -130,6 +156,8 @@ def test_every_role_is_assumed_through_oidc_with_its_arn_from_a_variable() -> No
         configure = _steps(job, CONFIGURE_AWS)
         permissions = job.get("permissions") or {}
         if not configure:
+            if "uses" in job:  # a reusable workflow: it may pass the token to a job of its own that uses it
+                continue
             assert permissions.get("id-token") != "write", f"{name}: {job_id} gets an OIDC token it never uses"
             continue
         assuming += 1
@@ -143,7 +171,7 @@ def test_every_role_is_assumed_through_oidc_with_its_arn_from_a_variable() -> No
         steps = [_action(step) for step in job["steps"]]
         if PULUMI in steps:
             assert steps.index(CONFIGURE_AWS) < steps.index(PULUMI), f"{name}: {job_id}"
-    assert assuming == 4  # pulumi-preview and the three deploys
+    assert assuming == 2  # pulumi-preview and deploy-stack.yml's up (called once per environment)
 
 
 # --- permissions ------------------------------------------------------------------------------------------
@@ -191,17 +219,18 @@ def _preflight_lines(job: dict[str, Any]) -> list[str]:
 
 
 def test_preflight_runs_on_exactly_every_stack_in_both_phases_with_its_policy_config() -> None:
-    job = _workflow("pull-request.yml")["jobs"]["preflight"]
-    assert job["strategy"]["matrix"] == {"stack": STACKS}
-    assert sorted(p.name[len("Pulumi."):-len(".yaml")] for p in REPO.glob("Pulumi.*.yaml")) == sorted(STACKS)
+    doc = _workflow("pull-request.yml")
+    _lists_the_stacks(doc)
+    job = doc["jobs"]["preflight"]
+    assert job["needs"] == "stacks" and job["strategy"]["matrix"] == MATRIX
     assert all((REPO / "policies" / "config" / f"{stack}.json").is_file() for stack in STACKS)
     lines = _preflight_lines(job)
     assert len(lines) == 2, lines
     for line in lines:
-        assert line.startswith(".venv/bin/python -m preflight --stack ${{ matrix.stack }} "), line
+        assert line.startswith(".venv/bin/python -m preflight --program . --stack ${{ matrix.stack }} "), line
         assert " --phase both " in line, line
-        assert " --policy-pack-config policies/config/${{ matrix.stack }}.json " in line, line
-        assert "--no-policy-pack" not in line and "--policy-pack " not in line, line
+        assert " --policy-pack policies --policy-pack-config policies/config/${{ matrix.stack }}.json " in line, line
+        assert "--no-policy-pack" not in line, line
     assert [re.search(r"--format (\w+)", line).group(1) for line in lines] == ["markdown", "json"]
     # No secrets and no cloud credentials: it gates fork pull requests too.
     assert "secrets." not in json.dumps(job) and not _steps(job, CONFIGURE_AWS)
@@ -227,7 +256,7 @@ def test_the_real_preview_runs_only_with_credentials_with_the_pack_and_the_same_
     job = _workflow("pull-request.yml")["jobs"]["pulumi-preview"]
     assert job["if"] == ("vars.AWS_PREVIEW_ROLE_ARN != '' && "
                          "github.event.pull_request.head.repo.full_name == github.repository")
-    assert job["strategy"]["matrix"] == {"stack": STACKS}
+    assert job["needs"] == "stacks" and job["strategy"]["matrix"] == MATRIX
     [configure] = _steps(job, CONFIGURE_AWS)
     assert configure["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
     [pulumi] = _steps(job, PULUMI)
@@ -326,28 +355,36 @@ def test_the_comment_script_updates_its_own_comment_and_trusts_no_artifact(tmp_p
 # --- deploys ----------------------------------------------------------------------------------------------
 
 
-def test_merges_to_main_deploy_dev_then_staging_then_prod_through_environments() -> None:
+def test_merges_to_main_deploy_every_stack_in_turn_through_environments() -> None:
     doc = _workflow("deploy.yml")
     assert doc["on"]["push"] == {"branches": ["main"]} and "workflow_dispatch" in doc["on"]
-    jobs = doc["jobs"]
-    by_environment = {_environment(job): job_id for job_id, job in jobs.items()}
-    assert sorted(by_environment, key=STACKS.index) == STACKS and len(jobs) == len(STACKS)
-    previous = None
-    for stack in STACKS:
-        job = jobs[by_environment[stack]]
-        needs = job.get("needs", [])
-        assert ([needs] if isinstance(needs, str) else needs) == ([previous] if previous else []), stack
-        previous = by_environment[stack]
-        assert job["concurrency"] == {"group": f"deploy-{stack}", "cancel-in-progress": False}
-        assert job["permissions"] == {"contents": "read", "id-token": "write"}
-        [configure] = _steps(job, CONFIGURE_AWS)
-        assert configure["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"  # environment-scoped
-        [pulumi] = _steps(job, PULUMI)
-        assert pulumi["with"]["command"] == "up"
-        assert pulumi["with"]["stack-name"] == stack
-        assert pulumi["with"]["policyPacks"] == "policies"
-        assert pulumi["with"]["policyPackConfigs"] == f"policies/config/{stack}.json"
-        assert f"Pulumi.{stack}.yaml" in json.dumps(job["steps"])  # the region comes from the stack's own file
+    _lists_the_stacks(doc)
+    assert set(doc["jobs"]) == {"stacks", "deploy"}
+    deploy = doc["jobs"]["deploy"]
+    assert deploy["needs"] == "stacks" and deploy["strategy"]["matrix"] == MATRIX
+    # In the listed order (dev first, prod last), one at a time; a failure cancels the environments after it.
+    assert deploy["strategy"]["max-parallel"] == 1 and deploy["strategy"]["fail-fast"] is True
+    assert deploy["uses"] == "./.github/workflows/deploy-stack.yml"
+    assert deploy["with"] == {"stack": "${{ matrix.stack }}"}
+    assert deploy["secrets"] == {"PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}"}
+    assert deploy["permissions"] == {"contents": "read", "id-token": "write"}
+
+    called = _workflow("deploy-stack.yml")
+    stack_input = called["on"]["workflow_call"]["inputs"]["stack"]
+    assert stack_input["required"] is True and stack_input["type"] == "string"
+    (job,) = called["jobs"].values()
+    assert _environment(job) == "${{ inputs.stack }}"
+    assert job["concurrency"] == {"group": "deploy-${{ inputs.stack }}", "cancel-in-progress": False}
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    [configure] = _steps(job, CONFIGURE_AWS)
+    assert configure["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"  # environment-scoped
+    [pulumi] = _steps(job, PULUMI)
+    assert pulumi["with"]["command"] == "up"
+    assert pulumi["with"]["stack-name"] == "${{ inputs.stack }}"
+    assert pulumi["with"]["policyPacks"] == "policies"
+    assert pulumi["with"]["policyPackConfigs"] == "policies/config/${{ inputs.stack }}.json"
+    region = next(step["run"] for step in job["steps"] if step.get("id") == "stack")
+    assert 'open(f"Pulumi.{sys.argv[1]}.yaml")' in region and '"$STACK"' in region  # the stack's own region
 
 
 # --- actions and runtimes ---------------------------------------------------------------------------------
@@ -360,7 +397,8 @@ def test_third_party_actions_are_pinned_to_commit_shas_with_their_version() -> N
         for number, line in enumerate(path.read_text().splitlines(), 1):
             found = uses.match(line)
             if not found:
-                assert not re.match(r"^\s*(?:-\s+)?uses:", line), f"{path.name}:{number}: {line.strip()}"
+                local = re.match(r"^\s*(?:-\s+)?uses:\s*\./\.github/workflows/[\w-]+\.yml$", line)
+                assert local or not re.match(r"^\s*(?:-\s+)?uses:", line), f"{path.name}:{number}: {line.strip()}"
                 continue
             action, ref, comment = found.groups()
             assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{path.name}:{number}: {action} is not pinned to a commit"

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from infra.schema import PATH, render
+from tests.conftest import STACKS
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SCHEMA = json.loads(PATH.read_text())
@@ -24,7 +25,7 @@ def test_the_committed_schema_is_what_the_models_generate() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("stack", STACKS)
 def test_every_stack_file_validates_and_names_the_schema(stack: str) -> None:
     text = (REPO / f"Pulumi.{stack}.yaml").read_text()
     assert text.startswith("# yaml-language-server: $schema=./schema/stack-config.schema.json\n")

@@ -26,6 +26,7 @@ from preflight.markdown import (
     mermaid_label,
     node_ids,
     render_markdown,
+    traceable,
 )
 from preflight.monitor import RecordedResource
 from preflight.report import Report
@@ -71,6 +72,11 @@ def _section(md: str, heading: str) -> str:
 def _items(text: str) -> list[str]:
     """The top-level bullets of ``text``, each with its indented continuation."""
     return [m.group(0).rstrip("\n") for m in re.finditer(r"(?m)^- .*(?:\n(?:  .*|)(?=\n|$))*", text)]
+
+
+def _blocks(text: str) -> list[str]:
+    """The ``<details>`` blocks of ``text`` (one per policy), each from its opening to its closing tag."""
+    return re.findall(r"(?ms)^<details>.*?^</details>$", text)
 
 
 def _decode(label: str) -> str:
@@ -153,6 +159,32 @@ def expected_graph(data: dict[str, Any]) -> tuple[set[tuple[str, str]], set[tupl
     return {key(c) for c in components}, edges, parents
 
 
+def _closure(edges: set[tuple[Any, Any]]) -> set[tuple[Any, Any]]:
+    """Every (a, c) with a path from a to c."""
+    closure = set(edges)
+    while True:
+        more = {(a, d) for a, b in closure for c, d in closure if b == c} - closure
+        if not more:
+            return closure
+        closure |= more
+
+
+def lifted(edges: set[tuple[Any, Any]], parents: dict[Any, Any]) -> set[tuple[Any, Any]]:
+    """Each edge moved up to the two sibling components (same parent, or both at the top) that hold its ends."""
+    def chain(c: Any) -> list[Any]:
+        out = [c]
+        while parents[out[-1]] is not None:
+            out.append(parents[out[-1]])
+        return out[::-1]
+
+    out = set()
+    for a, b in edges:
+        ca, cb = chain(a), chain(b)
+        common = next(i for i in range(len(ca) + 1) if i == len(ca) or i == len(cb) or ca[i] != cb[i])
+        out.add((ca[common], cb[common]))
+    return out
+
+
 def _check_graph(md: str, data: dict[str, Any]) -> set[tuple[tuple[str, str], tuple[str, str]]]:
     nodes, parent, edges, _ = parse_mermaid(md)
     components, expected_edges, expected_parents = expected_graph(data)
@@ -160,7 +192,12 @@ def _check_graph(md: str, data: dict[str, Any]) -> set[tuple[tuple[str, str], tu
     drawn = [(nodes[a], nodes[b]) for a, b in edges]
     assert len(drawn) == len(set(drawn)), "each edge once"
     assert all(a != b for a, b in drawn), "no self-edges"
-    assert set(drawn) == expected_edges
+    siblings = lifted(expected_edges, expected_parents)
+    assert all(expected_parents[a] == expected_parents[b] for a, b in siblings)
+    assert set(drawn) <= siblings, "arrows join siblings only, one per pair"
+    assert _closure(set(drawn)) == _closure(siblings), "every path of the dependencies is still drawn"
+    for edge in drawn:
+        assert edge not in _closure(set(drawn) - {edge}), f"{edge} is implied by other arrows"
     assert {nodes[i]: (nodes[p] if p else None) for i, p in parent.items()} == expected_parents, \
         "a component with child components is a subgraph holding them"
     return set(drawn)
@@ -181,12 +218,22 @@ def test_dev_stack_comment_verdict_violations_and_graph(dev) -> None:  # type: i
 
     mandatory = _section(md, f"#### 🛑 Mandatory ({n})")
     policies = pack_policies()
+    blocks = _blocks(mandatory)
+    counts = _section(md, "#### Violations by policy (" + md.split("#### Violations by policy (", 1)[1].split(")")[0] + ")")
     for v in (v for v in data["violations"] if v["enforcement"] == "mandatory"):
-        (item,) = [i for i in _items(mandatory) if f"`{v['urn']}`" in i]
-        assert item.startswith(f"- **[`{v['policy']}`]({policies[v['policy']].url})**")
+        (block,) = [b for b in blocks if f"`{v['urn']}`" in b]
+        members = [u for u in data["violations"] if u["policy"] == v["policy"] and u["enforcement"] == "mandatory"
+                   and frozenset(u["phases"]) == frozenset(v["phases"])]
+        assert block.startswith(f"<details><summary><b><code>{v['policy']}</code></b> ({len(members)})"), \
+            "folded per policy, with its count"
+        assert f"[`{v['policy']}`]({policies[v['policy']].url})" in block
         remediation = " ".join(policies[v["policy"]].remediation_steps.split())
-        assert f"**Remediation:** {escape(remediation)}" in item, "the pack's remediation, from GetAnalyzerInfo"
+        assert f"**Remediation:** {escape(remediation)}" in block, "the pack's remediation, from GetAnalyzerInfo"
+        (item,) = [i for i in _items(block) if f"`{v['urn']}`" in i]
+        assert f" at `{v['file']}:{v['line']}`" in item.splitlines()[0]
         assert escape(v["message"].split("\n", 1)[-1]).splitlines()[0] in item
+        total = sum(1 for u in data["violations"] if u["policy"] == v["policy"] and u["enforcement"] == "mandatory")
+        assert f"| `{v['policy']}` | mandatory | {total} |" in counts, "the count table on top"
 
     edges = _check_graph(md, data)
     assert (("ControlPlane", "dev"), ("Network", "dev")) in edges
@@ -209,22 +256,26 @@ def test_phases_group_violations_and_unchecked_names_up_outcome(phased) -> None:
     mandatory = _section(md, "#### 🛑 Mandatory (2)")
     both, only_up = mandatory.split("**Only at `pulumi up`** (1)")
     assert "**Preview and up** (1)" in both
-    (owner,) = _items(both)
-    assert owner.startswith("- **`vpc-owner-tag`** — VPCs carry an owner tag.\\\n  on `aws:ec2:Vpc` **core-vpc**")
-    assert "**Remediation:** Tag the VPC with owner=\\<team\\>." in owner
-    (sg,) = _items(only_up)
-    assert sg.startswith("- **[`sg-in-approved-vpc`](https://example.com/policies/sg-in-approved-vpc)**")
+    (owner_block,) = _blocks(both)
+    assert owner_block.startswith("<details><summary><b><code>vpc-owner-tag</code></b> (1) — VPCs carry an owner "
+                                  "tag.</summary>\n")
+    assert "**Remediation:** Tag the VPC with owner=\\<team\\>." in owner_block
+    (owner,) = _items(owner_block)
+    assert owner.startswith("- on `aws:ec2:Vpc` **core-vpc** at `__main__.py:")
+    (sg_block,) = _blocks(only_up)
+    assert "\n  [`sg-in-approved-vpc`](https://example.com/policies/sg-in-approved-vpc)\n" in sg_block
+    (sg,) = _items(sg_block)
     assert "`urn:pulumi:dev::phased::phased:app:Service$phased:app:Firewall$aws:ec2/securityGroup:SecurityGroup" \
            "::shop-fw-sg`" in sg
     assert "\\| not in the approved VPC `vpc-0approved000000000`" in sg, "a pipe escaped, a code span kept"
-    assert "**Remediation:** Create the group in the approved VPC \\| pass `vpc_id=approved.id`." in sg
+    assert "**Remediation:** Create the group in the approved VPC \\| pass `vpc_id=approved.id`." in sg_block
 
     advisory = _section(md, "#### ⚠️ Advisory (2)")
     both, only_preview = advisory.split("**Only at preview** (1)")
-    assert [i.split("**")[1] for i in _items(both)] == ["`buckets-versioned`"]
-    assert [i.split("**")[1] for i in _items(only_preview)] == ["`preview-reminder`"]
+    assert [b.split("<code>")[1].split("</code>")[0] for b in _blocks(both)] == ["buckets-versioned"]
+    assert [b.split("<code>")[1].split("</code>")[0] for b in _blocks(only_preview)] == ["preview-reminder"]
     assert "javascript:" not in md, "only http(s) policy URLs become links"
-    assert "Remediation" not in _items(only_preview)[0], "a policy without remediation steps has none"
+    assert "Remediation" not in _blocks(only_preview)[0], "a policy without remediation steps has none"
 
     unchecked = _section(md, "#### ❔ Not checked at preview (1)")
     (item,) = _items(unchecked)
@@ -238,9 +289,9 @@ def test_phased_graph_matches_the_json_resources(phased) -> None:  # type: ignor
     _, md, _, data = phased
     edges = _check_graph(md, data)
     odd = ("Reporting", 'odd "report" [v2] <b>|x|</b> `#1`')
-    assert edges == {(odd, ("Service", "shop")), (odd, ("Firewall", "shop-fw")),
-                     (("Service", "shop"), ("Network", "core")), (("Firewall", "shop-fw"), ("Network", "core"))}, \
-        "depends_on a component waits for its subtree; a stack-level resource makes no edge"
+    # Before the reduction: odd -> shop, odd -> shop-fw, shop -> core, shop-fw -> core (shop-fw is inside shop).
+    assert edges == {(odd, ("Service", "shop")), (("Service", "shop"), ("Network", "core"))}, \
+        "depends_on a component waits for its subtree; a stack-level resource makes no edge; one arrow per pair"
     assert "#### 🧩 Components (5)" in md
 
 
@@ -255,7 +306,8 @@ def test_messages_cannot_break_the_comment(phased) -> None:  # type: ignore[no-u
     assert md.count("<details>") == md.count("</details>")
     assert md.count("```") == 2, "one fenced block: the diagram"
     for line in md.split("```")[0].splitlines():
-        assert not re.match(r" *([#>]|[-+*] |\d+[.)] |=+$)", line) or re.match(r"(#### |### |> \[!|> |- [*`])", line), \
+        assert not re.match(r" *([#>]|[-+*] |\d+[.)] |=+$)", line) or re.match(r"(#### |### |> \[!|> |- [*`]|- on `)",
+                                                                                 line), \
             f"a message line became Markdown syntax: {line!r}"
 
 
@@ -414,3 +466,64 @@ def test_long_messages_are_capped() -> None:
                                    "1.0.0", ("preview", "up"))]
     md = render_markdown(report)
     assert "x" * 4_000 + " … (6000 more characters in the JSON report)" in md and "x" * 4_001 not in md
+
+
+def test_traceable_draws_one_arrow_per_sibling_pair_and_leaves_out_implied_ones() -> None:
+    stack = _resource(_urn(STACK, "p-s"), STACK, "p-s")
+    a = _resource(_urn("t:m:A", "a"), "t:m:A", "a", parent=stack.urn)
+    a_in = _resource(_urn("t:m:A$t:m:In", "in"), "t:m:In", "in", parent=a.urn)
+    b = _resource(_urn("t:m:B", "b"), "t:m:B", "b", parent=stack.urn)
+    c = _resource(_urn("t:m:C", "c"), "t:m:C", "c", parent=stack.urn)
+    b_res = _resource(_urn("t:m:B$aws:x:R", "rb"), "aws:x:R", "rb", parent=b.urn, custom=True, deps=[c.urn])
+    c_res = _resource(_urn("t:m:C$aws:x:R", "rc"), "aws:x:R", "rc", parent=c.urn, custom=True)
+    deep = _resource(_urn("t:m:A$t:m:In$aws:x:R", "deep"), "aws:x:R", "deep", parent=a_in.urn, custom=True,
+                     deps=[b_res.urn, c_res.urn])
+    graph = component_graph([stack, a, a_in, b, c, b_res, c_res, deep])
+    assert set(graph.edges) == {(a.urn, b.urn), (a.urn, c.urn), (a_in.urn, b.urn), (a_in.urn, c.urn), (b.urn, c.urn)}
+    drawn = traceable(graph)
+    # in -> b and in -> c are drawn from a (its box); a -> c is implied by a -> b -> c.
+    assert drawn.edges == [(a.urn, b.urn), (b.urn, c.urn)]
+    assert drawn.components == graph.components and drawn.parent == graph.parent
+
+
+def test_traceable_keeps_every_path_through_a_cycle() -> None:
+    stack = _resource(_urn(STACK, "p-s"), STACK, "p-s")
+    x, y, z = (_resource(_urn(f"t:m:{n.upper()}", n), f"t:m:{n.upper()}", n, parent=stack.urn) for n in "xyz")
+    xr = _resource(_urn("t:m:X$aws:x:R", "xr"), "aws:x:R", "xr", parent=x.urn, custom=True, deps=[y.urn, z.urn])
+    yr = _resource(_urn("t:m:Y$aws:x:R", "yr"), "aws:x:R", "yr", parent=y.urn, custom=True, deps=[x.urn, z.urn])
+    graph = component_graph([stack, x, y, z, xr, yr])
+    drawn = traceable(graph)
+    assert _closure(set(drawn.edges)) == _closure(set(graph.edges))
+    assert len(drawn.edges) == 3  # x <-> y and one of them -> z
+
+
+def test_a_graph_too_dense_to_trace_is_a_table() -> None:
+    stack = _resource(_urn(STACK, "p-s"), STACK, "p-s")
+    targets = [_resource(_urn("t:m:T", f"t{i}"), "t:m:T", f"t{i}", parent=stack.urn) for i in range(6)]
+    sources = [_resource(_urn("t:m:S", f"s{i}"), "t:m:S", f"s{i}", parent=stack.urn) for i in range(8)]
+    leaves = [_resource(_urn("t:m:S$aws:x:R", f"r{i}"), "aws:x:R", f"r{i}", parent=s.urn, custom=True,
+                        deps=[t.urn for t in targets]) for i, s in enumerate(sources)]
+    report = Report(project="p", stack="s", resources=[stack, *targets, *sources, *leaves], phases=["up"])
+    md = render_markdown(report)
+    assert "```mermaid" not in md
+    table = _section(md, "#### 🧩 Components (14)")
+    assert "48 arrows between 14 components: too dense to trace as a diagram" in table
+    assert "| `S s0` |  | `T t0`, `T t1`, `T t2`, `T t3`, `T t4`, `T t5` |" in table
+    assert "| `T t0` |  | — |" in table
+
+
+def test_violations_fold_per_policy_under_a_count_table() -> None:
+    report = _big_report(3)
+    extra = [Violation("rule-two", "mandatory", "", report.resources[2 + i].urn, f"two {i}", "Rule two.", "pack",
+                       "1.0.0", ("preview", "up")) for i in range(2)]
+    report = Report(project="p", stack="s", resources=report.resources, violations=report.violations + extra,
+                    pack=report.pack, phases=["preview", "up"])
+    md = render_markdown(report)
+    counts = _section(md, "#### Violations by policy (2 policies)")
+    assert "| `rule\\|one` | mandatory | 3 | preview, up |" in counts
+    assert "| `rule-two` | mandatory | 2 | preview, up |" in counts
+    blocks = _blocks(_section(md, "#### 🛑 Mandatory (5)"))
+    assert [len(_items(b)) for b in blocks] == [2, 3]  # by policy name
+    assert blocks[0].startswith("<details><summary><b><code>rule-two</code></b> (2) — Rule two.</summary>")
+    assert blocks[1].startswith("<details><summary><b><code>rule|one</code></b> (3) — Rule one.</summary>")
+    assert md.count("<details>") == md.count("</details>") == 2

@@ -25,19 +25,26 @@ def _fails_cleanly(proc, fragment: str) -> None:  # type: ignore[no-untyped-def]
     assert fragment in proc.stderr, proc.stderr
 
 
-@pytest.mark.parametrize(("body", "fragment"), [
+# A program that hangs is stopped by --timeout, whatever the machine's load: the timer runs from the start of the
+# program, which waits forever. Every other program gets the default --timeout (600 s): importing pulumi_aws on a
+# loaded machine can take seconds, and must not turn an os._exit into a timeout.
+HANGS = ("--timeout", "2")
+
+
+@pytest.mark.parametrize(("body", "fragment", "timeout"), [
     ("import os\nimport pulumi_aws as aws\naws.s3.Bucket('b')\nos._exit(0)\n",
-     "the program called os._exit(0) and ended before its resources were registered"),
-    ("class Stop(BaseException):\n    pass\nraise Stop('halt')\n", "the program raised Stop: halt"),
+     "the program called os._exit(0) and ended before its resources were registered", ()),
+    ("class Stop(BaseException):\n    pass\nraise Stop('halt')\n", "the program raised Stop: halt", ()),
     ("import pulumi_aws as aws\naws.s3.Bucket('same')\naws.s3.Bucket('same')\n",
-     "the program registered two resources with URN urn:pulumi:dev::robust::aws:s3/bucket:Bucket::same"),
-    ("import time\ntime.sleep(3600)\n", "the program did not finish within --timeout 2 s"),
+     "the program registered two resources with URN urn:pulumi:dev::robust::aws:s3/bucket:Bucket::same", ()),
+    ("import time\ntime.sleep(3600)\n", "the program did not finish within --timeout 2 s", HANGS),
     ("import asyncio, pulumi\npulumi.export('never', pulumi.Output.from_input(asyncio.Future()))\n",
-     "the program did not finish within --timeout 2 s"),
+     "the program did not finish within --timeout 2 s", HANGS),
 ])
-def test_programs_that_end_badly_exit_2_with_one_clear_message(tmp_path: Path, body: str, fragment: str) -> None:
-    proc = run_preflight("--program", str(_program(tmp_path, body)), "--no-policy-pack", "--timeout", "2",
-                         "--phase", "up", timeout=60)
+def test_programs_that_end_badly_exit_2_with_one_clear_message(tmp_path: Path, body: str, fragment: str,
+                                                               timeout: tuple[str, ...]) -> None:
+    proc = run_preflight("--program", str(_program(tmp_path, body)), "--no-policy-pack", *timeout,
+                         "--phase", "up", timeout=900)
     _fails_cleanly(proc, fragment)
 
 
@@ -77,7 +84,9 @@ def test_a_pack_that_never_answers_is_named_after_the_timeout(tmp_path: Path) ->
         "def slow(args, report):\n    time.sleep(3600)\n"
         "PolicyPack(name='slow', policies=[ResourceValidationPolicy(name='slow', description='Sleeps.', "
         "validate=slow)])\n")
-    proc = run_preflight("--program", str(_program(tmp_path, "import pulumi_aws as aws\naws.s3.Bucket('b')\n")),
-                         "--policy-pack", str(pack), "--timeout", "3", "--phase", "up", timeout=60)
-    _fails_cleanly(proc, "did not answer Analyze for urn:pulumi:dev::robust::")
-    assert "within --timeout 3 s" in proc.stderr
+    # The empty program imports nothing slow: it registers only its stack, and the pack's every other call
+    # answers in milliseconds, so 10 s is a wide margin on a loaded machine; the stack's Analyze never answers.
+    proc = run_preflight("--program", str(_program(tmp_path, "")), "--policy-pack", str(pack), "--timeout", "10",
+                         "--phase", "up", timeout=900)
+    _fails_cleanly(proc, "did not answer Analyze for urn:pulumi:dev::robust::pulumi:pulumi:Stack::robust-dev")
+    assert "within --timeout 10 s" in proc.stderr

@@ -8,13 +8,16 @@ resource.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from infra.architecture import declared as offline_resources
+from infra.environments import stacks
 
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOTS = Path(__file__).resolve().parent
-STACKS = ("dev", "staging", "prod")
+#: Every stack with a ``Pulumi.<stack>.yaml``: a new stack file is held to its own snapshot.
+STACKS = tuple(stacks())
 
 
 def declared(stack: str) -> tuple[list[str], dict[str, list[str]]]:
@@ -34,12 +37,16 @@ def path(stack: str) -> Path:
     return SNAPSHOTS / f"urns-{stack}.txt"
 
 
-def main() -> None:
-    for stack in STACKS:
+def main(only: list[str] | None = None) -> None:
+    """Record every stack's URNs, or only those named (``python -m tests.snapshots.urns qa``)."""
+    unknown = sorted(set(only or ()) - set(STACKS))
+    if unknown:
+        raise SystemExit(f"no Pulumi.<stack>.yaml for: {', '.join(unknown)} (stacks: {', '.join(STACKS)})")
+    for stack in only or STACKS:
         urns, _ = declared(stack)
         path(stack).write_text("\n".join(urns) + "\n")
         print(f"wrote {path(stack).relative_to(REPO)} ({len(urns)} URNs)")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO, preflight_json, run_preflight
+from tests.conftest import FIXTURES, REPO, STACKS, preflight_json, run_preflight
 
 PROGRAMS = FIXTURES / "programs"
 
@@ -23,7 +23,7 @@ def _mandatory(data: dict[str, Any], phase: str) -> set[tuple[str, str]]:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("stack", STACKS)
 def test_our_stacks_get_every_verdict_at_the_first_preview(stack: str) -> None:
     code, data, stderr = preflight_json("--stack", stack, "--phase", "both", "--policy-pack-config",
                                         str(REPO / "policies" / "config" / f"{stack}.json"))
@@ -248,7 +248,7 @@ PHYSICAL_NAMES = ("name", "bucket", "nodeGroupName", "fargateProfileName", "role
 def test_no_two_stacks_claim_the_same_physical_name() -> None:
     """dev, staging and prod can share one account and one region: every AWS name they set is their own."""
     claimed: dict[tuple[str, str], str] = {}
-    for stack in ("dev", "staging", "prod"):
+    for stack in STACKS:
         code, data, stderr = preflight_json("--stack", stack, "--phase", "up", "--no-policy-pack")
         assert code == 0, stderr
         for r in data["resources"]:
