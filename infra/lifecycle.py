@@ -91,7 +91,7 @@ def check_lifecycle(version: str, support_type: str, rows: Sequence[Mapping[str,
         then = ("the cluster moves to paid extended support" if support_type == "EXTENDED" else
                 "EKS upgrades the control plane itself (supportType STANDARD) and nodes and add-ons fall behind it")
         warnings.append(f"{KEY}: \"{version}\" leaves EKS standard support on {end_standard}, in "
-                        f"{(end_standard - on).days} days; {step} before then, or {then}")
+                        f"{_days(end_standard - on)}; {step} before then, or {then}")
     return errors, warnings
 
 

@@ -166,3 +166,18 @@ CALL_HANDLERS = {
     "aws:eks/getClusterVersions:getClusterVersions": _cluster_versions,
     "aws:eks/getAddonVersion:getAddonVersion": _addon_version,
 }
+
+
+#: The pack's rules that judge from lifecycle data in their policy config (rule A6).
+LIFECYCLE_POLICIES = ("aws-eks-cluster-configure-supported-version", "aws-eks-cluster-configure-standard-support")
+
+
+def with_lifecycle_config(given: dict[str, dict[str, Any]], pack_policies: set[str]) -> dict[str, dict[str, Any]]:
+    """``given`` (a parsed policy config, as ``load_policy_config`` returns it) with the lifecycle table and the
+    day added for the lifecycle rules the pack has, where the config does not give its own."""
+    merged = dict(given)
+    defaults = policy_config()
+    for name in set(LIFECYCLE_POLICIES) & pack_policies:
+        entry = merged.get(name, {"enforcementLevel": "", "properties": {}})
+        merged[name] = {**entry, "properties": {**defaults, **entry.get("properties", {})}}
+    return merged
