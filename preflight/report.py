@@ -97,6 +97,8 @@ class Report:
     unchecked: list[Unchecked] = field(default_factory=list)
     """Policies that could not run for a resource (a value unknown at preview): no verdict."""
     phases: list[str] = field(default_factory=lambda: ["up"])
+    upgrade: Any = None
+    """Upgrade readiness (``preflight.upgrade.UpgradeReport``) with ``--upgrade-to`` / ``--from-version``."""
 
     def __post_init__(self) -> None:
         self.resources = tree_order(self.resources)
@@ -123,7 +125,7 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return not self.mandatory and not self.manifest_errors
+        return not self.mandatory and not self.manifest_errors and (self.upgrade is None or self.upgrade.ready)
 
     @property
     def exit_code(self) -> int:
@@ -164,6 +166,7 @@ class Report:
             "manifestErrors": [e.to_json() for e in self.manifest_errors],
             "notVisible": [n.to_json() for n in self.not_visible],
             "diagnostics": [{"severity": s, "urn": u, "message": m} for s, u, m in self.messages],
+            **({"upgrade": self.upgrade.to_json()} if self.upgrade is not None else {}),
             "summary": self.summary(),
         }
 
@@ -207,6 +210,8 @@ class Report:
         if self.not_visible:
             lines += ["", "Not visible offline:"]
             lines += [f"    - {_short(n.urn)}: {n.reason}" for n in self.not_visible]
+        if self.upgrade is not None:
+            lines += ["", *self.upgrade.text_lines()]
         s = self.summary()
         lines += ["", f"Summary: {s['resources']} resources ({s['customResources']} custom, {s['components']} components); "
                       f"{s['mandatoryViolations']} mandatory and {s['advisoryViolations']} advisory violations; "
