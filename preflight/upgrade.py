@@ -398,3 +398,18 @@ def configured_version(config: dict[str, Any]) -> str | None:
         if key.endswith(":kubernetesVersion"):
             return str(raw).strip('"')
     return None
+
+
+def markdown_parts(report: UpgradeReport) -> tuple[list[str], list[str]]:
+    """(head, items) of the pull-request comment's upgrade section (``preflight/markdown.py`` places it)."""
+    from .markdown import code, escape
+
+    mark = "✅" if report.ready else "⛔"
+    verdict = "ready" if report.ready else f"not ready: {len(report.blocking)} blocking"
+    head = [f"#### {mark} Upgrade readiness: Kubernetes {code(report.current)} → {code(report.target)} ({verdict})", "",
+            f"Judged on {escape(report.today)} ({code(report.trigger)}), before anything is created: version, add-ons, "
+            "node AMIs and kubelet skew, removed APIs, PodDisruptionBudgets, apply order.", ""]
+    icons = {BLOCKING: "⛔ blocking", CHANGE: "✏️ change with the upgrade", INFO: "ℹ️"}
+    items = [f"- {icons[f.severity]} · {escape(f.check)} · {code(f.resource)}: {escape(f.message)}"
+             for f in report.findings]
+    return head, items
