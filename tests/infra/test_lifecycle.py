@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import json
+from pathlib import Path
 
 import pulumi
 import pytest
@@ -109,3 +111,23 @@ def test_preflight_shows_the_advisory_under_diagnostics_the_day_before() -> None
     diagnostics = proc.stdout.split("Diagnostics:", 1)[1]
     assert 'warning: eks-platform:kubernetesVersion: "1.35" leaves EKS standard support on 2027-03-27, in 1 day' \
         in diagnostics
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("support", "code"), [("STANDARD", 2), ("EXTENDED", 0)])
+def test_a_stack_past_standard_support_is_refused_unless_it_chose_extended(tmp_path: Path, support: str,
+                                                                            code: int) -> None:
+    """dev's config on 1.35's end of standard support: refused with STANDARD, accepted with EXTENDED."""
+    from tests.stacks.test_stacks import _project_with
+
+    program = _project_with(tmp_path, {"supportType": support})
+    proc = run_preflight("--program", str(program), "--stack", "bad", "--no-policy-pack", "--phase", "preview",
+                         "--format", "json", "--today", "2027-03-27")
+    assert proc.returncode == code, proc.stderr
+    if code == 2:
+        assert 'left EKS standard support on 2027-03-27' in proc.stderr and "supportType: EXTENDED" in proc.stderr
+        return
+    report = json.loads(proc.stdout)
+    (cluster,) = [r for r in report["resources"] if r["type"] == "aws:eks/cluster:Cluster"]
+    assert cluster["inputs"]["upgradePolicy"] == {"supportType": "EXTENDED"}
+    assert any("is in paid EKS extended support since 2027-03-27" in d["message"] for d in report["diagnostics"])
