@@ -40,10 +40,16 @@ def today() -> datetime.date:
 
 
 def _day(value: Any) -> datetime.date | None:
+    """The UTC day of an EKS date: the API gives timestamps, sometimes with an offset (``2025-11-25T16:00:00-08:00``
+    is 2025-11-26, the day the EKS calendar names)."""
+    text = str(value or "").replace("Z", "+00:00")
     try:
-        return datetime.date.fromisoformat(str(value)[:10])
+        moment = datetime.datetime.fromisoformat(text)
     except ValueError:
         return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.timezone.utc)
+    return moment.date()
 
 
 def _days(delta: datetime.timedelta) -> str:

@@ -131,3 +131,12 @@ def test_a_stack_past_standard_support_is_refused_unless_it_chose_extended(tmp_p
     (cluster,) = [r for r in report["resources"] if r["type"] == "aws:eks/cluster:Cluster"]
     assert cluster["inputs"]["upgradePolicy"] == {"supportType": "EXTENDED"}
     assert any("is in paid EKS extended support since 2027-03-27" in d["message"] for d in report["diagnostics"])
+
+
+def test_dates_with_an_offset_are_read_as_their_utc_day() -> None:
+    """The EKS API documents 1.31's end of standard support as 2025-11-25T16:00:00-08:00: 2025-11-26 UTC."""
+    row = {"clusterVersion": "1.31", "endOfStandardSupportDate": "2025-11-25T16:00:00-08:00",
+           "endOfExtendedSupportDate": "2026-11-25T16:00:00-08:00"}
+    assert lifecycle.check_lifecycle("1.31", "STANDARD", [row], DAY(2025, 11, 25), 0) == ([], [])
+    (error,), _ = lifecycle.check_lifecycle("1.31", "STANDARD", [row], DAY(2025, 11, 26), 0)
+    assert "left EKS standard support on 2025-11-26" in error
