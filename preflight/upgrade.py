@@ -147,7 +147,8 @@ def _node_pools(resources: list[RecordedResource]) -> list[RecordedResource]:
     pools = []
     for r in resources:
         kind = r.type.rsplit(":", 1)[-1]
-        if r.type == NODE_GROUP or (r.type.startswith("eks:index:") and "NodeGroup" in kind and not r.modelled):
+        # pulumi-eks: self-managed groups are judged as the component; a ManagedNodeGroup by its modelled child
+        if r.type == NODE_GROUP or (r.type.startswith("eks:index:") and kind in ("NodeGroup", "NodeGroupV2")):
             pools.append(r)
         elif r.type.startswith("kubernetes:") and kind in ("NodePool", "NodeClaim"):
             pools.append(r)
