@@ -12,8 +12,8 @@ Children (named ``{name}-<role>``, parented to the component):
 * ``{name}-logs``: the ``/aws/eks/<cluster>/cluster`` log group with retention, encrypted with that key,
   created before the cluster so EKS does not create it without one;
 * ``{name}-cluster``: the ``aws.eks.Cluster``: all five control-plane log types, access entries only
-  (``API``), no permanent creator admin, standard-support upgrade policy, private endpoint (public only
-  with an explicit CIDR allowlist), self-managed default add-ons off;
+  (``API``), no permanent creator admin, upgrade policy ``support_type`` (STANDARD unless EXTENDED is chosen),
+  private endpoint (public only with an explicit CIDR allowlist), self-managed default add-ons off;
 * ``{name}-oidc``: the IAM OIDC provider for IRSA;
 * add-ons with versions resolved for the cluster version (or pinned through ``addon_versions``):
   ``{name}-pod-identity-agent``, ``{name}-vpc-cni`` (network policy enforcement on, its own Pod Identity
@@ -70,8 +70,13 @@ class ControlPlaneArgs:
     deletion protection (prod)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on every taggable child."""
+    support_type: str = "STANDARD"
+    """EKS upgrade policy: ``STANDARD`` (EKS upgrades the control plane when the version leaves standard support)
+    or ``EXTENDED`` (the cluster stays on its version in paid extended support, up to 12 more months)."""
 
     def __post_init__(self) -> None:
+        if self.support_type not in ("STANDARD", "EXTENDED"):
+            raise ValueError(f"ControlPlaneArgs.support_type: 'STANDARD' or 'EXTENDED', got {self.support_type!r}")
         if self.endpoint_public_access and not self.public_access_cidrs:
             raise ValueError("ControlPlaneArgs.public_access_cidrs: a public endpoint needs explicit CIDRs")
         if not self.endpoint_public_access and self.public_access_cidrs:
@@ -152,7 +157,7 @@ class ControlPlane(pulumi.ComponentResource):
             encryption_config={"provider": {"key_arn": key.arn}, "resources": ["secrets"]},
             enabled_cluster_log_types=list(LOG_TYPES),
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
-            upgrade_policy={"support_type": "STANDARD"},
+            upgrade_policy={"support_type": args.support_type},
             bootstrap_self_managed_addons=False,
             deletion_protection=args.protect,
             tags=merged_tags(base, args.cluster_name),

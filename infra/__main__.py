@@ -38,8 +38,12 @@ from components.storage_efs import EfsStorage, EfsStorageArgs  # noqa: E402
 from components.storage_fsx import FsxLustreStorage, FsxLustreStorageArgs, FsxStaticFileSystemArgs  # noqa: E402
 from components.workload import AlbSpec, HpaSpec, NlbSpec, ResourcesSpec, VpaSpec, Workload, WorkloadArgs  # noqa: E402
 from infra.config import ConfigError, load_config, resolve_zones, zones_migration  # noqa: E402
+from infra.lifecycle import enforce as enforce_version_lifecycle  # noqa: E402
 
 cfg = load_config()
+# The EKS version lifecycle, read now (aws.eks.get_cluster_versions): a version past its end of standard support
+# is refused unless the stack chose supportType EXTENDED; one near an end of support gives a warning.
+enforce_version_lifecycle(cfg.kubernetes_version, cfg.support_type, cfg.support_warning_days)
 
 if cfg.availability_zones is not None:  # a legacy count: refused, with the pinning that keeps today's subnets
     raise ConfigError(zones_migration(cfg.availability_zones,
@@ -73,6 +77,7 @@ control_plane = ControlPlane(
     ControlPlaneArgs(
         cluster_name=cfg.cluster_name,
         kubernetes_version=cfg.kubernetes_version,
+        support_type=cfg.support_type,
         vpc_id=network.vpc_id,
         vpc_cidr=cfg.vpc_cidr,
         subnet_ids=network.private_subnet_ids,

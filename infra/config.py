@@ -35,9 +35,10 @@ from infra.config_models import messages
 
 NAMESPACE = "eks-platform"
 
-#: Kubernetes versions in EKS standard support (14 months from EKS release), as of 2026-11.
-#: Update when AWS releases a version or one leaves standard support.
-EKS_STANDARD_SUPPORT = ("1.34", "1.35", "1.36", "1.37")
+#: EKS upgrade policies (``upgradePolicy.supportType``): STANDARD is upgraded by EKS when standard support ends;
+#: EXTENDED stays on its version in paid extended support. Which versions are in which support comes from the
+#: EKS lifecycle at preview (``infra/lifecycle.py``), never from a list here.
+SUPPORT_TYPES = ("STANDARD", "EXTENDED")
 
 #: Values CloudWatch Logs accepts for retentionInDays.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
@@ -89,6 +90,10 @@ class StackConfig:
     """Legacy zone count: refused by the program with the ``zones`` pinning that keeps today's subnets."""
     kubernetes_version: str
     node_groups: Mapping[str, NodeGroupArgs]
+    support_type: str = "STANDARD"
+    """EKS upgrade policy: STANDARD (upgraded by EKS when standard support ends) or EXTENDED (paid extended support)."""
+    support_warning_days: int = 60
+    """Warn at preview this many days before the version's end of (standard or extended) support."""
     highly_available_nat: bool = True
     log_retention_days: int = 90
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -235,13 +240,22 @@ def zones_migration(count: int, available: list[str]) -> str:
 
 
 def check_kubernetes_version(value: Any) -> list[str]:
-    supported = ", ".join(f'"{v}"' for v in EKS_STANDARD_SUPPORT)
+    """The shape of a version; whether EKS supports it on the day is read at preview (``infra/lifecycle.py``)."""
     if not isinstance(value, str) or not re.fullmatch(r"1\.\d+", value):
-        return [f"{_key('kubernetesVersion')}: must be a version string such as \"1.35\" (quote it in YAML), "
-                f"got {value!r}. In standard support: {supported}"]
-    if value not in EKS_STANDARD_SUPPORT:
-        return [f"{_key('kubernetesVersion')}: \"{value}\" is not in EKS standard support; use one of {supported}"]
+        return [f"{_key('kubernetesVersion')}: must be a minor version string such as \"1.35\" (quote it in YAML), "
+                f"got {value!r}"]
     return []
+
+
+def check_support(support_type: Any, warning_days: Any) -> list[str]:
+    errors = []
+    if support_type not in SUPPORT_TYPES:
+        errors.append(f"{_key('supportType')}: 'STANDARD' (EKS upgrades the control plane when standard support "
+                      f"ends) or 'EXTENDED' (stay on the version in paid extended support), got {support_type!r}")
+    if isinstance(warning_days, bool) or not isinstance(warning_days, int) or not 0 <= warning_days <= 365:
+        errors.append(f"{_key('supportWarningDays')}: a whole number of days from 0 to 365 (warn this long before a "
+                      f"version's end of support), got {warning_days!r}. Example: 60")
+    return errors
 
 
 def check_log_retention(value: Any) -> list[str]:
@@ -516,7 +530,8 @@ CONFIG_KEYS = {"repositoryPrefix": "str", "vpcCidr": "str", "availabilityZones":
                "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json",
                "repositories": "json", "organizationId": "str", "selfManagedNodeGroups": "json",
                "storage": "json", "addons": "json", "workloads": "json", "podSecurityLevel": "str",
-               "vpcEndpoints": "bool"}
+               "vpcEndpoints": "bool",
+               "supportType": "str", "supportWarningDays": "int"}
 
 
 def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
@@ -536,6 +551,9 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                       f"{_ZONES_EXAMPLE}")
     version = values.get("kubernetesVersion", "1.35")
     errors += check_kubernetes_version(version)
+    support_type = values.get("supportType", "STANDARD")
+    warning_days = values.get("supportWarningDays", 60)
+    errors += check_support(support_type, warning_days)
     node_groups, ng_errors = parse_node_groups(values.get("nodeGroups"))
     errors += ng_errors
     ha_nat = values.get("highlyAvailableNat", True)
@@ -594,7 +612,7 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     if errors:
         raise ConfigError(f"invalid configuration for stack '{stack}':\n  " + "\n  ".join(errors))
     return StackConfig(stack=stack, vpc_cidr=vpc_cidr, availability_zones=azs, kubernetes_version=version,
-                       node_groups=node_groups, highly_available_nat=ha_nat, log_retention_days=retention,
+                       node_groups=node_groups, support_type=support_type, support_warning_days=warning_days, highly_available_nat=ha_nat, log_retention_days=retention,
                        tags=tags, endpoint_public_access=public, public_access_cidrs=tuple(cidrs),
                        cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect,
                        fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org,

@@ -19,9 +19,9 @@ from pydantic import TypeAdapter
 from infra import config_models as models
 from infra.config import (
     CONFIG_KEYS,
-    EKS_STANDARD_SUPPORT,
     LOG_RETENTION_DAYS,
     NAMESPACE,
+    SUPPORT_TYPES,
     _aws_provider_keys,
     _aws_regions,
 )
@@ -44,7 +44,11 @@ _SCALARS: dict[str, dict[str, Any]] = {
     "vpcCidr": {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$", "examples": ["10.20.0.0/16"]},
     "availabilityZones": {**_INTEGER, "deprecated": True,
                           "description": "Legacy zone count: use zones (the program prints the exact pinning)."},
-    "kubernetesVersion": {"enum": list(EKS_STANDARD_SUPPORT)},
+    # Which versions EKS supports is read at preview (aws.eks.get_cluster_versions), not listed here.
+    "kubernetesVersion": {"type": "string", "pattern": r"^1\.\d+$", "examples": ["1.35"]},
+    "supportType": {"enum": list(SUPPORT_TYPES)},
+    "supportWarningDays": {**_INTEGER, "description": "Days before a version's end of support when the preview "
+                                                      "warns (0 to 365; default 60)."},
     "highlyAvailableNat": _BOOLEAN, "endpointPublicAccess": _BOOLEAN, "protectStatefulResources": _BOOLEAN,
     "logRetentionDays": {"anyOf": [{"enum": list(LOG_RETENTION_DAYS)}, {"enum": [str(d) for d in LOG_RETENTION_DAYS]}]},
     "updateChannel": {"enum": ["latest", "pinned"]},

@@ -590,6 +590,9 @@ def start_pack(pack_dir: Path, project: str, stack: str, config: dict[str, str],
                              tags=tags)
     try:
         info, initial = pack.describe()
+        from .lifecycle import with_lifecycle_config  # rule A6 judges from preflight's EKS lifecycle table
+
+        given = with_lifecycle_config(given, {p.name for p in info.policies})
         info.config = reconcile_policy_config(info.policies, initial, given)
         pack.configure(info.config)
     except BaseException:

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from . import pulumi_eks
+from . import lifecycle, pulumi_eks, upgrade
 from .analyzer import Analysis, PackInfo, Unchecked, Violation, load_policy_config, start_pack
 from .errors import PreflightError
 from .k8s import ManifestError, is_kubernetes_object, supported_versions, validate_object
@@ -68,6 +68,10 @@ class Options:
     """``preview`` (a first ``pulumi preview``: unknowns), ``up`` (concrete values) or ``both``."""
     timeout: float = 600.0
     """Seconds the program, and each call to the policy pack, may take."""
+    upgrade_to: str | None = None
+    """Report the upgrade readiness of the stack to this Kubernetes version (``preflight/upgrade.py``)."""
+    from_version: str | None = None
+    """The version the stack runs now: with a different ``kubernetesVersion`` in config, report that upgrade."""
 
 
 #: Resources whose contents a provider renders: offline they are one opaque resource (or render nothing).
@@ -336,7 +340,8 @@ def preflight(opts: Options) -> Report:
     unchecked: list[Unchecked] = [u for a in analyses for u in a.unchecked]
     remote = [NotVisible(r.urn, r.type, _not_visible_reason(r, modelled.get(r.urn, [])))
               for r in last.run.resources if r.remote or r.type in RENDERED_BY_PROVIDER]
-    return Report(project=project.name, stack=project.stack, resources=last.run.resources,
+    upgrade_report = _upgrade(opts, project, last.run.resources)
+    return Report(upgrade=upgrade_report, project=project.name, stack=project.stack, resources=last.run.resources,
                   violations=merge_phases([a.violations for a in analyses]), unchecked=unchecked, phases=list(phases),
                   manifest_errors=manifest_errors, manifests_checked=checked, kubernetes_version=k8s_version,
                   not_visible=remote + unseen, pack=pack_info,
@@ -408,6 +413,19 @@ def default_stack(program: Path) -> str:
                          "pass --stack <name>")
 
 
+def _upgrade(opts: Options, project: Project, resources: list[RecordedResource]) -> upgrade.UpgradeReport | None:
+    """Upgrade readiness on demand (``--upgrade-to``) or when the config moves the version (``--from-version``)."""
+    pins, stack_file = upgrade.stack_pins(project.config), f"Pulumi.{project.stack}.yaml"
+    if opts.upgrade_to:
+        return upgrade.analyse(resources, opts.upgrade_to, current=opts.from_version, pinned=pins,
+                               stack_file=stack_file)
+    configured = upgrade.configured_version(project.config)
+    if opts.from_version and configured and configured != opts.from_version:
+        return upgrade.analyse(resources, configured, current=opts.from_version, pinned=pins, stack_file=stack_file,
+                               trigger=f"kubernetesVersion {opts.from_version} -> {configured} in {stack_file}")
+    return None
+
+
 def _parser(prog: str = "python -m preflight") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=prog,
@@ -434,6 +452,16 @@ def _parser(prog: str = "python -m preflight") -> argparse.ArgumentParser:
                         "both (default): both, each finding with the phases it appears in")
     p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
                    help="longest the program, and each call to the policy pack, may take (default: %(default)g)")
+    p.add_argument("--upgrade-to", default=None, metavar="1.NN",
+                   help="also report whether the stack is ready to upgrade its EKS cluster to this Kubernetes version "
+                        "(one minor at a time; add-ons, node AMIs and skew, removed APIs, PodDisruptionBudgets, "
+                        "apply order); not ready exits 1. See docs/UPGRADES.md")
+    p.add_argument("--from-version", default=None, metavar="1.NN",
+                   help="the Kubernetes version the stack runs now (e.g. `pulumi stack output kubernetes_version`): "
+                        "when the stack's kubernetesVersion config differs, its upgrade readiness is reported")
+    p.add_argument("--today", default=None, metavar="YYYY-MM-DD",
+                   help=f"the day to judge the EKS version lifecycle on (sets {lifecycle.TODAY_ENV} for the program "
+                        "and the policy pack; default: that variable, else today's UTC date)")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="output format: text, json (for machines), markdown (a pull-request comment), sarif "
                         "(SARIF 2.1.0, for code scanning) or junit (JUnit XML, for CI test reports) "
@@ -460,12 +488,19 @@ def _options(args: argparse.Namespace) -> Options:
     return Options(program=program, stack=args.stack or default_stack(program), policy_pack=pack,
                    policy_pack_config=args.policy_pack_config.resolve() if args.policy_pack_config else None,
                    kubernetes_version=args.kubernetes_version, account=args.account, phase=args.phase,
-                   timeout=args.timeout)
+                   timeout=args.timeout, upgrade_to=args.upgrade_to, from_version=args.from_version)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m preflight") -> int:
     started = time.perf_counter()
     args = _parser(prog).parse_args(argv)
+    if args.today is not None:
+        os.environ[lifecycle.TODAY_ENV] = args.today
+    try:
+        lifecycle.today()
+    except lifecycle.ClockError as exc:
+        print(f"preflight: error: {'--today' if args.today is not None else 'environment'}: {exc}", file=sys.stderr)
+        return 2
     real_stdout = sys.stdout
     try:
         opts = _options(args)

@@ -358,6 +358,8 @@ def _verdict(report: Report) -> str:
     invalid = len({e.urn for e in report.manifest_errors})
     if invalid:
         parts.append(_plural(invalid, "invalid Kubernetes manifest"))
+    if report.upgrade is not None and not report.upgrade.ready:
+        parts.append(_plural(len(report.upgrade.blocking), "upgrade blocker"))
     return f"### ❌ preflight: {stack} has {' and '.join(parts)}"
 
 
@@ -626,10 +628,20 @@ def _dependency_rows(graph: ComponentGraph, failing: set[str]) -> list[str]:
     return rows
 
 
+def _upgrade_section(report: Report) -> list[_Section]:
+    if report.upgrade is None:
+        return []
+    from .upgrade import markdown_parts
+
+    head, items = markdown_parts(report.upgrade)
+    head, tail = _collapsible(head, items, f"The {len(items)} findings")
+    return [_Section("upgrade findings", head, items, tail)]
+
+
 def render_markdown(report: Report, limit: int = COMMENT_BUDGET) -> str:
     """The comment: verdict and counts, violations, what was not checked, the component diagram."""
     resources = _Resources(report)
-    sections = (_counts_section(report) + _violation_sections(report, resources) + _unchecked_section(report, resources)
+    sections = (_counts_section(report) + _upgrade_section(report) + _violation_sections(report, resources) + _unchecked_section(report, resources)
                 + _manifest_section(report, resources) + _not_visible_section(report)
                 + _diagnostics_section(report, resources) + _graph_section(report))
     if report.pack is None:

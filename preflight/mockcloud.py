@@ -542,3 +542,8 @@ _CALL_HANDLERS: dict[str, CallHandler] = {
     "aws:eks/getClusterAuth:getClusterAuth": _eks_cluster_auth,
     "aws:eks/getCluster:getCluster": _eks_get_cluster,
 }
+
+# EKS version lifecycle and add-on catalogue: answered from preflight/data (see preflight/lifecycle.py).
+from . import lifecycle  # noqa: E402
+
+_CALL_HANDLERS.update(lifecycle.CALL_HANDLERS)

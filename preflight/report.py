@@ -102,6 +102,8 @@ class Report:
     """The project directory: finding locations are relative to it."""
     entry: str = "__main__.py"
     """The program's entry file (relative to ``program_dir``): where stack-level findings point."""
+    upgrade: Any = None
+    """Upgrade readiness (``preflight.upgrade.UpgradeReport``) with ``--upgrade-to`` / ``--from-version``."""
 
     def __post_init__(self) -> None:
         self.resources = tree_order(self.resources)
@@ -135,7 +137,7 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return not self.mandatory and not self.manifest_errors
+        return not self.mandatory and not self.manifest_errors and (self.upgrade is None or self.upgrade.ready)
 
     @property
     def exit_code(self) -> int:
@@ -176,6 +178,7 @@ class Report:
             "manifestErrors": [{**e.to_json(), **self._where(e.urn)} for e in self.manifest_errors],
             "notVisible": [n.to_json() for n in self.not_visible],
             "diagnostics": [{"severity": s, "urn": u, "message": m} for s, u, m in self.messages],
+            **({"upgrade": self.upgrade.to_json()} if self.upgrade is not None else {}),
             "summary": self.summary(),
         }
 
@@ -224,6 +227,8 @@ class Report:
         if self.not_visible:
             lines += ["", "Not visible offline:"]
             lines += [f"    - {_short(n.urn)}: {n.reason}" for n in self.not_visible]
+        if self.upgrade is not None:
+            lines += ["", *self.upgrade.text_lines()]
         s = self.summary()
         lines += ["", f"Summary: {s['resources']} resources ({s['customResources']} custom, {s['components']} components); "
                       f"{s['mandatoryViolations']} mandatory and {s['advisoryViolations']} advisory violations; "

@@ -19,6 +19,11 @@ for path in (REPO, REPO / "policies"):
 
 from preflight.mockcloud import CloudIdentity, MockCloud  # noqa: E402
 
+#: The day every test previews on (the EKS version lifecycle is judged on it): frozen, so no test changes with
+#: the calendar. Subprocesses (preflight, the policy pack) inherit it. Tests of other days set it themselves.
+FROZEN_TODAY = "2026-12-06"
+os.environ["EKS_PLATFORM_TODAY"] = FROZEN_TODAY
+
 PROJECT = "eks-platform"
 FIXTURES = REPO / "tests" / "fixtures"
 #: The project's stacks: every ``Pulumi.<stack>.yaml`` (a new stack file is tested with no other edit).

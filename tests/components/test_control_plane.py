@@ -106,3 +106,14 @@ def test_outputs_kubeconfig_uses_get_token_and_is_secret(mocks) -> None:  # type
     assert config["clusters"][0]["cluster"]["server"] == resolved(cp.endpoint)
     assert resolved(cp.cluster_name) == "eks-test"
     assert mocks.created["cp-k8s"].typ == "pulumi:providers:kubernetes"
+
+
+def test_extended_support_is_a_choice_passed_to_the_upgrade_policy(mocks) -> None:  # type: ignore[no-untyped-def]
+    _build(support_type="EXTENDED")
+    assert mocks.created["cp-cluster"].inputs["upgradePolicy"] == {"supportType": "EXTENDED"}
+
+
+def test_an_unknown_support_type_is_refused() -> None:
+    with pytest.raises(ValueError, match="ControlPlaneArgs.support_type: 'STANDARD' or 'EXTENDED', got 'PAID'"):
+        ControlPlaneArgs(cluster_name="c", kubernetes_version="1.35", vpc_id="v", vpc_cidr="10.0.0.0/16",
+                         subnet_ids=SUBNETS, support_type="PAID")

@@ -8,12 +8,12 @@ import pulumi
 import pytest
 
 from infra.config import (
-    EKS_STANDARD_SUPPORT,
     ConfigError,
     build_config,
     check_availability_zones,
     check_kubernetes_version,
     check_namespaces,
+    check_support,
     check_vpc_cidr,
     load_config,
     parse_node_groups,
@@ -78,11 +78,10 @@ def test_availability_zones_in_range(value: int) -> None:
 
 
 @pytest.mark.parametrize(("value", "fragment"), [
-    ("1.28", '"1.28" is not in EKS standard support'),
-    ("1.3", '"1.3" is not in EKS standard support'),
-    ("v1.35", "must be a version string such as \"1.35\""),
-    ("1.35.2", "must be a version string"),
-    (1.35, "must be a version string"),
+    ("v1.35", "must be a minor version string such as \"1.35\""),
+    ("1.35.2", "must be a minor version string"),
+    ("2.0", "must be a minor version string"),
+    (1.35, "must be a minor version string"),
 ])
 def test_kubernetes_version_errors(value: object, fragment: str) -> None:
     (error,) = check_kubernetes_version(value)
@@ -91,8 +90,22 @@ def test_kubernetes_version_errors(value: object, fragment: str) -> None:
     assert '"1.35"' in error
 
 
-def test_every_supported_version_is_accepted() -> None:
-    assert all(check_kubernetes_version(v) == [] for v in EKS_STANDARD_SUPPORT)
+def test_any_minor_version_has_the_right_shape_the_lifecycle_judges_the_rest() -> None:
+    """No list of versions in config: whether EKS supports one is read at preview (tests/infra/test_lifecycle.py)."""
+    assert all(check_kubernetes_version(v) == [] for v in ("1.28", "1.3", "1.35", "1.99"))
+
+
+def test_support_type_and_warning_days() -> None:
+    cfg = build_config("dev", good())
+    assert (cfg.support_type, cfg.support_warning_days) == ("STANDARD", 60), "defaults"
+    cfg = build_config("dev", good(supportType="EXTENDED", supportWarningDays=30))
+    assert (cfg.support_type, cfg.support_warning_days) == ("EXTENDED", 30)
+    (error,) = check_support("extended", 60)
+    assert error.startswith("eks-platform:supportType: 'STANDARD'") and "'extended'" in error
+    (error,) = check_support("STANDARD", 400)
+    assert error.startswith("eks-platform:supportWarningDays: a whole number of days from 0 to 365")
+    with pytest.raises(ConfigError, match="eks-platform:supportType"):
+        build_config("dev", good(supportType="PAID"))
 
 
 @pytest.mark.parametrize(("groups", "fragment"), [

@@ -12,7 +12,11 @@ from typing import Any
 import pytest
 from pulumi_policy.policy import _NotApplicableError
 
+from preflight import lifecycle
 from tests.policies.fixtures import ADMIN_ROLE, GOLDEN_CONFIG, ISSUER, pack_policies, resource_args, run
+
+#: Rule A6's policy config as preflight fills it: the EKS lifecycle table and a frozen day.
+LIFECYCLE = {**lifecycle.policy_config(), "today": "2026-12-06"}
 
 POLICIES = {p.name: p for p in pack_policies().values()}
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -123,20 +127,29 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], dict[str, Any] | N
     ("aws-eks-cluster-enable-control-plane-logging", COMPONENT, lambda p: p.pop("enabledClusterLogTypes"), None,
      "does not log api, audit"),
     # A6
-    ("aws-eks-cluster-configure-supported-version", CLUSTER, lambda p: p.update(version="1.29"), None,
-     "runs Kubernetes 1.29, outside the supported versions"),
+    ("aws-eks-cluster-configure-supported-version", CLUSTER, lambda p: p.update(version="1.29"), LIFECYCLE,
+     "runs Kubernetes 1.29, which left EKS extended support on 2026-03-23"),
     ("aws-eks-cluster-configure-supported-version", CLUSTER, lambda p: p.pop("version"), None,
      "does not pin a Kubernetes version"),
+    ("aws-eks-cluster-configure-supported-version", CLUSTER, lambda p: p.update(version="1.34"), LIFECYCLE,
+     "runs Kubernetes 1.34, which left EKS standard support on 2026-12-02. Upgrade one minor version at a time, or "
+     "set upgradePolicy.supportType=EXTENDED"),
+    ("aws-eks-cluster-configure-supported-version", CLUSTER, lambda p: p.update(version="1.40"), LIFECYCLE,
+     "runs Kubernetes 1.40, which the EKS lifecycle data does not list"),
+    ("aws-eks-cluster-configure-supported-version", COMPONENT, lambda p: p.update(version="1.30"), LIFECYCLE,
+     "runs Kubernetes 1.30"),
     ("aws-eks-cluster-configure-standard-support", CLUSTER, lambda p: p.pop("upgradePolicy"), None,
      "unset, which means EXTENDED"),
     ("aws-eks-cluster-configure-standard-support", CLUSTER, lambda p: p.update(upgradePolicy={"supportType": "EXTENDED"}),
      None, "upgradePolicy.supportType is EXTENDED"),
     ("aws-eks-cluster-configure-standard-support", COMPONENT, lambda p: p.update(upgradePolicy={"supportType": "EXTENDED"}),
      None, "may roll into paid extended support"),
-    ("aws-eks-cluster-configure-supported-version", CLUSTER, lambda p: p.update(version="1.35"),
-     {"supportedVersions": ["1.36", "1.37"]}, "outside the supported versions (1.36, 1.37)"),
-    ("aws-eks-cluster-configure-supported-version", COMPONENT, lambda p: p.update(version="1.30"), None,
-     "runs Kubernetes 1.30"),
+    ("aws-eks-cluster-configure-standard-support", CLUSTER,
+     lambda p: p.update(version="1.34", upgradePolicy={"supportType": "EXTENDED"}), LIFECYCLE,
+     "now: Kubernetes 1.34 left standard support on 2026-12-02, and extended support is billed per cluster hour "
+     "until 2027-12-02"),
+    ("aws-eks-cluster-configure-standard-support", CLUSTER, lambda p: p.update(upgradePolicy={"supportType": "EXTENDED"}),
+     LIFECYCLE, "when Kubernetes 1.35 leaves standard support on 2027-03-27"),
     # A7
     ("aws-eks-cluster-enforce-access-entry-api", CLUSTER, lambda p: p.pop("accessConfig"), None,
      "uses authentication mode CONFIG_MAP"),
@@ -527,3 +540,31 @@ def test_launch_configurations_are_refused() -> None:
 def test_user_data_without_credentials_is_silent(text: str) -> None:
     policy = POLICIES["aws-ec2-launchtemplate-disallow-secrets-in-user-data"]
     assert run(policy, resource_args(LT, user_data(text))) == []
+
+
+@pytest.mark.parametrize(("version", "support", "today"), [
+    ("1.35", "STANDARD", "2026-12-06"),   # in standard support
+    ("1.34", "STANDARD", "2026-12-01"),   # the day before it leaves standard support
+    ("1.34", "EXTENDED", "2026-12-06"),   # past it, extended support chosen explicitly
+    ("1.29", "EXTENDED", "2026-03-22"),   # the last day of extended support
+])
+def test_supported_version_is_silent_inside_the_support_it_chose(version: str, support: str, today: str) -> None:
+    policy = POLICIES["aws-eks-cluster-configure-supported-version"]
+    args = resource_args(CLUSTER, lambda p: p.update(version=version, upgradePolicy={"supportType": support}),
+                         config={**LIFECYCLE, "today": today})
+    assert run(policy, args) == []
+
+
+def test_supported_version_without_lifecycle_data_judges_only_a_pinned_version() -> None:
+    """No list in the rule: with no table in its config, only an unpinned version fires."""
+    policy = POLICIES["aws-eks-cluster-configure-supported-version"]
+    assert run(policy, resource_args(CLUSTER, lambda p: p.update(version="1.29"), config={})) == []
+
+
+def test_supported_version_reads_the_clock_when_the_config_gives_no_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    policy = POLICIES["aws-eks-cluster-configure-supported-version"]
+    config = {"versions": LIFECYCLE["versions"]}
+    monkeypatch.setenv("EKS_PLATFORM_TODAY", "2026-12-01")
+    assert run(policy, resource_args(CLUSTER, lambda p: p.update(version="1.34"), config=config)) == []
+    monkeypatch.setenv("EKS_PLATFORM_TODAY", "2026-12-02")
+    assert run(policy, resource_args(CLUSTER, lambda p: p.update(version="1.34"), config=config))

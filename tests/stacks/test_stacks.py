@@ -205,7 +205,7 @@ except PreflightError as exc:
      "the region does not offer this zone (it offers us-west-2a (usw2-az1), us-west-2b (usw2-az2)"),
     ({"zones": {"us-west-2a": 0, "us-west-2b": 0}}, "eks-platform:zones", "slot(s) 0 given to more than one zone"),
     ({"zones": None}, "eks-platform:zones", "required: the availability zones to use"),
-    ({"kubernetesVersion": "1.21"}, "eks-platform:kubernetesVersion", "is not in EKS standard support"),
+    ({"kubernetesVersion": "1.21"}, "eks-platform:kubernetesVersion", "is not a version EKS offers"),
     ({"kubernetesVersoin": "1.35"}, "eks-platform:kubernetesVersoin", "did you mean eks-platform:kubernetesVersion?"),
     ({"endpointPublicAcess": True}, "eks-platform:endpointPublicAcess",
      "did you mean eks-platform:endpointPublicAccess?"),

@@ -8,9 +8,16 @@ blocked because ``upgradePolicy.supportType`` is unset. The version check stays 
 from __future__ import annotations
 
 from _metadata import RuleMetadata
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
 
 from _eks import CLUSTER, cluster_view
+from aws.eks.cluster.configure_supported_version import LIFECYCLE_CONFIG, judging_day, lifecycle_dates
 
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -21,9 +28,19 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     # Unset on aws:eks/cluster:Cluster means EXTENDED; pulumi-eks components leave it to their child.
     if support == "STANDARD" or (support is None and args.resource_type != CLUSTER):
         return
-    report(f"cluster '{args.name}' may roll into paid extended support when its version leaves standard support "
+    when = "when its version leaves standard support"
+    config = args.get_config()
+    dates = lifecycle_dates(config, str(view.version)) if view.version is not None else None
+    on = judging_day(config)
+    if dates is not None and dates[0] is not None and on is not None:
+        end_standard, end_extended = dates
+        when = (f"now: Kubernetes {view.version} left standard support on {end_standard}, and extended support is "
+                f"billed per cluster hour until {end_extended}" if on >= end_standard else
+                f"when Kubernetes {view.version} leaves standard support on {end_standard}")
+    report(f"cluster '{args.name}' may roll into paid extended support {when} "
            f"(upgradePolicy.supportType is {support or 'unset, which means EXTENDED'}). Set "
-           "upgradePolicy.supportType=STANDARD to be upgraded automatically instead.")
+           "upgradePolicy.supportType=STANDARD to be upgraded automatically instead, or keep EXTENDED on purpose "
+           "(eks-platform:supportType) and plan the upgrade.")
 
 
 METADATA = RuleMetadata(
@@ -41,4 +58,5 @@ configure_standard_support = ResourceValidationPolicy(
     remediation_steps="Set upgradePolicy.supportType=STANDARD, and plan upgrades before a version leaves "
                       "standard support.",
     url="https://docs.aws.amazon.com/eks/latest/userguide/view-upgrade-policy.html",
+    config_schema=PolicyConfigSchema(properties=dict(LIFECYCLE_CONFIG)),
 )
