@@ -111,7 +111,7 @@ def test_a_document_rendered_in_an_apply_is_unchecked_at_preview_and_decided_at_
 
 FIRING_PROGRAMS = ["violations", "access-violations", "compute-violations", "node-violations", "hidden-at-preview",
                    "hygiene-violations", "storage-violations", "pod-violations", "network-violations",
-                   "workload-violations"]
+                   "workload-violations", "karpenter-violations"]
 #: Compliant twins in those programs, by resource name: silent in both phases.
 SILENT = {"logged", "internal", "stale-key-cluster", "private-nodes", "private-fargate", "lean-role", "scanned",
           "rotating-key", "twin-cluster", "tight-lt", "al2023-nodes", "templated-asg", "sealed-root", "sealed-repo",
