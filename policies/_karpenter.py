@@ -18,6 +18,7 @@ omitted ``expireAfter`` is ``720h``; omitted ``disruption.budgets`` are ``[{node
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +97,8 @@ def selector_terms(spec: Any, key: str) -> list[tuple[int, dict[str, Any], Any]]
     the term selects by tags."""
     out = []
     for i, term in enumerate(items(get(spec, key), f"spec.{key}")):
-        tags = known(get(term, "tags"), f"spec.{key}[{i}].tags") or {}
+        tags = known(get(term, "tags"), f"spec.{key}[{i}].tags")
+        tags = tags if isinstance(tags, Mapping) else {}
         out.append((i, {str(k): get(tags, str(k)) for k in tags}, get(term, "id")))
     return out
 

@@ -29,7 +29,7 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                f"{_PATH}.httpTokens: required (or omit metadataOptions: Karpenter's default is required).")
     hops = known(get(options, "httpPutResponseHopLimit", None if view.is_patch else 1),
                  f"{_PATH}.httpPutResponseHopLimit")
-    if hops is not None and int(hops) > 1:
+    if isinstance(hops, (int, float)) and not isinstance(hops, bool) and hops > 1:
         report(f"{view.describe()} sets {_PATH}.httpPutResponseHopLimit to {int(hops)}, so IMDSv2 tokens reach "
                "containers one hop away from the node and pods can take the node role's credentials. Set "
                f"{_PATH}.httpPutResponseHopLimit: 1 (Karpenter's default).")

@@ -10,6 +10,7 @@ account or pass any role to EC2.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -37,8 +38,10 @@ def _covered(statement: dict[str, Any], actions: tuple[str, ...]) -> list[str]:
 
 
 def _scoped(statement: dict[str, Any]) -> bool:
-    condition = statement.get("Condition") or {}
-    keys = [str(k).lower() for block in dict(condition).values() if hasattr(block, "keys") for k in block]
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return False
+    keys = [str(k).lower() for block in condition.values() if isinstance(block, Mapping) for k in block]
     return any(key.startswith(SCOPING_KEYS) for key in keys)
 
 
