@@ -14,6 +14,11 @@ from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 
+def _aws_managed(key: object) -> bool:
+    """A key named by an AWS-managed alias (``alias/aws/ebs``): AWS's key and policy, not the customer's."""
+    return isinstance(key, str) and "alias/aws/" in key
+
+
 def _ec2_node_class(view, report: ReportViolation) -> None:  # type: ignore[no-untyped-def]
     mappings = get(view.spec, "blockDeviceMappings")
     if mappings is None:
@@ -32,18 +37,18 @@ def _ec2_node_class(view, report: ReportViolation) -> None:  # type: ignore[no-u
         if known(get(ebs, "encrypted"), f"{where}.ebs.encrypted") is not True:
             report(f"{view.describe()} does not encrypt volume {where}{device} ({where}.ebs.encrypted is not true). "
                    f"Set {where}.ebs.encrypted: true and kmsKeyID to a customer-managed key ARN.")
-        elif not is_set(ebs, "kmsKeyID"):
+        elif not is_set(ebs, "kmsKeyID") or _aws_managed(get(ebs, "kmsKeyID")):
             report(f"{view.describe()} encrypts volume {where}{device} with the AWS-managed aws/ebs key "
-                   f"({where}.ebs.kmsKeyID is unset). Set kmsKeyID to a customer-managed key ARN (the node-volume "
-                   "key).")
+                   f"({where}.ebs.kmsKeyID is unset or an alias/aws/ key). Set kmsKeyID to a customer-managed key "
+                   "ARN (the node-volume key).")
 
 
 def _node_class(view, report: ReportViolation) -> None:  # type: ignore[no-untyped-def]
     storage = get(view.spec, "ephemeralStorage")
     if view.is_patch and storage is None:
         return
-    if not is_set(storage, "kmsKeyID"):
-        report(f"{view.describe()} leaves spec.ephemeralStorage.kmsKeyID unset, so EKS Auto Mode encrypts its nodes' "
+    if not is_set(storage, "kmsKeyID") or _aws_managed(get(storage, "kmsKeyID")):
+        report(f"{view.describe()} leaves spec.ephemeralStorage.kmsKeyID unset (or on an AWS-managed alias), so EKS Auto Mode encrypts its nodes' "
                "ephemeral storage with an AWS-managed key. Set spec.ephemeralStorage.kmsKeyID to a customer-managed "
                "key ARN (the node-volume key).")
 

@@ -113,10 +113,13 @@ CASES: list[tuple[Any, str, Callable[[dict[str, Any]], None], dict[str, Any] | N
      "and kmsKeyID to a customer-managed key ARN."),
     (configure_volume_cmk, EC2NC, root_ebs(lambda e: e.pop("kmsKeyID")), None,
      "EC2NodeClass 'default' encrypts volume spec.blockDeviceMappings[0] (/dev/xvda) with the AWS-managed aws/ebs "
-     "key (spec.blockDeviceMappings[0].ebs.kmsKeyID is unset). Set kmsKeyID to a customer-managed key ARN (the "
-     "node-volume key)."),
+     "key (spec.blockDeviceMappings[0].ebs.kmsKeyID is unset or an alias/aws/ key). Set kmsKeyID to a "
+     "customer-managed key ARN (the node-volume key)."),
+    (configure_volume_cmk, EC2NC, root_ebs(lambda e: e.update(kmsKeyID="alias/aws/ebs")), None,
+     "(spec.blockDeviceMappings[0].ebs.kmsKeyID is unset or an alias/aws/ key)"),
     (configure_volume_cmk, NC, lambda p: p["spec"]["ephemeralStorage"].pop("kmsKeyID"), None,
-     "NodeClass 'private' leaves spec.ephemeralStorage.kmsKeyID unset, so EKS Auto Mode encrypts its nodes' "
+     "NodeClass 'private' leaves spec.ephemeralStorage.kmsKeyID unset (or on an AWS-managed alias), so EKS Auto Mode "
+     "encrypts its nodes' "
      "ephemeral storage with an AWS-managed key. Set spec.ephemeralStorage.kmsKeyID to a customer-managed key ARN "
      "(the node-volume key)."),
     (configure_volume_cmk, NC, drop("ephemeralStorage"), None, "NodeClass 'private' leaves spec.ephemeralStorage"),
