@@ -53,6 +53,7 @@ from aws.eks.accessentry.disallow_system_masters import disallow_system_masters 
 from aws.eks.accesspolicyassociation.configure_cluster_admin_allowlist import (  # noqa: E402
     configure_cluster_admin_allowlist,
 )
+from aws.eks.cluster.configure_auto_mode_node_role import configure_auto_mode_node_role  # noqa: E402
 from aws.eks.cluster.configure_public_access_cidrs import configure_public_access_cidrs  # noqa: E402
 from aws.eks.cluster.configure_secrets_key_rotation import configure_secrets_key_rotation  # noqa: E402
 from aws.eks.cluster.configure_standard_support import configure_standard_support  # noqa: E402
@@ -71,8 +72,10 @@ from aws.eks.fargateprofile.disallow_public_subnets import (  # noqa: E402
 from aws.eks.nodegroup.configure_container_optimized_ami import configure_container_optimized_ami  # noqa: E402
 from aws.eks.nodegroup.disallow_public_subnets import disallow_public_subnets  # noqa: E402
 from aws.eks.nodegroup.disallow_ssh import disallow_ssh  # noqa: E402
+from aws.eks.nodegroup.enable_node_repair import enable_node_repair  # noqa: E402
 from aws.fsx.filesystem.configure_cmk import configure_cmk as configure_fsx_cmk  # noqa: E402
 from aws.iam.policy.disallow_admin_wildcards import disallow_admin_wildcards  # noqa: E402
+from aws.iam.policy.disallow_unscoped_node_actions import disallow_unscoped_node_actions  # noqa: E402
 from aws.iam.role.configure_irsa_trust_scope import configure_irsa_trust_scope  # noqa: E402
 from aws.iam.role.disallow_ecr_write_for_workloads import disallow_ecr_write_for_workloads  # noqa: E402
 from aws.iam.role.disallow_public_trust import disallow_public_trust  # noqa: E402
@@ -87,6 +90,17 @@ from k8s.api.disallow_alpha_beta_versions import disallow_alpha_beta_versions  #
 from k8s.helm.disallow_release import disallow_release  # noqa: E402
 from k8s.images.configure_approved_registries import configure_approved_registries  # noqa: E402
 from k8s.images.disallow_unpinned_references import disallow_unpinned_references  # noqa: E402
+from k8s.karpenter.configure_disruption_budget import configure_disruption_budget  # noqa: E402
+from k8s.karpenter.configure_expire_after import configure_expire_after  # noqa: E402
+from k8s.karpenter.configure_limits import configure_limits  # noqa: E402
+from k8s.karpenter.configure_pinned_ami import configure_pinned_ami  # noqa: E402
+from k8s.karpenter.configure_volume_cmk import configure_volume_cmk as configure_node_class_volume_cmk  # noqa: E402
+from k8s.karpenter.disallow_do_not_disrupt import disallow_do_not_disrupt  # noqa: E402
+from k8s.karpenter.disallow_public_ip import disallow_public_ip as disallow_node_class_public_ip  # noqa: E402
+from k8s.karpenter.disallow_public_subnets import (  # noqa: E402
+    disallow_public_subnets as disallow_node_class_public_subnets,
+)
+from k8s.karpenter.enforce_imdsv2 import enforce_imdsv2 as enforce_node_class_imdsv2  # noqa: E402
 from k8s.namespaces.enforce_pod_security_admission import enforce_pod_security_admission  # noqa: E402
 from k8s.network.disallow_public_load_balancer import disallow_public_load_balancer  # noqa: E402
 from k8s.network.enable_load_balancer_tls import enable_load_balancer_tls  # noqa: E402
@@ -175,6 +189,11 @@ MANDATORY_BASELINE = [
     configure_resources, disable_service_account_token_automount, disallow_default_service_account,
     disallow_literal_secrets_in_env, disallow_bare_pods, enforce_pod_security_admission,
     disallow_default_namespace, disallow_alpha_beta_versions, disallow_unpinned_references,
+    # Node provisioning: Karpenter and EKS Auto Mode (M1-M7 M9 M10 M12); M5 fires only where the stack's policy
+    # config sets requirePinnedAmiAlias
+    enforce_node_class_imdsv2, configure_node_class_volume_cmk, disallow_node_class_public_ip,
+    disallow_node_class_public_subnets, configure_pinned_ami, configure_limits, configure_expire_after,
+    disallow_do_not_disrupt, configure_auto_mode_node_role, disallow_unscoped_node_actions,
 ]
 #: Advisory: low severity, cost or lifecycle rather than security, or an allowlist only the organisation can
 #: provide (advisory until configured).
@@ -188,7 +207,9 @@ ADVISORY = [missing_description, missing_key_description, configure_standard_sup
             # E7 public load balancers (the allowlist is the organisation's); hardening beyond the Pod Security
             # Standards: J7 read-only root, X198 UID floor; X197 restricted advice on baseline namespaces
             configure_replicas_and_pdb, disallow_public_load_balancer, enable_read_only_root_filesystem,
-            configure_minimum_uid, configure_restricted_pod_security]
+            configure_minimum_uid, configure_restricted_pod_security,
+            # M8 disruption budget (Karpenter's default budget applies when unset), M11 node repair (availability)
+            configure_disruption_budget, enable_node_repair]
 
 PolicyPack(
     name="eks-platform",

@@ -49,8 +49,9 @@ SIDES: tuple[Side, ...] = ("customer", "aws")
 #: The security areas of the EKS Best Practices Guide that rules cite.
 BPG_AREAS = ("iam", "pods", "runtime", "network", "data", "hosts", "image", "detective", "multitenancy")
 
-#: Catalogue ids (POLICY_CATALOGUE.md sections A-L); X marks rules of this pack the catalogue does not list.
-_ID = re.compile(r"^[A-LX][1-9][0-9]*$")
+#: Catalogue ids (POLICY_CATALOGUE.md sections A-L; M: node provisioning, Karpenter, EKS Auto Mode and node repair,
+#: issue 16); X marks rules of this pack the catalogue does not list.
+_ID = re.compile(r"^[A-MX][1-9][0-9]*$")
 _QUALIFIER = r"(?: \([^()]+\))*"
 _FORMATS = {
     "cis": re.compile(rf"^[1-9][0-9]*(?:\.[0-9]+)*{_QUALIFIER}$"),

@@ -197,7 +197,7 @@ def render(rules: Mapping[str, Rule], levels: Mapping[str, Mapping[str, str]]) -
         f"edit it by hand: change the policy or its metadata and run `{COMMAND}` from the repository root. "
         "`tests/test_policies_doc.py` fails while it is stale.",
         "",
-        "- **Id**: the rule in the policy catalogue (A1 ... L1); rules split over several policies share an id. "
+        "- **Id**: the rule in the policy catalogue (A1 ... M12); rules split over several policies share an id. "
         "`X` ids are rules of this pack that the catalogue does not list.",
         "- **Enforcement**: the level each environment's stack runs the policy at, computed as the Pulumi engine "
         "does: the policy's default (advisory, from the pack), then the pack's initial config "

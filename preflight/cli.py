@@ -25,7 +25,7 @@ import yaml
 from . import lifecycle, pulumi_eks, upgrade
 from .analyzer import Analysis, PackInfo, Unchecked, Violation, load_policy_config, start_pack
 from .errors import PreflightError
-from .k8s import ManifestError, is_kubernetes_object, supported_versions, validate_object
+from .k8s import ManifestError, is_custom_resource, is_kubernetes_object, supported_versions, validate_object
 from .locations import entry_file
 from .mockcloud import DEFAULT_ACCOUNT, DEFAULT_REGION, CloudIdentity, MockCloud
 from .monitor import RecordedResource, RecordingMonitor
@@ -206,7 +206,7 @@ def _check_manifests(resources: list[RecordedResource], version: str) -> tuple[i
             continue
         secrets: list[str] = []
         manifest = plain(r.outputs if r.outputs is not None else r.inputs, secrets)  # a Secret's real data
-        if _has_unknowns(manifest):
+        if _has_unknowns(manifest) and not is_custom_resource(r.type):
             unseen.append(NotVisible(r.urn, r.type, "holds values unknown until `pulumi up`: validated in the up "
                                                     "phase (--phase up or both)"))
             continue

@@ -3,18 +3,31 @@
 The schemas come from the ``kubernetes-validate`` package (strict variants: unknown fields are
 errors, as ``kubectl apply --validate=strict`` would report). Validators are built once per
 (version, kind) instead of re-reading the 1.5 MB definitions file for every object.
+
+Custom resources the platform creates (Karpenter ``NodePool``/``EC2NodeClass``, EKS Auto Mode ``NodeClass`` and
+``IngressClassParams``) are checked against the structural schemas shipped in ``preflight/crds/`` (each names its
+API reference and date). Their objects usually hold values unknown at a first preview (a key ARN, a role name):
+they are validated anyway, and an error about a value that is unknown is dropped, so a misspelt field is an
+invalid manifest at preview, not a failed ``up``.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 from kubernetes_validate import utils as kv
 from referencing import Registry, Resource
+
+#: Structural schemas of custom resources, one JSON file per kind: ``{apiVersion, kind, source, date, schema}``.
+CRD_DIR = Path(__file__).resolve().parent / "crds"
+#: How ``report.plain`` renders a value unknown until ``pulumi up``.
+UNKNOWN = "[unknown]"
 
 #: Tokens that are not Kubernetes API objects (components, providers, patches, lists).
 _NOT_OBJECTS = re.compile(r"^kubernetes:(helm\.sh/|yaml|kustomize)|Patch$|List$")
@@ -63,6 +76,28 @@ def _validator(version: str, api_version: str, kind: str) -> jsonschema.protocol
     return jsonschema.validators.Draft202012Validator(schema, registry=registry)
 
 
+@functools.lru_cache(maxsize=1)
+def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """The shipped custom resource schemas by (apiVersion, kind)."""
+    found = {}
+    for path in sorted(CRD_DIR.glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        found[(doc["apiVersion"], doc["kind"])] = doc
+    return found
+
+
+@functools.lru_cache(maxsize=16)
+def _crd_validator(api_version: str, kind: str) -> jsonschema.protocols.Validator | None:
+    doc = crd_schemas().get((api_version, kind))
+    return None if doc is None else jsonschema.validators.Draft202012Validator(doc["schema"])
+
+
+def is_custom_resource(type_token: str) -> bool:
+    """Whether preflight ships a schema for this custom resource kind (validated even with unknown values)."""
+    return type_token.startswith("kubernetes:") and type_token.count(":") == 2 and \
+        api_version_and_kind(type_token) in crd_schemas()
+
+
 def is_kubernetes_object(type_token: str, custom: bool) -> bool:
     return custom and type_token.startswith("kubernetes:") and not _NOT_OBJECTS.search(type_token)
 
@@ -87,7 +122,7 @@ def _prune(value: Any) -> Any:
 def validate_object(urn: str, type_token: str, manifest: dict[str, Any], version: str) -> list[ManifestError] | None:
     """Validate one object; ``None`` when no schema exists for its kind (e.g. a CRD)."""
     api_version, kind = api_version_and_kind(type_token)
-    validator = _validator(schema_version(version), api_version, kind)
+    validator = _crd_validator(api_version, kind) or _validator(schema_version(version), api_version, kind)
     if validator is None:
         return None
     body = _prune(manifest)
@@ -95,6 +130,12 @@ def validate_object(urn: str, type_token: str, manifest: dict[str, Any], version
     body.setdefault("kind", kind)
     errors = []
     for err in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
+        if _is_unknown(err.instance):
+            continue  # known only at `pulumi up`: its type, pattern or enum cannot be judged yet
         path = ".".join(str(p) for p in err.absolute_path) or "(root)"
         errors.append(ManifestError(urn=urn, kind=f"{kind} ({api_version})", path=path, message=err.message))
     return errors
+
+
+def _is_unknown(value: Any) -> bool:
+    return value == UNKNOWN

@@ -21,6 +21,7 @@ STACK = "urn:pulumi:dev::eks-platform::pulumi:pulumi:Stack::eks-platform-dev"
 ADMIN_ROLE = "arn:aws:iam::111111111111:role/platform-admin"
 ISSUER = "oidc.eks.us-west-2.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789"
 STORAGE_KEY = "arn:aws:kms:us-west-2:111111111111:key/storage"
+NODE_KEY = "arn:aws:kms:us-west-2:111111111111:key/nodes"
 CERTIFICATE = "arn:aws:acm:us-west-2:111111111111:certificate/0f0e0d0c-0b0a-0908-0706-050403020100"
 WORKLOAD_IMAGE = "111111111111.dkr.ecr.us-west-2.amazonaws.com/payments/api@sha256:" + "0123456789abcdef" * 4
 
@@ -207,6 +208,7 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "clusterName": "eks-dev", "nodeRoleArn": "arn:aws:iam::111111111111:role/nodes", "subnetIds": ["subnet-1"],
         "amiType": "AL2023_x86_64_STANDARD", "instanceTypes": ["m7i.large"], "capacityType": "ON_DEMAND",
         "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 3}, "launchTemplate": {"id": "lt-1", "version": "1"},
+        "nodeRepairConfig": {"enabled": True}, "updateConfig": {"maxUnavailablePercentage": 33},
     },
     "aws:autoscaling/group:Group": {
         "maxSize": 3, "minSize": 1, "vpcZoneIdentifiers": ["subnet-1"],
@@ -286,6 +288,47 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "preferredSubnetId": "subnet-1", "storageCapacity": 32, "throughputCapacity": 32, "kmsKeyId": STORAGE_KEY,
         "automaticBackupRetentionDays": 7,
     },
+    # Node provisioning (M1-M9): Karpenter v1 and EKS Auto Mode objects as the components write them (CONTRACT-16).
+    "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass": {
+        "apiVersion": "karpenter.k8s.aws/v1", "kind": "EC2NodeClass", "metadata": {"name": "default"},
+        "spec": {
+            "role": "eks-dev-karpenter-node", "amiSelectorTerms": [{"alias": "al2023@v20261015"}],
+            "subnetSelectorTerms": [{"tags": {"karpenter.sh/discovery": "eks-dev"}}],
+            "securityGroupSelectorTerms": [{"tags": {"karpenter.sh/discovery": "eks-dev"}}],
+            "associatePublicIPAddress": False,
+            "metadataOptions": {"httpEndpoint": "enabled", "httpProtocolIPv6": "disabled", "httpPutResponseHopLimit": 1,
+                                "httpTokens": "required"},
+            "blockDeviceMappings": [{"deviceName": "/dev/xvda", "rootVolume": True, "ebs": {
+                "volumeSize": "50Gi", "volumeType": "gp3", "encrypted": True, "kmsKeyID": NODE_KEY,
+                "deleteOnTermination": True}}],
+            "tags": {"team": "platform"}},
+    },
+    "kubernetes:eks.amazonaws.com/v1:NodeClass": {
+        "apiVersion": "eks.amazonaws.com/v1", "kind": "NodeClass", "metadata": {"name": "private"},
+        "spec": {
+            "role": "eks-dev-auto-node",
+            "subnetSelectorTerms": [{"tags": {"kubernetes.io/role/internal-elb": "1"}}],
+            "securityGroupSelectorTerms": [{"tags": {"karpenter.sh/discovery": "eks-dev"}}],
+            "networkPolicy": "DefaultDeny", "networkPolicyEventLogs": "Enabled", "snatPolicy": "Random",
+            "ephemeralStorage": {"size": "80Gi", "iops": 3000, "throughput": 125, "kmsKeyID": NODE_KEY}},
+    },
+    "kubernetes:karpenter.sh/v1:NodePool": {
+        "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "general"},
+        "spec": {
+            "template": {
+                "metadata": {"labels": {"eks-platform/pool": "general"}},
+                "spec": {
+                    "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"},
+                    "requirements": [
+                        {"key": "karpenter.k8s.aws/instance-category", "operator": "In", "values": ["c", "m", "r"]},
+                        {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand", "spot"]},
+                        {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}],
+                    "expireAfter": "720h", "terminationGracePeriod": "24h"}},
+            "disruption": {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "1m",
+                           "budgets": [{"nodes": "10%"},
+                                       {"nodes": "0", "schedule": "0 9 * * mon-fri", "duration": "8h"}]},
+            "limits": {"cpu": "256", "memory": "1024Gi"}, "weight": 10},
+    },
 }
 
 #: Config under which every golden fixture is compliant with every policy.
@@ -296,6 +339,8 @@ GOLDEN_CONFIG: dict[str, dict[str, Any]] = {
     "aws-ec2-launchtemplate-configure-imds-hop-limit": {"allowHopLimitTwo": ["subject"]},
     # G7 is not applicable until an organisation lists its registries: the golden workloads pull from this one.
     "kubernetes-image-configure-approved-registries": {"allowedRegistries": ["111111111111.dkr.ecr."]},
+    # M5 as prod runs it: the golden EC2NodeClass pins its AMI release.
+    "kubernetes-ec2nodeclass-configure-pinned-ami": {"requirePinnedAmiAlias": True},
 }
 
 

@@ -490,7 +490,9 @@ def test_every_resource_rule_has_a_firing_case() -> None:
     """Resource rules fire here; stack rules have their own modules under tests/policies/aws/."""
     from pulumi_policy import ResourceValidationPolicy
 
-    fired = {c[0] for c in CASES}
+    from tests.policies.k8s.test_karpenter_rules import CASES as NODE_PROVISIONING_CASES  # M1-M12, exact messages
+
+    fired = {c[0] for c in CASES} | {c[0].name for c in NODE_PROVISIONING_CASES}
     original = {"aws-ec2-securitygroup-disallow-public-internet-ingress", "aws-ec2-securitygroup-missing-description"}
     # The type token is the flaw (a bare Pod, a beta API, a Helm Release): no golden fixture of it can be
     # compliant. They fire in tests/policies/k8s/test_workload_hygiene.py.
