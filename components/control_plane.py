@@ -18,7 +18,8 @@ Children (named ``{name}-<role>``, parented to the component):
 * add-ons with versions resolved for the cluster version (or pinned through ``addon_versions``):
   ``{name}-pod-identity-agent``, ``{name}-vpc-cni`` (network policy enforcement on, its own Pod Identity
   role ``{name}-vpc-cni-role`` instead of the node role), ``{name}-kube-proxy``; ``coredns`` needs
-  running pods, so :meth:`ControlPlane.add_coredns` creates it once compute exists;
+  running pods, so :meth:`ControlPlane.add_coredns` creates it once compute exists, and
+  :meth:`ControlPlane.add_node_monitoring_agent` adds ``{name}-node-monitoring-agent`` where nodes auto-repair;
 * ``{name}-k8s``: a ``pulumi_kubernetes.Provider`` for in-cluster components.
 """
 
@@ -213,6 +214,12 @@ class ControlPlane(pulumi.ComponentResource):
         if not compute:
             raise ValueError("ControlPlane.add_coredns: pass the node groups or Fargate profiles coredns will run on")
         return self._addon("coredns", "coredns", depends_on=compute)
+
+    def add_node_monitoring_agent(self, compute: Sequence[pulumi.Resource]) -> aws.eks.Addon:
+        """Create the ``eks-node-monitoring-agent`` add-on: the node health reports EKS node auto repair acts on.
+
+        Its version is pinned and promoted like every add-on's (``addon_versions``)."""
+        return self._addon("eks-node-monitoring-agent", "node-monitoring-agent", depends_on=compute)
 
 
 def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> dict[str, object]:

@@ -29,6 +29,7 @@ from components import (  # noqa: E402
     RegistryArgs,
 )
 from components.autoscaling import ClusterAutoscaler, ClusterAutoscalerArgs  # noqa: E402
+from components.karpenter import Karpenter, KarpenterArgs, ami_alias  # noqa: E402
 from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs  # noqa: E402
 from components.namespaces import Namespaces, NamespacesArgs  # noqa: E402
 from components.pod_autoscaling import PodAutoscaling, PodAutoscalingArgs  # noqa: E402
@@ -37,9 +38,19 @@ from components.storage_ebs import EbsStorage, EbsStorageArgs  # noqa: E402
 from components.storage_efs import EfsStorage, EfsStorageArgs  # noqa: E402
 from components.storage_fsx import FsxLustreStorage, FsxLustreStorageArgs, FsxStaticFileSystemArgs  # noqa: E402
 from components.workload import AlbSpec, HpaSpec, NlbSpec, ResourcesSpec, VpaSpec, Workload, WorkloadArgs  # noqa: E402
-from infra.config import ConfigError, load_config, resolve_zones, zones_migration  # noqa: E402
+from infra.config import (  # noqa: E402
+    ConfigError,
+    compute_plan,
+    karpenter_args,
+    load_config,
+    resolve_zones,
+    zones_migration,
+)
 
 cfg = load_config()
+# What the compute mode runs and leaves out; a pending migration (retiring node groups) is a warning.
+plan, migrating = compute_plan(cfg)
+(pulumi.log.warn if migrating else pulumi.log.info)(plan)
 
 if cfg.availability_zones is not None:  # a legacy count: refused, with the pinning that keeps today's subnets
     raise ConfigError(zones_migration(cfg.availability_zones,
@@ -62,6 +73,7 @@ network = Network(
         cluster_name=cfg.cluster_name,
         highly_available_nat=cfg.highly_available_nat,
         vpc_endpoints=cfg.vpc_endpoints,
+        karpenter_discovery=cfg.compute_mode == "karpenter",
         flow_log_retention_days=cfg.log_retention_days,
         tags=cfg.base_tags,
         protect=cfg.protect_stateful_resources,
@@ -138,9 +150,36 @@ self_managed = [
 ]
 
 # coredns is a Deployment: it waits for compute so it never sits DEGRADED on a cluster with no nodes.
+# With Karpenter it runs on the controller's node group (it tolerates CriticalAddonsOnly), never on the
+# nodes Karpenter provisions.
 control_plane.add_coredns(compute.scheduling_resources)
+if compute.repairs_nodes:
+    # Node auto repair acts on the health conditions this agent reports.
+    control_plane.add_node_monitoring_agent(compute.scheduling_resources)
 
-if compute.node_groups:
+# Where ordinary add-ons and workloads run: the node groups and Fargate, plus Karpenter's node pools.
+workload_compute: list[pulumi.Resource] = list(compute.scheduling_resources)
+karpenter = None
+if cfg.compute_mode == "karpenter" and cfg.karpenter is not None:
+    node_classes, node_pools = karpenter_args(cfg.karpenter)
+    home = cfg.karpenter.controller_node_group
+    karpenter = Karpenter(
+        f"{cfg.stack}-karpenter",
+        KarpenterArgs(
+            cluster_name=cfg.cluster_name, cluster=control_plane.cluster_name,
+            cluster_endpoint=control_plane.endpoint,
+            cluster_security_group_id=control_plane.cluster_security_group_id, region=region,
+            kubernetes_provider=control_plane.provider, volume_key_arn=compute.volume_key_arn,
+            ami_alias=ami_alias(cfg.updates.channel, cfg.updates.ami_release_version),
+            node_classes=node_classes, node_pools=node_pools,
+            controller_node_selector={"eks-platform/node-group": home} if home else {},
+            chart_version=cfg.karpenter.chart_version,
+            depends_on=[control_plane.addons["eks-pod-identity-agent"], *compute.scheduling_resources],
+            tags=cfg.base_tags),
+    )
+    workload_compute += list(karpenter.node_pools.values())
+
+if cfg.cluster_autoscaler and compute.node_groups:
     ClusterAutoscaler(
         f"{cfg.stack}-cluster-autoscaler",
         ClusterAutoscalerArgs(
@@ -201,7 +240,7 @@ if storage.fsx.enabled:
                 file_system_path=static.file_system_path),
             reclaim_policy=cfg.reclaim_policy(storage.fsx.reclaim_policy),
             addon_version=cfg.updates.addon_versions.get("aws-fsx-csi-driver"),
-            depends_on=[*pod_identity_agent, *compute.scheduling_resources],
+            depends_on=[*pod_identity_agent, *workload_compute],
             protect=cfg.protect_stateful_resources, tags=cfg.base_tags),
     )
     storage_classes["fsx"] = fsx.storage_class_name
@@ -220,9 +259,9 @@ namespaces = Namespaces(
 )
 
 # Traffic and pod autoscaling add-ons, each switchable per environment.
-add_on_compute = [*pod_identity_agent, *compute.scheduling_resources]
+add_on_compute = [*pod_identity_agent, *workload_compute]
 load_balancer_controller = None
-if cfg.addons.load_balancer_controller:
+if cfg.load_balancer_controller:
     load_balancer_controller = LoadBalancerController(
         f"{cfg.stack}-lb-controller",
         LoadBalancerControllerArgs(cluster_name=control_plane.cluster_name, region=region,
@@ -236,7 +275,7 @@ if cfg.addons.metrics_server or cfg.addons.vertical_pod_autoscaler:
         PodAutoscalingArgs(cluster=control_plane.cluster_name, kubernetes_version=cfg.kubernetes_version,
                            kubernetes_provider=control_plane.provider, metrics_server=cfg.addons.metrics_server,
                            metrics_server_version=cfg.updates.addon_versions.get("metrics-server"),
-                           vpa=cfg.addons.vertical_pod_autoscaler, depends_on=compute.scheduling_resources,
+                           vpa=cfg.addons.vertical_pod_autoscaler, depends_on=workload_compute,
                            tags=cfg.base_tags),
     )
 
@@ -311,6 +350,10 @@ pulumi.export("repository_urls", registry.repository_urls)
 pulumi.export("ami_release_version", compute.release_version)
 pulumi.export("addon_versions", control_plane.addon_versions)
 pulumi.export("kubernetes_version", cfg.kubernetes_version)
+pulumi.export("compute_mode", cfg.compute_mode)
+if karpenter is not None:
+    pulumi.export("karpenter", {"node_role_arn": karpenter.node_role_arn, "queue_name": karpenter.queue_name,
+                                "node_pools": sorted(karpenter.node_pools)})
 pulumi.export("storage_classes", storage_classes)
 if load_balancer_controller is not None:
     # What workloads name: the IngressClass for ALBs, the Service annotation value for NLBs, and who runs it.

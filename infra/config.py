@@ -29,6 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from components import FargateSelectorArgs, NodeGroupArgs, RepositoryArgs, TeamAccessArgs
 from components.compute import Taint
+from components.karpenter import DisruptionBudget, KarpenterTaint, NodeClassArgs, NodePoolArgs
 from components.workload import FARGATE_LABEL
 from infra import config_models as models
 from infra.config_models import messages
@@ -116,6 +117,12 @@ class StackConfig:
     """Pod Security Admission level enforced on team and app namespaces."""
     vpc_endpoints: bool = False
     """Private VPC endpoints for ECR, S3, STS, EC2, CloudWatch Logs and EKS auth."""
+    compute_mode: str = "nodegroups"
+    """How nodes are provisioned: ``nodegroups`` (Cluster Autoscaler), ``karpenter`` or ``auto`` (EKS Auto Mode)."""
+    karpenter: models.KarpenterSpec | None = None
+    """Karpenter's controller placement, node classes and node pools (``computeMode: karpenter``)."""
+    retiring_node_groups: tuple[str, ...] = ()
+    """Managed node groups kept while workloads move to the new mode's capacity (a compute migration)."""
     secret_keys: frozenset[str] = frozenset()
     """Keys stored as secrets (``secure:``): read with ``get_secret`` and secret on every resource."""
 
@@ -125,6 +132,17 @@ class StackConfig:
             return value
         cfg = pulumi.Config(NAMESPACE)
         return cfg.get_secret_object(key) if CONFIG_KEYS[key] == "json" else cfg.get_secret(key)
+
+    @property
+    def cluster_autoscaler(self) -> bool:
+        """Whether the Cluster Autoscaler runs: as configured, else in ``nodegroups`` mode only."""
+        configured = self.addons.cluster_autoscaler
+        return (self.compute_mode == "nodegroups") if configured is None else configured
+
+    @property
+    def load_balancer_controller(self) -> bool:
+        """Whether the stack installs the AWS Load Balancer Controller (never in Auto Mode, where EKS runs it)."""
+        return self.addons.load_balancer_controller and self.compute_mode != "auto"
 
     @property
     def cluster_name(self) -> str:
@@ -287,7 +305,9 @@ def parse_node_groups(value: Any) -> tuple[dict[str, NodeGroupArgs], list[str]]:
     return {name: NodeGroupArgs(
         instance_types=tuple(g.instance_types), capacity_type=g.capacity_type, ami_type=g.ami_type,
         min_size=g.min_size, desired_size=g.min_size if g.desired_size is None else g.desired_size,
-        max_size=g.max_size, max_unavailable=g.max_unavailable, disk_size_gib=g.disk_size_gi_b, labels=dict(g.labels),
+        max_size=g.max_size, max_unavailable=g.max_unavailable,
+        max_unavailable_percentage=25 if g.max_unavailable_percentage is None else g.max_unavailable_percentage,
+        node_repair=g.node_repair, disk_size_gib=g.disk_size_gi_b, labels=dict(g.labels),
         taints=tuple(Taint(key=t.key, effect=t.effect, value=t.value) for t in g.taints),
         metadata_hop_limit=g.metadata_hop_limit, detailed_monitoring=g.detailed_monitoring)
         for name, g in sorted(specs.items())}, []
@@ -407,10 +427,140 @@ def parse_storage(value: Any) -> tuple[models.StorageSpec, list[str]]:
     return (spec if not errors else models.StorageSpec()), errors
 
 
-def optional_addons(storage: models.StorageSpec, addons: models.AddonsSpec) -> tuple[str, ...]:
-    """The EKS add-ons a stack runs beyond the core four (their versions are pinned like the core add-ons')."""
-    return ("aws-ebs-csi-driver",) + (("aws-efs-csi-driver",) if storage.efs.enabled else ()) + \
-        (("aws-fsx-csi-driver",) if storage.fsx.enabled else ()) + (("metrics-server",) if addons.metrics_server else ())
+def optional_addons(storage: models.StorageSpec, addons: models.AddonsSpec,
+                    node_groups: Mapping[str, NodeGroupArgs] | None = None, mode: str = "nodegroups") -> tuple[str, ...]:
+    """The EKS add-ons a stack runs beyond the core four (their versions are pinned like the core add-ons'):
+    storage drivers, metrics-server, and the node monitoring agent where a node group auto-repairs. In Auto
+    Mode EKS runs the EBS CSI driver itself."""
+    repair = any(g.node_repair for g in (node_groups or {}).values())
+    return (("aws-ebs-csi-driver",) if mode != "auto" else ()) + \
+        (("aws-efs-csi-driver",) if storage.efs.enabled else ()) + \
+        (("aws-fsx-csi-driver",) if storage.fsx.enabled else ()) + \
+        (("metrics-server",) if addons.metrics_server else ()) + (("eks-node-monitoring-agent",) if repair else ())
+
+
+#: What EKS Auto Mode runs itself: a stack in ``computeMode: auto`` installs none of these.
+AUTO_MODE_RUNS = ("vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver")
+_MODES_EXAMPLE = "nodegroups (managed node groups and the Cluster Autoscaler), karpenter or auto (EKS Auto Mode)"
+
+
+def parse_karpenter(value: Any) -> tuple[models.KarpenterSpec | None, list[str]]:
+    if value is None:
+        return None, []
+    return _validated(models.KarpenterSpec, "karpenter", value)
+
+
+def karpenter_args(spec: models.KarpenterSpec) -> tuple[dict[str, NodeClassArgs], dict[str, NodePoolArgs]]:
+    """The Karpenter component's node classes and pools from the validated config."""
+    classes = {k: NodeClassArgs(volume_size_gib=c.volume_size_gi_b, tags=dict(c.tags))
+               for k, c in sorted(spec.node_classes.items())}
+    pools = {k: NodePoolArgs(
+        cpu_limit=p.limits.cpu, memory_limit=p.limits.memory, node_class=p.node_class,
+        instance_categories=tuple(p.instance_categories or ()), instance_families=tuple(p.instance_families or ()),
+        capacity_types=tuple(p.capacity_types), architectures=tuple(p.architectures),
+        consolidation_policy=p.consolidation_policy, consolidate_after=p.consolidate_after,
+        expire_after=p.expire_after, termination_grace_period=p.termination_grace_period,
+        budgets=tuple(DisruptionBudget(nodes=b.nodes, schedule=b.schedule, duration=b.duration,
+                                       reasons=tuple(b.reasons) if b.reasons else None) for b in p.budgets),
+        taints=tuple(KarpenterTaint(key=t.key, effect=t.effect, value=t.value) for t in p.taints),
+        labels=dict(p.labels), weight=p.weight) for k, p in sorted(spec.node_pools.items())}
+    return classes, pools
+
+
+def compute_plan(cfg: StackConfig) -> tuple[str, bool]:
+    """What the stack's compute mode runs and leaves out, for the preview's log: (message, migration pending).
+
+    Pulumi state is not visible to the program, so the message says what *this* config keeps, adds and no
+    longer runs: a stack coming from another mode sees the difference in the preview's creates and deletes.
+    """
+    mode = cfg.compute_mode
+    kept = [g for g in sorted(cfg.node_groups) if g not in cfg.retiring_node_groups]
+    if mode == "nodegroups":
+        return (f"computeMode nodegroups: managed node group(s) {', '.join(kept)}"
+                f"{' scaled by the Cluster Autoscaler' if cfg.cluster_autoscaler else ''}."), False
+    parts = [f"computeMode {mode}:"]
+    if mode == "karpenter" and cfg.karpenter is not None:
+        home = cfg.karpenter.controller_node_group or f"Fargate profile {cfg.karpenter.controller_fargate_profile}"
+        parts.append(f"Karpenter provisions nodes for node pool(s) {', '.join(sorted(cfg.karpenter.node_pools))}; "
+                     f"its controller and CoreDNS run on {home}.")
+    else:
+        parts.append("EKS Auto Mode provisions nodes and runs the VPC CNI, kube-proxy, CoreDNS, the EBS CSI driver "
+                     "and load balancing; the stack installs none of them.")
+    parts.append("No Cluster Autoscaler: a stack moving from nodegroups sees it deleted in this preview.")
+    if cfg.retiring_node_groups:
+        parts.append(f"Retiring node group(s) {', '.join(cfg.retiring_node_groups)} are kept at their current size "
+                     "while workloads move: once the new capacity is Ready, cordon and drain them (kubectl drain "
+                     "respects PodDisruptionBudgets), then remove them from nodeGroups and retiringNodeGroups; that "
+                     "preview deletes them. See docs/MIGRATION-compute.md.")
+    return " ".join(parts), bool(cfg.retiring_node_groups)
+
+
+def check_compute(mode: Any, values: Mapping[str, Any], karpenter: models.KarpenterSpec | None,
+                  node_groups: Mapping[str, NodeGroupArgs], fargate: Mapping[str, tuple[FargateSelectorArgs, ...]],
+                  retiring: tuple[str, ...]) -> list[str]:
+    """Combinations of ``computeMode`` with other keys that would run two of the same thing, or nothing.
+
+    ``values`` are the raw config values: what matters is what the stack file *sets*, not the defaults.
+    """
+    if mode not in models.COMPUTE_MODES:
+        return [f"{_key('computeMode')}: must be one of {_MODES_EXAMPLE}, got {mode!r}"]
+    errors: list[str] = []
+    raw_addons = values.get("addons") if isinstance(values.get("addons"), dict) else {}
+    pinned = values.get("addonVersions") if isinstance(values.get("addonVersions"), dict) else {}
+    if karpenter is not None and mode != "karpenter":
+        errors.append(f"{_key('karpenter')}: set only with {_key('computeMode')}: karpenter (this stack is {mode}); "
+                      "remove it or switch the mode")
+    if mode == "nodegroups":
+        if retiring:
+            errors.append(f"{_key('retiringNodeGroups')}: only during a move to karpenter or auto; remove it")
+        return errors
+    if raw_addons.get("clusterAutoscaler") is True:
+        errors.append(f"{_key('addons')}.clusterAutoscaler: {_key('computeMode')}: {mode} provisions nodes itself; a "
+                      "Cluster Autoscaler would fight it. Remove the key (the autoscaler is off in this mode)")
+    unknown = [g for g in retiring if g not in node_groups]
+    if unknown:
+        errors.append(f"{_key('retiringNodeGroups')}: {', '.join(unknown)} not in {_key('nodeGroups')} (it has "
+                      f"{', '.join(sorted(node_groups)) or 'none'}); a retired group leaves both lists together")
+    if mode == "karpenter":
+        if karpenter is None:
+            errors.append(f"{_key('karpenter')}: required with {_key('computeMode')}: karpenter: the controller's "
+                          "node group and at least one node pool. Example: {\"controllerNodeGroup\": \"system\", "
+                          "\"nodePools\": {\"general\": {\"instanceCategories\": [\"c\", \"m\", \"r\"], "
+                          "\"limits\": {\"cpu\": \"256\", \"memory\": \"1024Gi\"}}}}")
+            return errors
+        home = karpenter.controller_node_group
+        if home is not None and home not in node_groups:
+            errors.append(f"{_key('karpenter')}.controllerNodeGroup: '{home}' is not in {_key('nodeGroups')} (it has "
+                          f"{', '.join(sorted(node_groups)) or 'none'}); Karpenter and CoreDNS need a small managed "
+                          "node group that Karpenter does not manage")
+        elif home is not None and home in retiring:
+            errors.append(f"{_key('karpenter')}.controllerNodeGroup: '{home}' is listed in "
+                          f"{_key('retiringNodeGroups')}; the controller's group stays")
+        profile = karpenter.controller_fargate_profile
+        if profile is not None and not any(s.namespace == "kube-system" and not s.labels
+                                           for s in fargate.get(profile, ())):
+            errors.append(f"{_key('karpenter')}.controllerFargateProfile: '{profile}' must be in "
+                          f"{_key('fargateProfiles')} with a selector for namespace kube-system (no labels), where "
+                          "Karpenter and CoreDNS run")
+        extra = sorted(set(node_groups) - {home} - set(retiring))
+        if extra:
+            errors.append(f"{_key('nodeGroups')}: {', '.join(extra)} would be scaled by nothing in computeMode "
+                          f"karpenter (only the controller's group, '{home or profile}', stays). Move their capacity "
+                          f"to {_key('karpenter')}.nodePools; while workloads move, list them in "
+                          f"{_key('retiringNodeGroups')} (docs/MIGRATION-compute.md)")
+        return errors
+    # auto: EKS runs the data-plane add-ons, block storage and load balancing itself.
+    clashes = [f"{_key('addons')}.loadBalancerController"] if raw_addons.get("loadBalancerController") else []
+    clashes += [f"{_key('addonVersions')}.{a}" for a in AUTO_MODE_RUNS if a in pinned]
+    if clashes:
+        errors.append(f"{_key('computeMode')}: auto runs the VPC CNI, kube-proxy, CoreDNS, the EBS CSI driver and load "
+                      f"balancing itself, so a second copy would fight it: remove {', '.join(clashes)}")
+    extra = sorted(set(node_groups) - set(retiring))
+    if extra:
+        errors.append(f"{_key('nodeGroups')}: {', '.join(extra)} in computeMode auto; Auto Mode's node pools "
+                      f"provision nodes. While workloads move, list them in {_key('retiringNodeGroups')}, then remove "
+                      "both (docs/MIGRATION-compute.md)")
+    return errors
 
 
 def parse_addons(value: Any) -> tuple[models.AddonsSpec, list[str]]:
@@ -449,7 +599,9 @@ def parse_workloads(value: Any, repositories: Mapping[str, Any], fargate: Mappin
 
 
 def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: str,
-                  extra_addons: tuple[str, ...] = ()) -> tuple[UpdatePolicy, list[str]]:
+                  extra_addons: tuple[str, ...] = (), core: tuple[str, ...] = MANAGED_ADDONS,
+                  nodes: bool = True) -> tuple[UpdatePolicy, list[str]]:
+    """``nodes``: whether anything runs the AMI release (node groups or Karpenter; not Auto Mode alone)."""
     errors: list[str] = []
     if channel not in ("latest", "pinned"):
         return UpdatePolicy(), [f"{_key('updateChannel')}: must be 'latest' (dev: newest AMI and add-ons at each "
@@ -459,7 +611,7 @@ def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: s
     if not isinstance(addons, dict) or not all(isinstance(v, str) for v in addons.values()):
         return UpdatePolicy(), [f"{_key('addonVersions')}: must map add-on names to versions such as "
                                 "'v1.20.5-eksbuild.1'"]
-    running = MANAGED_ADDONS + extra_addons
+    running = core + extra_addons
     unknown = sorted(set(addons) - set(running))
     if unknown:
         errors.append(f"{_key('addonVersions')}: add-on(s) {', '.join(unknown)} not run by this stack; "
@@ -475,7 +627,7 @@ def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: s
                           f"cluster runs {kubernetes_version}; kube-proxy must match the cluster's minor version")
     if channel == "pinned":
         missing = [a for a in running if a not in addons]
-        if release is None:
+        if release is None and nodes:
             errors.append(f"{_key('amiReleaseVersion')}: required with updateChannel 'pinned'; promote dev's "
                           "release_version output (e.g. '1.35.0-20261101')")
         if missing:
@@ -516,7 +668,7 @@ CONFIG_KEYS = {"repositoryPrefix": "str", "vpcCidr": "str", "availabilityZones":
                "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json",
                "repositories": "json", "organizationId": "str", "selfManagedNodeGroups": "json",
                "storage": "json", "addons": "json", "workloads": "json", "podSecurityLevel": "str",
-               "vpcEndpoints": "bool"}
+               "vpcEndpoints": "bool", "computeMode": "str", "karpenter": "json", "retiringNodeGroups": "json"}
 
 
 def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
@@ -536,7 +688,9 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                       f"{_ZONES_EXAMPLE}")
     version = values.get("kubernetesVersion", "1.35")
     errors += check_kubernetes_version(version)
-    node_groups, ng_errors = parse_node_groups(values.get("nodeGroups"))
+    mode = values.get("computeMode", "nodegroups")
+    node_groups, ng_errors = ({}, []) if mode == "auto" and values.get("nodeGroups") is None else \
+        parse_node_groups(values.get("nodeGroups"))
     errors += ng_errors
     ha_nat = values.get("highlyAvailableNat", True)
     if not isinstance(ha_nat, bool):
@@ -561,9 +715,19 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     errors += storage_errors
     addons, addon_errors = parse_addons(values.get("addons"))
     errors += addon_errors
+    karpenter, karpenter_errors = parse_karpenter(values.get("karpenter"))
+    errors += karpenter_errors
+    retiring, retiring_errors = _validated(models.RetiringNodeGroups, "retiringNodeGroups",
+                                           values.get("retiringNodeGroups", []))
+    errors += retiring_errors
+    retiring = tuple(retiring or ())
+    errors += check_compute(mode, values, karpenter, node_groups, fargate, retiring)
+    auto = mode == "auto"
     updates, update_errors = parse_updates(values.get("updateChannel", "pinned"), values.get("amiReleaseVersion"),
                                            values.get("addonVersions"), version if isinstance(version, str) else "",
-                                           optional_addons(storage, addons))
+                                           optional_addons(storage, addons, node_groups, mode),
+                                           core=tuple(a for a in MANAGED_ADDONS if not (auto and a in AUTO_MODE_RUNS)),
+                                           nodes=bool(node_groups) or karpenter is not None)
     errors += update_errors
     repositories, repo_errors = parse_repositories(values.get("repositories"), stack)
     errors += repo_errors
@@ -600,7 +764,7 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                        fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org,
                        self_managed_node_groups=self_managed, zones=zones, repository_prefix=prefix,
                        storage=storage, addons=addons, workloads=workloads, pod_security_level=pod_security,
-                       vpc_endpoints=endpoints)
+                       vpc_endpoints=endpoints, compute_mode=mode, karpenter=karpenter, retiring_node_groups=retiring)
 
 
 @functools.cache
