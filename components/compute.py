@@ -140,6 +140,8 @@ class Compute(pulumi.ComponentResource):
     fargate_profiles: dict[str, aws.eks.FargateProfile]
     volume_key_arn: pulumi.Output[str]
     """The customer-managed KMS key of the nodes' EBS volumes (self-managed groups use it too)."""
+    volume_key_name: str
+    """That key's ``Name`` tag (IAM policies may name the key by it before its ARN is known)."""
     release_version: pulumi.Output[str]
     """AL2023 AMI release the node groups run (promote it from dev to staging and prod); "" without one."""
 
@@ -160,6 +162,7 @@ class Compute(pulumi.ComponentResource):
                           opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
 
         self.volume_key_arn = key.arn
+        self.volume_key_name = f"{name}-node-volume-key"
         self._specs = dict(args.node_groups)
         self.node_groups = {}
         for group in sorted(args.node_groups):

@@ -148,6 +148,9 @@ class KarpenterArgs:
     kubernetes_provider: pulumi.ProviderResource
     volume_key_arn: pulumi.Input[str]
     """The customer-managed KMS key of node root volumes (the Compute component's)."""
+    volume_key_name: str
+    """That key's ``Name`` tag: the controller's policy names the key by it, so the policy is known at the
+    first preview (the key's ARN is not)."""
     ami_alias: str
     """``al2023@latest`` or ``al2023@vYYYYMMDD`` (see :func:`ami_alias`)."""
     node_pools: Mapping[str, NodePoolArgs]
@@ -171,7 +174,7 @@ class KarpenterArgs:
 
 
 def controller_policy(partition: str, region: str, account: str, cluster_name: str, queue_arn: str,
-                      node_role_arn: str, volume_key_arn: str) -> str:
+                      node_role_arn: str, volume_key_name: str) -> str:
     """The controller's IAM policy: every action named; launches, tags, terminations and instance profiles
     limited to resources carrying this cluster's tags; PassRole only for the node role, only to EC2."""
     ec2 = f"arn:{partition}:ec2:{region}:*"
@@ -241,7 +244,9 @@ def controller_policy(partition: str, region: str, account: str, cluster_name: s
         {"Sid": "EncryptNodeVolumes", "Effect": "Allow",
          "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext",
                     "kms:ReEncryptFrom", "kms:ReEncryptTo"],
-         "Resource": volume_key_arn, "Condition": {"StringEquals": {"kms:ViaService": f"ec2.{region}.amazonaws.com"}}},
+         "Resource": f"arn:{partition}:kms:{region}:{account}:key/*",
+         "Condition": {"StringEquals": {"kms:ViaService": f"ec2.{region}.amazonaws.com",
+                                        "aws:ResourceTag/Name": volume_key_name}}},
     ]})
 
 
@@ -256,12 +261,11 @@ def queue_policy(queue_arn: str) -> str:
     ]})
 
 
-def node_class_spec(cluster_name: str, role_name: pulumi.Input[str], alias: str, volume_key_arn: pulumi.Input[str],
+def node_class_spec(cluster_name: str, role_name: str, alias: str, volume_key_arn: pulumi.Input[str],
                     spec: NodeClassArgs, tags: Mapping[str, str]) -> dict[str, object]:
     """The EC2NodeClass spec: discovery-tag selectors, IMDSv2 hop 1, no public IP, encrypted root volume.
 
-    Only the role name and key ARN are Outputs, as leaves: every setting a rule judges is known at the first
-    preview."""
+    Only the key ARN is an Output, as a leaf: every setting a rule judges is known at the first preview."""
     discovery = [{"tags": {DISCOVERY_TAG: cluster_name}}]
     return {
         "role": role_name,
@@ -332,8 +336,10 @@ class Karpenter(pulumi.ComponentResource):
         account = aws.get_caller_identity().account_id
 
         # Interruption handling: AWS tells the queue before it takes a node away; Karpenter drains it in time.
-        queue = aws.sqs.Queue(f"{name}-interruption", message_retention_seconds=300, sqs_managed_sse_enabled=True,
-                              tags=merged_tags(base, f"{name}-interruption"), opts=child)
+        # Fixed names: the controller's policy names the queue and the node role before they exist.
+        queue_name, node_role_name = f"{args.cluster_name}-karpenter", f"{args.cluster_name}-karpenter-node"
+        queue = aws.sqs.Queue(f"{name}-interruption", name=queue_name, message_retention_seconds=300,
+                              sqs_managed_sse_enabled=True, tags=merged_tags(base, f"{name}-interruption"), opts=child)
         aws.sqs.QueuePolicy(f"{name}-interruption-policy", queue_url=queue.id, policy=queue.arn.apply(queue_policy),
                             opts=child)
         for suffix, source, detail_type in INTERRUPTION_EVENTS:
@@ -346,14 +352,15 @@ class Karpenter(pulumi.ComponentResource):
         # The nodes' role, admitted by an EC2_LINUX access entry (authentication mode API; no aws-auth).
         node_role, node_attachments = role_with_policies(
             f"{name}-node-role", service_trust("ec2.amazonaws.com"), NODE_POLICIES, partition, base, self,
-            f"Nodes Karpenter launches in {args.cluster_name}")
+            f"Nodes Karpenter launches in {args.cluster_name}", role_name=node_role_name)
         access = aws.eks.AccessEntry(f"{name}-node-access", cluster_name=args.cluster, principal_arn=node_role.arn,
                                      type="EC2_LINUX", tags=merged_tags(base, f"{name}-node-access"), opts=child)
         sg_tag = aws.ec2.Tag(f"{name}-sg-discovery", resource_id=args.cluster_security_group_id, key=DISCOVERY_TAG,
                              value=args.cluster_name, opts=child)
 
-        policy = pulumi.Output.all(queue.arn, node_role.arn, args.volume_key_arn).apply(
-            lambda v: controller_policy(partition, args.region, account, args.cluster_name, v[0], v[1], v[2]))
+        policy = controller_policy(partition, args.region, account, args.cluster_name,
+                                   f"arn:{partition}:sqs:{args.region}:{account}:{queue_name}",
+                                   f"arn:{partition}:iam::{account}:role/{node_role_name}", args.volume_key_name)
         role, grants = pod_identity_role(f"{name}-controller-role", [], policy, partition, base, self,
                                          f"Karpenter controller of {args.cluster_name} through EKS Pod Identity")
         association = aws.eks.PodIdentityAssociation(
@@ -382,7 +389,7 @@ class Karpenter(pulumi.ComponentResource):
             self.node_classes[key] = k8s.apiextensions.CustomResource(
                 f"{name}-class-{key}", api_version="karpenter.k8s.aws/v1", kind="EC2NodeClass",
                 metadata={"name": key},
-                spec=node_class_spec(args.cluster_name, node_role.name, args.ami_alias, args.volume_key_arn, spec,
+                spec=node_class_spec(args.cluster_name, node_role_name, args.ami_alias, args.volume_key_arn, spec,
                                      merged_tags({**base, **spec.tags}, f"{args.cluster_name}-karpenter-{key}")),
                 opts=pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider,
                                             depends_on=[chart, access, sg_tag, *node_attachments]))

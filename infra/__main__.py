@@ -170,7 +170,7 @@ if cfg.compute_mode == "karpenter" and cfg.karpenter is not None:
             cluster_endpoint=control_plane.endpoint,
             cluster_security_group_id=control_plane.cluster_security_group_id, region=region,
             kubernetes_provider=control_plane.provider, volume_key_arn=compute.volume_key_arn,
-            ami_alias=ami_alias(cfg.updates.channel, cfg.updates.ami_release_version),
+            volume_key_name=compute.volume_key_name, ami_alias=ami_alias(cfg.updates.channel, cfg.updates.ami_release_version),
             node_classes=node_classes, node_pools=node_pools,
             controller_node_selector={"eks-platform/node-group": home} if home else {},
             chart_version=cfg.karpenter.chart_version,

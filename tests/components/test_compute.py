@@ -49,7 +49,8 @@ def test_node_group_inputs(mocks) -> None:  # type: ignore[no-untyped-def]
     assert ng["subnetIds"] == [s.id for s in PRIVATE]
     assert ng["capacityType"] == "SPOT" and ng["amiType"] == "AL2023_x86_64_STANDARD"
     assert ng["scalingConfig"] == {"minSize": 1, "desiredSize": 2, "maxSize": 4}
-    assert ng["updateConfig"] == {"maxUnavailable": 1}
+    assert ng["updateConfig"] == {"maxUnavailablePercentage": 25}, "a percentage of the group by default"
+    assert ng["nodeRepairConfig"] == {"enabled": True}, "node auto repair on by default"
     assert ng["releaseVersion"] == "1.35.0-20261101" and ng["version"] == "1.35"
     assert ng["forceUpdateVersion"] is False
     assert ng["labels"] == {"tier": "general", "eks-platform/node-group": "general"}
