@@ -522,6 +522,8 @@ def check_compute(mode: Any, values: Mapping[str, Any], karpenter: models.Karpen
         errors.append(f"{_key('retiringNodeGroups')}: {', '.join(unknown)} not in {_key('nodeGroups')} (it has "
                       f"{', '.join(sorted(node_groups)) or 'none'}); a retired group leaves both lists together")
     if mode == "karpenter":
+        if karpenter is None and values.get("karpenter") is not None:
+            return errors  # its own messages name what is wrong in it
         if karpenter is None:
             errors.append(f"{_key('karpenter')}: required with {_key('computeMode')}: karpenter: the controller's "
                           "node group and at least one node pool. Example: {\"controllerNodeGroup\": \"system\", "

@@ -106,3 +106,16 @@ def test_outputs_kubeconfig_uses_get_token_and_is_secret(mocks) -> None:  # type
     assert config["clusters"][0]["cluster"]["server"] == resolved(cp.endpoint)
     assert resolved(cp.cluster_name) == "eks-test"
     assert mocks.created["cp-k8s"].typ == "pulumi:providers:kubernetes"
+
+
+def test_node_monitoring_agent_is_an_add_on_promoted_like_the_others(mocks) -> None:  # type: ignore[no-untyped-def]
+    def build() -> ControlPlane:
+        cp = ControlPlane("cp", ControlPlaneArgs(
+            cluster_name="eks-test", kubernetes_version="1.35", vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.20.0.0/16",
+            subnet_ids=SUBNETS, addon_versions={"eks-node-monitoring-agent": "v1.4.0-eksbuild.2"}))
+        cp.add_node_monitoring_agent([cp.cluster])
+        return cp
+    cp = synth(build)
+    agent = mocks.created["cp-node-monitoring-agent"].inputs
+    assert agent["addonName"] == "eks-node-monitoring-agent" and agent["addonVersion"] == "v1.4.0-eksbuild.2"
+    assert resolved(cp.addon_versions)["eks-node-monitoring-agent"] == "v1.4.0-eksbuild.2"
