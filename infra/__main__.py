@@ -28,7 +28,9 @@ from components import (  # noqa: E402
     Registry,
     RegistryArgs,
 )
+from components.auto_mode import AutoIngressClassArgs, AutoMode, AutoModeArgs, AutoStorageClassArgs  # noqa: E402
 from components.autoscaling import ClusterAutoscaler, ClusterAutoscalerArgs  # noqa: E402
+from components.control_plane import AutoModeClusterArgs  # noqa: E402
 from components.karpenter import Karpenter, KarpenterArgs, ami_alias  # noqa: E402
 from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs  # noqa: E402
 from components.namespaces import Namespaces, NamespacesArgs  # noqa: E402
@@ -40,6 +42,7 @@ from components.storage_fsx import FsxLustreStorage, FsxLustreStorageArgs, FsxSt
 from components.workload import AlbSpec, HpaSpec, NlbSpec, ResourcesSpec, VpaSpec, Workload, WorkloadArgs  # noqa: E402
 from infra.config import (  # noqa: E402
     ConfigError,
+    auto_mode_args,
     compute_plan,
     karpenter_args,
     load_config,
@@ -48,6 +51,9 @@ from infra.config import (  # noqa: E402
 )
 
 cfg = load_config()
+#: Auto Mode's StorageClass and IngressClass, named apart from the EBS CSI driver's `gp3` and the Load
+#: Balancer Controller's `alb`, which a stack moving to Auto Mode keeps until its node groups are retired.
+AUTO_STORAGE_CLASS, AUTO_INGRESS_CLASS = "auto-ebs", "auto-alb"
 # What the compute mode runs and leaves out; a pending migration (retiring node groups) is a warning.
 plan, migrating = compute_plan(cfg)
 (pulumi.log.warn if migrating else pulumi.log.info)(plan)
@@ -94,6 +100,11 @@ control_plane = ControlPlane(
         addon_versions=cfg.updates.addon_versions,
         protect=cfg.protect_stateful_resources,
         tags=cfg.base_tags,
+        # Auto Mode: AWS runs compute, block storage and load balancing; while node groups retire, the cluster
+        # keeps its add-ons (the same resources) for them.
+        auto_mode=AutoModeClusterArgs(node_pools=tuple(cfg.auto_mode.built_in_node_pools),
+                                      keep_addons=cfg.installs_data_plane)
+        if cfg.compute_mode == "auto" and cfg.auto_mode is not None else None,
     ),
 )
 
@@ -117,7 +128,8 @@ def bottlerocket_release(ami_type: str) -> pulumi.Output[str] | None:
         name=f"/aws/service/bottlerocket/aws-k8s-{cfg.kubernetes_version}/{arch}/latest/image_version").value
 
 
-compute = Compute(
+# Managed node groups and Fargate; an Auto Mode stack with neither has no Compute component.
+compute = None if not (cfg.node_groups or cfg.fargate_profiles) else Compute(
     cfg.stack,
     ComputeArgs(
         cluster_name=control_plane.cluster_name,
@@ -142,7 +154,7 @@ self_managed = [
             cluster_security_group_id=control_plane.cluster_security_group_id,
             kubernetes_provider=control_plane.provider, vpc_id=network.vpc_id, vpc_cidr=cfg.vpc_cidr,
             subnets=network.private_subnets,
-            node_role=compute.node_role, volume_key_arn=compute.volume_key_arn, instance_type=g.instance_type,
+            node_role=compute.node_role, volume_key_arn=compute.volume_key_arn, instance_type=g.instance_type,  # type: ignore[union-attr]
             min_size=g.min_size, desired_size=g.desired_size, max_size=g.max_size, ami_id=g.ami_id, labels=g.labels,
             detailed_monitoring=g.detailed_monitoring, tags=cfg.base_tags),
     )
@@ -151,14 +163,38 @@ self_managed = [
 
 # coredns is a Deployment: it waits for compute so it never sits DEGRADED on a cluster with no nodes.
 # With Karpenter it runs on the controller's node group (it tolerates CriticalAddonsOnly), never on the
-# nodes Karpenter provisions.
-control_plane.add_coredns(compute.scheduling_resources)
-if compute.repairs_nodes:
+# nodes Karpenter provisions. In Auto Mode AWS runs it (the add-on stays only while node groups retire).
+scheduling = compute.scheduling_resources if compute is not None else []
+if cfg.installs_data_plane:
+    control_plane.add_coredns(scheduling)
+if compute is not None and compute.repairs_nodes:
     # Node auto repair acts on the health conditions this agent reports.
-    control_plane.add_node_monitoring_agent(compute.scheduling_resources)
+    control_plane.add_node_monitoring_agent(scheduling)
+pod_identity_agent = control_plane.pod_identity_ready
 
-# Where ordinary add-ons and workloads run: the node groups and Fargate, plus Karpenter's node pools.
-workload_compute: list[pulumi.Resource] = list(compute.scheduling_resources)
+# Where ordinary add-ons and workloads run: the node groups and Fargate, plus Karpenter's or Auto Mode's
+# node pools (Auto Mode's built-in pools exist with the cluster).
+workload_compute: list[pulumi.Resource] = list(scheduling)
+auto_mode = None
+if cfg.compute_mode == "auto" and cfg.auto_mode is not None:
+    auto_classes, auto_pools = auto_mode_args(cfg.auto_mode)
+    auto_mode = AutoMode(
+        f"{cfg.stack}-auto-mode",
+        AutoModeArgs(
+            cluster_name=cfg.cluster_name, cluster=control_plane.cluster_name,
+            cluster_role_name=control_plane.cluster_role.name,
+            cluster_security_group_id=control_plane.cluster_security_group_id,
+            kubernetes_provider=control_plane.provider, node_classes=auto_classes, node_pools=auto_pools,
+            # Named apart from the EBS CSI driver's gp3 class and the controller's alb class, which stay while
+            # node groups retire; the Auto Mode class becomes the default once they are gone.
+            storage_class=AutoStorageClassArgs(
+                name=AUTO_STORAGE_CLASS, reclaim_policy=cfg.reclaim_policy(cfg.storage.ebs.reclaim_policy),
+                iops=cfg.storage.ebs.iops, throughput_mibps=cfg.storage.ebs.throughput_mi_bps,
+                default=not cfg.migrating),
+            ingress_class=AutoIngressClassArgs(name=AUTO_INGRESS_CLASS),
+            depends_on=[control_plane.cluster], protect=cfg.protect_stateful_resources, tags=cfg.base_tags),
+    )
+    workload_compute += [control_plane.cluster, *auto_mode.node_pools.values()]
 karpenter = None
 if cfg.compute_mode == "karpenter" and cfg.karpenter is not None:
     node_classes, node_pools = karpenter_args(cfg.karpenter)
@@ -169,17 +205,17 @@ if cfg.compute_mode == "karpenter" and cfg.karpenter is not None:
             cluster_name=cfg.cluster_name, cluster=control_plane.cluster_name,
             cluster_endpoint=control_plane.endpoint,
             cluster_security_group_id=control_plane.cluster_security_group_id, region=region,
-            kubernetes_provider=control_plane.provider, volume_key_arn=compute.volume_key_arn,
+            kubernetes_provider=control_plane.provider, volume_key_arn=compute.volume_key_arn,  # type: ignore[union-attr]
             volume_key_name=compute.volume_key_name, ami_alias=ami_alias(cfg.updates.channel, cfg.updates.ami_release_version),
             node_classes=node_classes, node_pools=node_pools,
             controller_node_selector={"eks-platform/node-group": home} if home else {},
             chart_version=cfg.karpenter.chart_version,
-            depends_on=[control_plane.addons["eks-pod-identity-agent"], *compute.scheduling_resources],
+            depends_on=[*pod_identity_agent, *scheduling],
             tags=cfg.base_tags),
     )
     workload_compute += list(karpenter.node_pools.values())
 
-if cfg.cluster_autoscaler and compute.node_groups:
+if cfg.cluster_autoscaler and compute is not None and compute.node_groups:
     ClusterAutoscaler(
         f"{cfg.stack}-cluster-autoscaler",
         ClusterAutoscalerArgs(
@@ -200,8 +236,7 @@ storage_classes: dict[str, pulumi.Output[str]] = {}
 mounting_groups = {"cluster": control_plane.cluster_security_group_id,
                    **{f"{key}-nodes": group.security_group_id
                       for key, group in zip(cfg.self_managed_node_groups, self_managed, strict=True)}}
-pod_identity_agent = [control_plane.addons["eks-pod-identity-agent"]]
-ebs = EbsStorage(
+ebs = None if not cfg.installs_data_plane else EbsStorage(
     f"{cfg.stack}-ebs",
     EbsStorageArgs(
         cluster_name=cfg.cluster_name, cluster=control_plane.cluster_name, kubernetes_version=cfg.kubernetes_version,
@@ -210,7 +245,11 @@ ebs = EbsStorage(
         addon_version=cfg.updates.addon_versions.get("aws-ebs-csi-driver"), depends_on=pod_identity_agent,
         protect=cfg.protect_stateful_resources, tags=cfg.base_tags),
 )
-storage_classes["ebs"] = ebs.storage_class_name
+# The default class: the EBS CSI driver's, or in Auto Mode (once node groups are retired) Auto Mode's.
+if ebs is not None:
+    storage_classes["ebs"] = ebs.storage_class_name
+if auto_mode is not None and auto_mode.storage_class_name is not None:
+    storage_classes["auto-ebs" if ebs is not None else "ebs"] = auto_mode.storage_class_name
 if storage.efs.enabled:
     efs = EfsStorage(
         f"{cfg.stack}-efs",
@@ -292,7 +331,9 @@ for app, w in sorted(cfg.workloads.items()):
         exposure = AlbSpec(certificate_arn=w.exposure.certificate_arn, internet_facing=w.exposure.internet_facing,
                            host=w.exposure.host, group=w.exposure.group, inbound_cidrs=tuple(w.exposure.source_ranges))
     after: list[pulumi.Resource] = [namespaces.resources[w.namespace]]
-    after += [r for r in (load_balancer_controller if exposure else None,
+    # Auto Mode provisions load balancers where the controller is not (or no longer) installed.
+    auto_lb = auto_mode is not None and load_balancer_controller is None
+    after += [r for r in ((auto_mode if auto_lb else load_balancer_controller) if exposure else None,
                           pod_autoscaling if (w.hpa or w.vpa) else None) if r is not None]
     Workload(
         app,
@@ -307,7 +348,8 @@ for app, w in sorted(cfg.workloads.items()):
                                                    cpu_utilization=w.hpa.cpu_utilization,
                                                    memory_utilization=w.hpa.memory_utilization),
             vpa=None if w.vpa is None else VpaSpec(mode=w.vpa.mode, resources=tuple(w.vpa.resources)),
-            exposure=exposure, depends_on=after, tags=cfg.base_tags),
+            exposure=exposure, auto_mode=auto_lb, ingress_class=AUTO_INGRESS_CLASS if auto_lb else "alb",
+            depends_on=after, tags=cfg.base_tags),
     )
 
 access = Access(
@@ -344,16 +386,21 @@ pulumi.export("oidc_issuer", control_plane.oidc_issuer)
 pulumi.export("oidc_provider_arn", control_plane.oidc_provider_arn)
 pulumi.export("kubeconfig", control_plane.kubeconfig)
 pulumi.export("team_namespaces", access.namespaces)
-pulumi.export("node_role_arn", compute.node_role_arn)
+if compute is not None:
+    pulumi.export("node_role_arn", compute.node_role_arn)
 pulumi.export("repository_urls", registry.repository_urls)
 # What this stack runs; dev's values are what staging and prod promote (see README, "Updates").
-pulumi.export("ami_release_version", compute.release_version)
+pulumi.export("ami_release_version", compute.release_version if compute is not None else "")
 pulumi.export("addon_versions", control_plane.addon_versions)
 pulumi.export("kubernetes_version", cfg.kubernetes_version)
 pulumi.export("compute_mode", cfg.compute_mode)
 if karpenter is not None:
     pulumi.export("karpenter", {"node_role_arn": karpenter.node_role_arn, "queue_name": karpenter.queue_name,
                                 "node_pools": sorted(karpenter.node_pools)})
+if auto_mode is not None:
+    pulumi.export("auto_mode", {"node_pools": [*cfg.auto_mode.built_in_node_pools, *sorted(auto_mode.node_pools)],  # type: ignore[union-attr]
+                                "ingress_class": AUTO_INGRESS_CLASS, "nlb_class": auto_mode.load_balancer_class,
+                                "node_role_arn": control_plane.auto_mode_node_role_arn})
 pulumi.export("storage_classes", storage_classes)
 if load_balancer_controller is not None:
     # What workloads name: the IngressClass for ALBs, the Service annotation value for NLBs, and who runs it.

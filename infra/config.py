@@ -28,6 +28,11 @@ import pulumi
 from pydantic import TypeAdapter, ValidationError
 
 from components import FargateSelectorArgs, NodeGroupArgs, RepositoryArgs, TeamAccessArgs
+from components.auto_mode import DisruptionBudget as AutoDisruptionBudget
+from components.auto_mode import NodeClassArgs as AutoNodeClassArgs
+from components.auto_mode import NodePoolArgs as AutoNodePoolArgs
+from components.auto_mode import NodePoolTaint as AutoTaint
+from components.auto_mode import Requirement as AutoRequirement
 from components.compute import Taint
 from components.karpenter import DisruptionBudget, KarpenterTaint, NodeClassArgs, NodePoolArgs
 from components.workload import FARGATE_LABEL
@@ -121,8 +126,21 @@ class StackConfig:
     """How nodes are provisioned: ``nodegroups`` (Cluster Autoscaler), ``karpenter`` or ``auto`` (EKS Auto Mode)."""
     karpenter: models.KarpenterSpec | None = None
     """Karpenter's controller placement, node classes and node pools (``computeMode: karpenter``)."""
+    auto_mode: models.AutoModeSpec | None = None
+    """EKS Auto Mode's built-in pools, custom NodeClasses and NodePools (``computeMode: auto``)."""
     retiring_node_groups: tuple[str, ...] = ()
     """Managed node groups kept while workloads move to the new mode's capacity (a compute migration)."""
+
+    @property
+    def migrating(self) -> bool:
+        """A compute migration is under way: retiring node groups (and, in Auto Mode, what runs them) stay."""
+        return bool(self.retiring_node_groups)
+
+    @property
+    def installs_data_plane(self) -> bool:
+        """Whether the stack installs the VPC CNI, kube-proxy, CoreDNS, the Pod Identity agent and the EBS CSI
+        driver: always but in Auto Mode, where AWS runs them (kept only while node groups retire)."""
+        return self.compute_mode != "auto" or self.migrating
     secret_keys: frozenset[str] = frozenset()
     """Keys stored as secrets (``secure:``): read with ``get_secret`` and secret on every resource."""
 
@@ -142,7 +160,7 @@ class StackConfig:
     @property
     def load_balancer_controller(self) -> bool:
         """Whether the stack installs the AWS Load Balancer Controller (never in Auto Mode, where EKS runs it)."""
-        return self.addons.load_balancer_controller and self.compute_mode != "auto"
+        return self.addons.load_balancer_controller and self.installs_data_plane
 
     @property
     def cluster_name(self) -> str:
@@ -440,7 +458,7 @@ def optional_addons(storage: models.StorageSpec, addons: models.AddonsSpec,
 
 
 #: What EKS Auto Mode runs itself: a stack in ``computeMode: auto`` installs none of these.
-AUTO_MODE_RUNS = ("vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver")
+AUTO_MODE_RUNS = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver")
 _MODES_EXAMPLE = "nodegroups (managed node groups and the Cluster Autoscaler), karpenter or auto (EKS Auto Mode)"
 
 
@@ -463,6 +481,28 @@ def karpenter_args(spec: models.KarpenterSpec) -> tuple[dict[str, NodeClassArgs]
         budgets=tuple(DisruptionBudget(nodes=b.nodes, schedule=b.schedule, duration=b.duration,
                                        reasons=tuple(b.reasons) if b.reasons else None) for b in p.budgets),
         taints=tuple(KarpenterTaint(key=t.key, effect=t.effect, value=t.value) for t in p.taints),
+        labels=dict(p.labels), weight=p.weight) for k, p in sorted(spec.node_pools.items())}
+    return classes, pools
+
+
+def auto_mode_args(spec: models.AutoModeSpec) -> tuple[dict[str, AutoNodeClassArgs], dict[str, AutoNodePoolArgs]]:
+    """The AutoMode component's custom NodeClasses and NodePools from the validated config."""
+    classes = {k: AutoNodeClassArgs(network_policy=c.network_policy,
+                                    network_policy_event_logs=c.network_policy_event_logs,
+                                    ephemeral_storage_size=f"{c.ephemeral_storage_gi_b}Gi", snat_policy=c.snat_policy)
+               for k, c in sorted(spec.node_classes.items())}
+    pools = {k: AutoNodePoolArgs(
+        cpu_limit=p.limits.cpu, memory_limit=p.limits.memory, node_class=p.node_class,
+        instance_categories=tuple(p.instance_categories or ()),
+        requirements=(AutoRequirement("eks.amazonaws.com/instance-family", "In", tuple(p.instance_families)),)
+        if p.instance_families else (),
+        capacity_types=tuple(p.capacity_types), architectures=tuple(p.architectures),
+        consolidation_policy=p.consolidation_policy,
+        consolidate_after=p.consolidate_after,
+        budgets=tuple(AutoDisruptionBudget(nodes=b.nodes, schedule=b.schedule, duration=b.duration,
+                                           reasons=tuple(b.reasons or ())) for b in p.budgets),
+        expire_after=p.expire_after, termination_grace_period=p.termination_grace_period,
+        taints=tuple(AutoTaint(key=t.key, effect=t.effect, value=t.value) for t in p.taints),
         labels=dict(p.labels), weight=p.weight) for k, p in sorted(spec.node_pools.items())}
     return classes, pools
 
@@ -497,7 +537,7 @@ def compute_plan(cfg: StackConfig) -> tuple[str, bool]:
 
 def check_compute(mode: Any, values: Mapping[str, Any], karpenter: models.KarpenterSpec | None,
                   node_groups: Mapping[str, NodeGroupArgs], fargate: Mapping[str, tuple[FargateSelectorArgs, ...]],
-                  retiring: tuple[str, ...]) -> list[str]:
+                  retiring: tuple[str, ...], auto_mode: models.AutoModeSpec | None = None) -> list[str]:
     """Combinations of ``computeMode`` with other keys that would run two of the same thing, or nothing.
 
     ``values`` are the raw config values: what matters is what the stack file *sets*, not the defaults.
@@ -509,6 +549,9 @@ def check_compute(mode: Any, values: Mapping[str, Any], karpenter: models.Karpen
     pinned = values.get("addonVersions") if isinstance(values.get("addonVersions"), dict) else {}
     if karpenter is not None and mode != "karpenter":
         errors.append(f"{_key('karpenter')}: set only with {_key('computeMode')}: karpenter (this stack is {mode}); "
+                      "remove it or switch the mode")
+    if auto_mode is not None and mode != "auto":
+        errors.append(f"{_key('autoMode')}: set only with {_key('computeMode')}: auto (this stack is {mode}); "
                       "remove it or switch the mode")
     if mode == "nodegroups":
         if retiring:
@@ -551,12 +594,24 @@ def check_compute(mode: Any, values: Mapping[str, Any], karpenter: models.Karpen
                           f"to {_key('karpenter')}.nodePools; while workloads move, list them in "
                           f"{_key('retiringNodeGroups')} (docs/MIGRATION-compute.md)")
         return errors
-    # auto: EKS runs the data-plane add-ons, block storage and load balancing itself.
+    # auto: EKS runs the data-plane add-ons, block storage and load balancing itself. While node groups retire
+    # the stack keeps its own (the retiring nodes need them); after that, a second copy would fight AWS's.
     clashes = [f"{_key('addons')}.loadBalancerController"] if raw_addons.get("loadBalancerController") else []
     clashes += [f"{_key('addonVersions')}.{a}" for a in AUTO_MODE_RUNS if a in pinned]
-    if clashes:
-        errors.append(f"{_key('computeMode')}: auto runs the VPC CNI, kube-proxy, CoreDNS, the EBS CSI driver and load "
-                      f"balancing itself, so a second copy would fight it: remove {', '.join(clashes)}")
+    if clashes and not retiring:
+        errors.append(f"{_key('computeMode')}: auto runs the VPC CNI, kube-proxy, CoreDNS, the Pod Identity agent, the "
+                      f"EBS CSI driver and load balancing itself, so a second copy would fight it: remove "
+                      f"{', '.join(clashes)}")
+    for pool, spec in sorted((auto_mode.node_pools if auto_mode is not None else {}).items()):
+        never = [k for k, v in (("expireAfter", spec.expire_after), ("consolidateAfter", spec.consolidate_after))
+                 if v == "Never"]
+        if never:
+            errors.append(f"{_key('autoMode')}.nodePools.{pool}.{never[0]}: Auto Mode takes a duration here, not "
+                          "Never (nodes that never expire are never patched). Example: 720h")
+    if values.get("selfManagedNodeGroups") and not retiring:
+        errors.append(f"{_key('selfManagedNodeGroups')}: computeMode auto installs no VPC CNI or kube-proxy for "
+                      "self-managed nodes; move them to Auto Mode node pools (while they move, list a managed group "
+                      f"in {_key('retiringNodeGroups')})")
     extra = sorted(set(node_groups) - set(retiring))
     if extra:
         errors.append(f"{_key('nodeGroups')}: {', '.join(extra)} in computeMode auto; Auto Mode's node pools "
@@ -670,7 +725,8 @@ CONFIG_KEYS = {"repositoryPrefix": "str", "vpcCidr": "str", "availabilityZones":
                "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json",
                "repositories": "json", "organizationId": "str", "selfManagedNodeGroups": "json",
                "storage": "json", "addons": "json", "workloads": "json", "podSecurityLevel": "str",
-               "vpcEndpoints": "bool", "computeMode": "str", "karpenter": "json", "retiringNodeGroups": "json"}
+               "vpcEndpoints": "bool", "computeMode": "str", "karpenter": "json", "retiringNodeGroups": "json",
+               "autoMode": "json"}
 
 
 def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
@@ -723,13 +779,20 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                                            values.get("retiringNodeGroups", []))
     errors += retiring_errors
     retiring = tuple(retiring or ())
-    errors += check_compute(mode, values, karpenter, node_groups, fargate, retiring)
-    auto = mode == "auto"
+    self_managed_raw = values.get("selfManagedNodeGroups")
+    auto_mode, auto_errors = (None, []) if values.get("autoMode") is None else \
+        _validated(models.AutoModeSpec, "autoMode", values["autoMode"])
+    errors += auto_errors
+    errors += check_compute(mode, values, karpenter, node_groups, fargate, retiring, auto_mode)
+    if mode == "auto" and auto_mode is None and not auto_errors:
+        auto_mode = models.AutoModeSpec()
+    auto = mode == "auto" and not retiring  # while node groups retire, the stack keeps its data-plane add-ons
     updates, update_errors = parse_updates(values.get("updateChannel", "pinned"), values.get("amiReleaseVersion"),
                                            values.get("addonVersions"), version if isinstance(version, str) else "",
-                                           optional_addons(storage, addons, node_groups, mode),
+                                           optional_addons(storage, addons, node_groups,
+                                                           "auto" if auto else "nodegroups"),
                                            core=tuple(a for a in MANAGED_ADDONS if not (auto and a in AUTO_MODE_RUNS)),
-                                           nodes=bool(node_groups) or karpenter is not None)
+                                           nodes=bool(node_groups) or karpenter is not None or bool(self_managed_raw))
     errors += update_errors
     repositories, repo_errors = parse_repositories(values.get("repositories"), stack)
     errors += repo_errors
@@ -766,7 +829,8 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                        fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org,
                        self_managed_node_groups=self_managed, zones=zones, repository_prefix=prefix,
                        storage=storage, addons=addons, workloads=workloads, pod_security_level=pod_security,
-                       vpc_endpoints=endpoints, compute_mode=mode, karpenter=karpenter, retiring_node_groups=retiring)
+                       vpc_endpoints=endpoints, compute_mode=mode, karpenter=karpenter, retiring_node_groups=retiring,
+                       auto_mode=auto_mode)
 
 
 @functools.cache

@@ -414,6 +414,49 @@ class KarpenterSpec(Strict):
         return self
 
 
+class AutoNodeClassSpec(Strict):
+    """A custom EKS Auto Mode NodeClass (eks.amazonaws.com/v1). Fixed: the cluster's private subnets and its
+    security group, ephemeral storage encrypted with the stack's Auto Mode key."""
+
+    network_policy: Literal["DefaultAllow", "DefaultDeny"] = "DefaultAllow"
+    """What a pod no NetworkPolicy selects gets (team namespaces have default-deny policies either way)."""
+    network_policy_event_logs: StrictBool = False
+    ephemeral_storage_gi_b: Annotated[int_in(20, 16384, 80), Field(alias="ephemeralStorageGiB")] = 80
+    snat_policy: Literal["Random", "Disabled"] = "Random"
+
+
+#: The node pools EKS Auto Mode offers built in.
+AUTO_BUILT_IN_POOLS = ("general-purpose", "system")
+
+
+class AutoModeSpec(Strict):
+    """EKS Auto Mode (``computeMode: auto``): built-in node pools, custom NodeClasses and NodePools.
+
+    A NodePool's ``nodeClass`` is a key of ``nodeClasses`` or ``default``, EKS's built-in NodeClass; its
+    ``instanceCategories``/``instanceFamilies`` select ``eks.amazonaws.com/instance-*`` labels."""
+
+    built_in_node_pools: list[Literal[AUTO_BUILT_IN_POOLS]] = list(AUTO_BUILT_IN_POOLS)  # type: ignore[valid-type]
+    node_classes: dict[NameKey, AutoNodeClassSpec] = {}  # type: ignore[valid-type]
+    node_pools: dict[NameKey, KarpenterNodePoolSpec] = {}  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _references(self) -> AutoModeSpec:
+        if len(set(self.built_in_node_pools)) != len(self.built_in_node_pools):
+            raise ValueError("builtInNodePools: name each pool once")
+        if "default" in self.node_classes:
+            raise ValueError("nodeClasses: 'default' is EKS's built-in NodeClass; name yours differently")
+        clash = sorted(set(self.node_pools) & set(AUTO_BUILT_IN_POOLS))
+        if clash:
+            raise ValueError(f"nodePools: {', '.join(clash)} is a built-in pool; list it in builtInNodePools instead")
+        missing = sorted({p.node_class for p in self.node_pools.values()} - set(self.node_classes) - {"default"})
+        if missing:
+            raise ValueError(f"nodePools use node class(es) {', '.join(missing)} that nodeClasses does not define "
+                             "(or use default, EKS's built-in class)")
+        if not self.built_in_node_pools and not self.node_pools:
+            raise ValueError("no node pool: keep builtInNodePools or define nodePools, or nothing can run")
+        return self
+
+
 RetiringNodeGroups = Annotated[list[NameKey], Field(examples=[["general"]])]  # type: ignore[valid-type]
 
 

@@ -36,6 +36,7 @@ _OBJECT_KEYS: dict[str, Any] = {
     "repositories": models.Repositories, "selfManagedNodeGroups": models.SelfManagedGroups, "zones": models.Zones,
     "storage": models.StorageSpec, "addons": models.AddonsSpec, "workloads": models.Workloads,
     "karpenter": models.KarpenterSpec, "retiringNodeGroups": models.RetiringNodeGroups,
+    "autoMode": models.AutoModeSpec,
 }
 
 #: Scalars as the CLI accepts them at the top level of a stack file: "3" is an integer, "true" a boolean.
