@@ -390,7 +390,10 @@ if compute is not None:
     pulumi.export("node_role_arn", compute.node_role_arn)
 pulumi.export("repository_urls", registry.repository_urls)
 # What this stack runs; dev's values are what staging and prod promote (see README, "Updates").
-pulumi.export("ami_release_version", compute.release_version if compute is not None else "")
+# Without an AL2023 node group (Auto Mode), the release this stack's channel resolves: dev's is still what staging
+# and prod promote (their Karpenter AMI alias is derived from it).
+pulumi.export("ami_release_version", compute.release_version if compute is not None and compute.node_groups
+              else (release or ""))
 pulumi.export("addon_versions", control_plane.addon_versions)
 pulumi.export("kubernetes_version", cfg.kubernetes_version)
 pulumi.export("compute_mode", cfg.compute_mode)

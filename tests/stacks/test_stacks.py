@@ -87,7 +87,7 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
     if stack == "dev":
         (profile,) = by_type["aws:eks/fargateProfile:FargateProfile"]
         assert set(profile["inputs"]["subnetIds"]) == private
-        assert data["outputs"]["ami_release_version"] == "", "Auto Mode: AWS picks the node AMIs"
+        assert data["outputs"]["ami_release_version"] == "1.35.0-20261101", "dev still resolves what staging promotes"
     else:
         assert all(ng["inputs"]["releaseVersion"] == "1.35.0-20261015" for ng in node_groups), "pinned, not latest"
         assert data["outputs"]["ami_release_version"] == "1.35.0-20261015"
