@@ -301,11 +301,12 @@ class ControlPlane(pulumi.ComponentResource):
         agent = self.addons.get("eks-pod-identity-agent")
         return [agent] if agent is not None else [self.cluster]
 
-    def add_coredns(self, compute: Sequence[pulumi.Resource]) -> aws.eks.Addon:
+    def add_coredns(self, compute: Sequence[pulumi.Resource], on_fargate: bool = False) -> aws.eks.Addon:
         """Create the coredns add-on once ``compute`` (node groups or Fargate profiles) exists.
 
         coredns is a Deployment: on a cluster with nowhere to run pods it stays DEGRADED and the
-        update hangs, so it must wait for compute.
+        update hangs, so it must wait for compute. ``on_fargate``: its pods run on a Fargate profile
+        selecting kube-system (the add-on's ``computeType: Fargate``), e.g. beside Karpenter's controller.
         """
         if not self._installs_addons:
             raise ValueError("ControlPlane.add_coredns: EKS Auto Mode runs CoreDNS itself; do not add the coredns "
@@ -313,7 +314,8 @@ class ControlPlane(pulumi.ComponentResource):
                              "node groups still run)")
         if not compute:
             raise ValueError("ControlPlane.add_coredns: pass the node groups or Fargate profiles coredns will run on")
-        return self._addon("coredns", "coredns", depends_on=compute)
+        extra = {"configuration_values": json.dumps({"computeType": "Fargate"})} if on_fargate else {}
+        return self._addon("coredns", "coredns", depends_on=compute, **extra)
 
     def add_node_monitoring_agent(self, compute: Sequence[pulumi.Resource]) -> aws.eks.Addon:
         """Create the ``eks-node-monitoring-agent`` add-on: the node health reports EKS node auto repair acts on.

@@ -89,12 +89,24 @@ class DisruptionBudget:
     reasons: Sequence[str] | None = None
 
 
+#: Tags Karpenter sets itself on what it launches: a node class may not set them.
+RESERVED_TAGS = ("karpenter.sh/nodepool", "karpenter.sh/nodeclaim", "karpenter.k8s.aws/ec2nodeclass",
+                 "eks:eks-cluster-name", "Name")
+
+
 @dataclass(frozen=True)
 class NodeClassArgs:
     """One EC2NodeClass; everything else about it is fixed and secure."""
 
     volume_size_gib: int = 50
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the instances, volumes and interfaces Karpenter launches (with the stack's base tags; Karpenter
+    adds its own and names each instance after its node)."""
+
+    def __post_init__(self) -> None:
+        reserved = sorted(k for k in self.tags if k in RESERVED_TAGS or k.startswith("kubernetes.io/cluster/"))
+        if reserved:
+            raise ValueError(f"NodeClassArgs.tags: {', '.join(reserved)} set by Karpenter itself; use other keys")
 
 
 @dataclass(frozen=True)
@@ -390,7 +402,7 @@ class Karpenter(pulumi.ComponentResource):
                 f"{name}-class-{key}", api_version="karpenter.k8s.aws/v1", kind="EC2NodeClass",
                 metadata={"name": key},
                 spec=node_class_spec(args.cluster_name, node_role_name, args.ami_alias, args.volume_key_arn, spec,
-                                     merged_tags({**base, **spec.tags}, f"{args.cluster_name}-karpenter-{key}")),
+                                     {**base, **spec.tags}),
                 opts=pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider,
                                             depends_on=[chart, access, sg_tag, *node_attachments]))
         self.node_pools = {}

@@ -166,7 +166,8 @@ self_managed = [
 # nodes Karpenter provisions. In Auto Mode AWS runs it (the add-on stays only while node groups retire).
 scheduling = compute.scheduling_resources if compute is not None else []
 if cfg.installs_data_plane:
-    control_plane.add_coredns(scheduling)
+    control_plane.add_coredns(scheduling, on_fargate=cfg.karpenter is not None
+                              and cfg.karpenter.controller_fargate_profile is not None)
 if compute is not None and compute.repairs_nodes:
     # Node auto repair acts on the health conditions this agent reports.
     control_plane.add_node_monitoring_agent(scheduling)

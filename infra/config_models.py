@@ -31,6 +31,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components.karpenter import RESERVED_TAGS as KARPENTER_TAGS
 from components.storage_efs import TRANSITION_DAYS
 from components.storage_fsx import THROUGHPUTS
 
@@ -387,6 +388,14 @@ class KarpenterNodeClassSpec(Strict):
 
     volume_size_gi_b: Annotated[int_in(20, 16384, 50), Field(alias="volumeSizeGiB")] = 50
     tags: Tags = {}
+    """Tags on what Karpenter launches (beside the stack's own); never the keys Karpenter sets itself."""
+
+    @model_validator(mode="after")
+    def _tags(self) -> KarpenterNodeClassSpec:
+        reserved = sorted(k for k in self.tags if k in KARPENTER_TAGS or k.startswith("kubernetes.io/cluster/"))
+        if reserved:
+            raise ValueError(f"tags: {', '.join(reserved)} set by Karpenter itself; use other keys")
+        return self
 
 
 class KarpenterSpec(Strict):

@@ -119,3 +119,14 @@ def test_node_monitoring_agent_is_an_add_on_promoted_like_the_others(mocks) -> N
     agent = mocks.created["cp-node-monitoring-agent"].inputs
     assert agent["addonName"] == "eks-node-monitoring-agent" and agent["addonVersion"] == "v1.4.0-eksbuild.2"
     assert resolved(cp.addon_versions)["eks-node-monitoring-agent"] == "v1.4.0-eksbuild.2"
+
+
+def test_coredns_beside_karpenter_on_fargate(mocks) -> None:  # type: ignore[no-untyped-def]
+    def build() -> ControlPlane:
+        cp = ControlPlane("cp", ControlPlaneArgs(
+            cluster_name="eks-test", kubernetes_version="1.35", vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.20.0.0/16",
+            subnet_ids=SUBNETS))
+        cp.add_coredns([cp.cluster], on_fargate=True)
+        return cp
+    synth(build)
+    assert json.loads(mocks.created["cp-coredns"].inputs["configurationValues"]) == {"computeType": "Fargate"}

@@ -215,7 +215,8 @@ def test_node_classes_are_hardened(mocks) -> None:  # type: ignore[no-untyped-de
         (device,) = spec["blockDeviceMappings"]
         assert device["rootVolume"] is True and device["ebs"]["volumeSize"] == size
         assert device["ebs"]["encrypted"] is True and device["ebs"]["kmsKeyID"].startswith("arn:aws:kms:")
-    assert mocks.created["k-class-big"].inputs["spec"]["tags"]["team"] == "ml"
+    tags = mocks.created["k-class-big"].inputs["spec"]["tags"]
+    assert tags["team"] == "ml" and "Name" not in tags, "Karpenter names each instance after its node"
 
 
 def test_node_pools_reference_their_class(mocks) -> None:  # type: ignore[no-untyped-def]
@@ -226,6 +227,12 @@ def test_node_pools_reference_their_class(mocks) -> None:  # type: ignore[no-unt
     assert pool.inputs["spec"]["template"]["spec"]["nodeClassRef"]["name"] == "big"
     assert pool.inputs["spec"]["limits"] == {"cpu": "32", "memory": "128Gi"}
     assert mocks.created["k-pool-general"].inputs["spec"]["template"]["spec"]["nodeClassRef"]["name"] == "default"
+
+
+@pytest.mark.parametrize("key", ["Name", "karpenter.sh/nodepool", "kubernetes.io/cluster/eks-test"])
+def test_node_class_refuses_tags_karpenter_sets(key: str) -> None:
+    with pytest.raises(ValueError, match=f"NodeClassArgs.tags: {key} set by Karpenter itself"):
+        NodeClassArgs(tags={key: "x"})
 
 
 @pytest.mark.parametrize(("overrides", "message"), [

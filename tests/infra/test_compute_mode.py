@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from infra.config import ConfigError, build_config, compute_plan, karpenter_args
+from infra.config import ConfigError, auto_mode_args, build_config, compute_plan, karpenter_args
 from infra.environments import load
 
 SYSTEM = {"instanceTypes": ["m7i.large"], "minSize": 2, "maxSize": 3,
@@ -111,6 +111,9 @@ def test_karpenter_pool_settings_reach_the_component_args() -> None:
     ({"computeMode": "karpenter", "nodeGroups": {"system": SYSTEM},
       "karpenter": {"controllerNodeGroup": "system", "nodePools": {"general": {**POOL, "capacityTypes": ["SPOT"]}}}},
      "eks-platform:karpenter.nodePools.general.capacityTypes[0]: must be one of on-demand, spot or reserved"),
+    ({"computeMode": "karpenter", "nodeGroups": {"system": SYSTEM},
+      "karpenter": {**KARPENTER, "nodeClasses": {"default": {"tags": {"karpenter.sh/nodepool": "x"}}}}},
+     "eks-platform:karpenter.nodeClasses.default: tags: karpenter.sh/nodepool set by Karpenter itself"),
 ])
 def test_compute_config_refusals_name_the_keys(overrides: dict[str, Any], fragment: str) -> None:
     message = refused(**overrides)
@@ -133,19 +136,59 @@ def test_auto_mode_refuses_what_aws_runs_in_one_message() -> None:
 def test_auto_mode_refuses_node_groups_unless_retiring() -> None:
     assert "eks-platform:nodeGroups: general in computeMode auto" in refused(computeMode="auto")
     cfg = build_config("test", values(computeMode="auto", retiringNodeGroups=["general"]))
-    assert cfg.retiring_node_groups == ("general",) and not cfg.cluster_autoscaler
-    assert not cfg.load_balancer_controller, "EKS runs load balancing in Auto Mode"
+    assert cfg.retiring_node_groups == ("general",) and not cfg.cluster_autoscaler and cfg.migrating
+    assert cfg.load_balancer_controller and cfg.installs_data_plane, "kept while the node groups retire"
     cfg = build_config("test", values(computeMode="auto", nodeGroups=None))
-    assert cfg.node_groups == {}
+    assert cfg.node_groups == {} and not cfg.migrating and not cfg.installs_data_plane
+    assert not cfg.load_balancer_controller, "EKS runs load balancing in Auto Mode"
+    assert cfg.auto_mode is not None and cfg.auto_mode.built_in_node_pools == ["general-purpose", "system"]
 
 
 def test_auto_mode_pins_no_add_on_aws_runs() -> None:
-    pins = {"eks-pod-identity-agent": "v1.3.5-eksbuild.1", "aws-efs-csi-driver": "v2.1.12-eksbuild.1",
-            "metrics-server": "v0.8.0-eksbuild.1"}
+    pins = {"aws-efs-csi-driver": "v2.1.12-eksbuild.1", "metrics-server": "v0.8.0-eksbuild.1"}
     cfg = build_config("test", values(computeMode="auto", nodeGroups=None, updateChannel="pinned", addonVersions=pins))
     assert cfg.updates.ami_release_version is None, "no node group, no Karpenter: nothing runs an AMI release"
     message = refused(computeMode="auto", nodeGroups=None, updateChannel="pinned", addonVersions={})
-    assert "needs a version for eks-pod-identity-agent, aws-efs-csi-driver, metrics-server" in message
+    assert "needs a version for aws-efs-csi-driver, metrics-server" in message
+    # While node groups retire, the stack keeps (and pins) what they need.
+    retiring = refused(computeMode="auto", updateChannel="pinned", amiReleaseVersion="1.35.0-20261015",
+                       addonVersions=pins, retiringNodeGroups=["general"])
+    assert "needs a version for coredns, eks-pod-identity-agent, kube-proxy, vpc-cni, aws-ebs-csi-driver" in retiring
+
+
+def test_auto_mode_config() -> None:
+    spec = {"builtInNodePools": ["system"], "nodeClasses": {"private": {"networkPolicy": "DefaultDeny"}},
+            "nodePools": {"batch": {**POOL, "nodeClass": "private"}}}
+    cfg = build_config("test", values(computeMode="auto", nodeGroups=None, autoMode=spec))
+    assert cfg.auto_mode is not None
+    classes, pools = auto_mode_args(cfg.auto_mode)
+    assert classes["private"].network_policy == "DefaultDeny" and classes["private"].ephemeral_storage_size == "80Gi"
+    assert pools["batch"].node_class == "private" and pools["batch"].cpu_limit == "64"
+    families = build_config("test", values(computeMode="auto", nodeGroups=None, autoMode={"nodePools": {"m": {
+        "instanceFamilies": ["m7i"], "limits": POOL["limits"]}}}))
+    _, pools = auto_mode_args(families.auto_mode)  # type: ignore[arg-type]
+    assert pools["m"].requirement_terms()[-1] == {"key": "eks.amazonaws.com/instance-family", "operator": "In",
+                                                 "values": ["m7i"]}
+
+
+@pytest.mark.parametrize(("auto", "fragment"), [
+    ({"nodeClasses": {"default": {}}}, "'default' is EKS's built-in NodeClass"),
+    ({"nodePools": {"system": POOL}}, "system is a built-in pool"),
+    ({"nodePools": {"p": {**POOL, "nodeClass": "gpu"}}}, "node class(es) gpu that nodeClasses does not define"),
+    ({"builtInNodePools": []}, "no node pool"),
+    ({"nodePools": {"p": {**POOL, "expireAfter": "Never"}}},
+     "eks-platform:autoMode.nodePools.p.expireAfter: Auto Mode takes a duration here, not Never"),
+    ({"builtInNodePools": ["gpu"]}, "eks-platform:autoMode.builtInNodePools[0]: must be one of"),
+])
+def test_auto_mode_config_refusals(auto: dict[str, Any], fragment: str) -> None:
+    assert fragment in refused(computeMode="auto", nodeGroups=None, autoMode=auto)
+
+
+def test_auto_mode_key_only_in_auto_mode() -> None:
+    assert "eks-platform:autoMode: set only with eks-platform:computeMode: auto" in refused(autoMode={})
+    assert "eks-platform:selfManagedNodeGroups: computeMode auto installs no VPC CNI" in refused(
+        computeMode="auto", nodeGroups=None,
+        selfManagedNodeGroups={"custom": {"instanceType": "m7i.large", "minSize": 1, "maxSize": 2}})
 
 
 def test_node_repair_and_percentage_updates() -> None:
