@@ -51,9 +51,9 @@ from infra.config import (  # noqa: E402
 )
 
 cfg = load_config()
-#: Auto Mode's StorageClass and IngressClass, named apart from the EBS CSI driver's `gp3` and the Load
-#: Balancer Controller's `alb`, which a stack moving to Auto Mode keeps until its node groups are retired.
-AUTO_STORAGE_CLASS, AUTO_INGRESS_CLASS = "auto-ebs", "auto-alb"
+#: Auto Mode's StorageClass, named apart from the EBS CSI driver's `gp3`, which a stack moving to Auto Mode keeps
+#: until its node groups are retired. Its IngressClass is `alb`, the name the pack's load balancer rules judge.
+AUTO_STORAGE_CLASS, AUTO_INGRESS_CLASS = "auto-ebs", "alb"
 # What the compute mode runs and leaves out; a pending migration (retiring node groups) is a warning.
 plan, migrating = compute_plan(cfg)
 (pulumi.log.warn if migrating else pulumi.log.info)(plan)
@@ -186,16 +186,21 @@ if cfg.compute_mode == "auto" and cfg.auto_mode is not None:
             cluster_role_name=control_plane.cluster_role.name,
             cluster_security_group_id=control_plane.cluster_security_group_id,
             kubernetes_provider=control_plane.provider, node_classes=auto_classes, node_pools=auto_pools,
-            # Named apart from the EBS CSI driver's gp3 class and the controller's alb class, which stay while
-            # node groups retire; the Auto Mode class becomes the default once they are gone.
+            # Named apart from the EBS CSI driver's gp3 class, which stays while node groups retire; the Auto Mode
+            # class becomes the default once they are gone.
             storage_class=AutoStorageClassArgs(
                 name=AUTO_STORAGE_CLASS, reclaim_policy=cfg.reclaim_policy(cfg.storage.ebs.reclaim_policy),
                 iops=cfg.storage.ebs.iops, throughput_mibps=cfg.storage.ebs.throughput_mi_bps,
                 default=not cfg.migrating),
-            ingress_class=AutoIngressClassArgs(name=AUTO_INGRESS_CLASS),
+            # The Load Balancer Controller's chart owns an IngressClass `alb` while it runs: Auto Mode's comes only
+            # after both it and the retiring node groups are gone (docs/MIGRATION-compute.md, step 2).
+            ingress_class=AutoIngressClassArgs(name=AUTO_INGRESS_CLASS)
+            if not cfg.migrating and not cfg.load_balancer_controller else None,
+            # While the VPC CNI add-on runs, it owns kube-system/amazon-vpc-cni and already enforces policies.
+            network_policy_controller=not cfg.installs_data_plane,
             depends_on=[control_plane.cluster], protect=cfg.protect_stateful_resources, tags=cfg.base_tags),
     )
-    workload_compute += [control_plane.cluster, *auto_mode.node_pools.values()]
+    workload_compute += [control_plane.cluster, *auto_mode.scheduling_resources]
 karpenter = None
 if cfg.compute_mode == "karpenter" and cfg.karpenter is not None:
     node_classes, node_pools = karpenter_args(cfg.karpenter)
@@ -349,7 +354,7 @@ for app, w in sorted(cfg.workloads.items()):
                                                    cpu_utilization=w.hpa.cpu_utilization,
                                                    memory_utilization=w.hpa.memory_utilization),
             vpa=None if w.vpa is None else VpaSpec(mode=w.vpa.mode, resources=tuple(w.vpa.resources)),
-            exposure=exposure, auto_mode=auto_lb, ingress_class=AUTO_INGRESS_CLASS if auto_lb else "alb",
+            exposure=exposure, auto_mode=auto_lb, ingress_class=AUTO_INGRESS_CLASS,
             depends_on=after, tags=cfg.base_tags),
     )
 

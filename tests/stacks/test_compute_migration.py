@@ -66,6 +66,8 @@ def test_auto_mode_step_one_keeps_the_data_plane_then_step_two_removes_it(tmp_pa
                for r in step1["resources"] if r["type"] == "kubernetes:storage.k8s.io/v1:StorageClass"}
     default = "storageclass.kubernetes.io/is-default-class"
     assert classes["gp3"][default] == "true" and classes["auto-ebs"][default] == "false", "one default class"
+    ingress_classes = [r for r in step1["resources"] if r["type"] == "kubernetes:networking.k8s.io/v1:IngressClass"]
+    assert not ingress_classes, "the controller's chart owns `alb` until it is gone"
     (cluster,) = [r for r in step1["resources"] if r["type"] == "aws:eks/cluster:Cluster"]
     assert cluster["inputs"]["computeConfig"]["enabled"] is True
 
@@ -78,4 +80,6 @@ def test_auto_mode_step_one_keeps_the_data_plane_then_step_two_removes_it(tmp_pa
     assert not _names(urns2, "aws:eks/nodeGroup:NodeGroup")
     assert "eks-platform:components:LoadBalancerController" not in {r["type"] for r in step2["resources"]}
     assert step2["outputs"]["storage_classes"]["ebs"] == "auto-ebs"
+    (ingress_class,) = [r for r in step2["resources"] if r["type"] == "kubernetes:networking.k8s.io/v1:IngressClass"]
+    assert ingress_class["inputs"]["metadata"]["name"] == "alb"
     assert not [d for d in step2["diagnostics"] if d["severity"] == "warning"], "no migration pending"
