@@ -408,7 +408,7 @@ if karpenter is not None:
                                 "node_pools": sorted(karpenter.node_pools)})
 if auto_mode is not None:
     pulumi.export("auto_mode", {"node_pools": [*cfg.auto_mode.built_in_node_pools, *sorted(auto_mode.node_pools)],  # type: ignore[union-attr]
-                                "ingress_class": AUTO_INGRESS_CLASS, "nlb_class": auto_mode.load_balancer_class,
+                                "ingress_class": auto_mode.ingress_class_name, "nlb_class": auto_mode.load_balancer_class,
                                 "node_role_arn": control_plane.auto_mode_node_role_arn})
 pulumi.export("storage_classes", storage_classes)
 if load_balancer_controller is not None:

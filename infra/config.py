@@ -628,9 +628,9 @@ def parse_addons(value: Any) -> tuple[models.AddonsSpec, list[str]]:
 
 
 def parse_workloads(value: Any, repositories: Mapping[str, Any], fargate: Mapping[str, Any],
-                    addons: models.AddonsSpec) -> tuple[dict[str, models.WorkloadSpec], list[str]]:
+                    addons: models.AddonsSpec, auto_mode: bool = False) -> tuple[dict[str, models.WorkloadSpec], list[str]]:
     """Sample apps: images from this stack's repositories, Fargate pods selected by a profile, VPAs and
-    load balancers only where their controllers run."""
+    load balancers only where their controllers run (in Auto Mode, EKS provisions load balancers)."""
     if value is None:
         return {}, []
     specs, errors = _validated(models.Workloads, "workloads", value)
@@ -647,7 +647,7 @@ def parse_workloads(value: Any, repositories: Mapping[str, Any], fargate: Mappin
                           f"{FARGATE_LABEL}: fargate; add one to {_key('fargateProfiles')}")
         if w.vpa is not None and not addons.vertical_pod_autoscaler:
             errors.append(f"{key}.vpa: {_key('addons')}.verticalPodAutoscaler is off, so nothing would act on it")
-        if w.exposure is not None and not addons.load_balancer_controller:
+        if w.exposure is not None and not addons.load_balancer_controller and not auto_mode:
             errors.append(f"{key}.exposure: {_key('addons')}.loadBalancerController is off, so no load balancer "
                           "would be made")
         if w.hpa is not None and not addons.metrics_server:
@@ -805,7 +805,8 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                       "and . _ - between them); repositories are named <prefix>/<name>. Example: acme-dev")
     self_managed, sm_errors = parse_self_managed(values.get("selfManagedNodeGroups"))
     errors += sm_errors
-    workloads, workload_errors = parse_workloads(values.get("workloads"), repositories, fargate, addons)
+    workloads, workload_errors = parse_workloads(values.get("workloads"), repositories, fargate, addons,
+                                                 auto_mode=mode == "auto")
     errors += workload_errors
     endpoints = values.get("vpcEndpoints", False)
     if not isinstance(endpoints, bool):

@@ -232,3 +232,14 @@ def test_stacks_compute_modes(stack: str, mode: str) -> None:
     assert cfg.karpenter.controller_node_group == "system"
     assert cfg.node_groups["system"].taints[0].key == "CriticalAddonsOnly"
     assert all(p.limits.cpu and p.limits.memory for p in cfg.karpenter.node_pools.values())
+
+
+def test_auto_mode_exposes_workloads_without_the_controller() -> None:
+    workloads = {"api": {"namespace": "payments", "image": {"repository": "payments/api", "tag": "1.0.0"},
+                         "exposure": {"type": "nlb", "certificateArn": "arn:aws:acm:us-west-2:111111111111:certificate/"
+                                                                       "6a1c2f0e-8d2b-4d0a-9c1e-2f4b7d9e0a11"}}}
+    common = {"repositories": {"payments/api": {}}, "workloads": workloads,
+              "addons": {"loadBalancerController": False}}
+    cfg = build_config("test", values(computeMode="auto", nodeGroups=None, **common))
+    assert cfg.workloads["api"].exposure is not None and not cfg.load_balancer_controller
+    assert "eks-platform:addons.loadBalancerController is off, so no load balancer would be made" in refused(**common)
