@@ -458,7 +458,8 @@ def optional_addons(storage: models.StorageSpec, addons: models.AddonsSpec,
 
 
 #: What EKS Auto Mode runs itself: a stack in ``computeMode: auto`` installs none of these.
-AUTO_MODE_RUNS = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver")
+AUTO_MODE_RUNS = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver",
+                  "eks-node-monitoring-agent")
 _MODES_EXAMPLE = "nodegroups (managed node groups and the Cluster Autoscaler), karpenter or auto (EKS Auto Mode)"
 
 
