@@ -21,10 +21,14 @@ def managed_policy_arn(partition: str, policy: str) -> str:
 
 def role_with_policies(name: str, trust: pulumi.Input[str], policies: Sequence[str], partition: str,
                        tags: Mapping[str, str], parent: pulumi.Resource,
-                       description: str) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
-    """A role plus one attachment per AWS managed policy, each named ``{name}-<PolicyName>`` (never an index)."""
-    role = aws.iam.Role(name, assume_role_policy=trust, description=description, tags={**tags, "Name": name},
-                        opts=pulumi.ResourceOptions(parent=parent))
+                       description: str, role_name: str | None = None,
+                       ) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+    """A role plus one attachment per AWS managed policy, each named ``{name}-<PolicyName>`` (never an index).
+
+    ``role_name``: a fixed IAM name where policies must name the role's ARN before it exists (default:
+    auto-named from ``name``)."""
+    role = aws.iam.Role(name, name=role_name, assume_role_policy=trust, description=description,
+                        tags={**tags, "Name": name}, opts=pulumi.ResourceOptions(parent=parent))
     attachments = [
         aws.iam.RolePolicyAttachment(f"{name}-{policy.rsplit('/', 1)[-1]}", role=role.name, policy_arn=managed_policy_arn(partition, policy),
                                      opts=pulumi.ResourceOptions(parent=parent))

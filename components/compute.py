@@ -8,8 +8,10 @@ Children (named ``{name}-<role>``, parented to the component):
 * ``{name}-node-volume-key``: a KMS key with rotation for node root volumes (protected when ``protect``);
 * per node group ``<key>``: ``{name}-<key>-lt``, a launch template with IMDSv2 required, hop limit 1 (2 only
   where configured), an encrypted gp3 root volume with the key, no SSH key, optional detailed monitoring;
-  and ``{name}-<key>``, the ``aws.eks.NodeGroup`` in private subnets only, rolling ``max_unavailable``
-  nodes at a time and respecting PodDisruptionBudgets (no forced updates);
+  and ``{name}-<key>``, the ``aws.eks.NodeGroup`` in private subnets only, rolling ``max_unavailable_percentage``
+  of its nodes (or ``max_unavailable`` nodes) at a time and respecting PodDisruptionBudgets (no forced
+  updates), with EKS node auto repair on unless turned off (the ``eks-node-monitoring-agent`` add-on, which
+  reports the node conditions repair acts on, is the stack's to install: see :attr:`Compute.repairs_nodes`);
 * ``{name}-fargate-role`` (only ``AmazonEKSFargatePodExecutionRolePolicy``, trust limited to this
   cluster's Fargate profiles through ``aws:SourceArn``) and ``{name}-fargate-<key>`` per profile.
 
@@ -65,7 +67,12 @@ class NodeGroupArgs:
     max_size: int
     capacity_type: str = "ON_DEMAND"
     ami_type: str = "AL2023_x86_64_STANDARD"
-    max_unavailable: int = 1
+    max_unavailable: int | None = None
+    """Nodes updated at once, as a count; None: ``max_unavailable_percentage``."""
+    max_unavailable_percentage: int = 25
+    """Nodes updated at once, as a percentage of the group (used unless ``max_unavailable`` is set)."""
+    node_repair: bool = True
+    """EKS node auto repair: unhealthy nodes (as the node monitoring agent reports them) are replaced."""
     disk_size_gib: int = 50
     labels: Mapping[str, str] = field(default_factory=dict)
     taints: Sequence[Taint] = ()
@@ -80,6 +87,9 @@ class NodeGroupArgs:
                              f"{self.min_size}/{self.desired_size}/{self.max_size}")
         if self.metadata_hop_limit not in (1, 2):
             raise ValueError("NodeGroupArgs.metadata_hop_limit: 1, or 2 for pods that need IMDS")
+        if not 1 <= self.max_unavailable_percentage <= 100 or (self.max_unavailable is not None
+                                                                  and self.max_unavailable < 1):
+            raise ValueError("NodeGroupArgs: max_unavailable_percentage is 1 to 100, max_unavailable at least 1")
         if not self.ami_type.startswith(tuple(_ROOT_DEVICE)):
             raise ValueError(f"NodeGroupArgs.ami_type: use an AL2023 or Bottlerocket AMI type, got {self.ami_type}")
 
@@ -130,6 +140,8 @@ class Compute(pulumi.ComponentResource):
     fargate_profiles: dict[str, aws.eks.FargateProfile]
     volume_key_arn: pulumi.Output[str]
     """The customer-managed KMS key of the nodes' EBS volumes (self-managed groups use it too)."""
+    volume_key_name: str
+    """That key's ``Name`` tag (IAM policies may name the key by it before its ARN is known)."""
     release_version: pulumi.Output[str]
     """AL2023 AMI release the node groups run (promote it from dev to staging and prod); "" without one."""
 
@@ -150,6 +162,8 @@ class Compute(pulumi.ComponentResource):
                           opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
 
         self.volume_key_arn = key.arn
+        self.volume_key_name = f"{name}-node-volume-key"
+        self._specs = dict(args.node_groups)
         self.node_groups = {}
         for group in sorted(args.node_groups):
             spec = args.node_groups[group]
@@ -164,7 +178,9 @@ class Compute(pulumi.ComponentResource):
                     args.ami_release_version if spec.ami_type.startswith("AL2023") else None),
                 scaling_config={"min_size": spec.min_size, "desired_size": spec.desired_size,
                                 "max_size": spec.max_size},
-                update_config={"max_unavailable": spec.max_unavailable},
+                update_config={"max_unavailable": spec.max_unavailable} if spec.max_unavailable is not None
+                else {"max_unavailable_percentage": spec.max_unavailable_percentage},
+                node_repair_config={"enabled": spec.node_repair},
                 # Never force: a rolling update waits for PodDisruptionBudgets instead of evicting through them.
                 force_update_version=False,
                 launch_template={"id": template.id, "version": template.latest_version.apply(str)},
@@ -230,6 +246,11 @@ class Compute(pulumi.ComponentResource):
             tag_specifications=[{"resource_type": "instance", "tags": merged_tags(base, name.removesuffix("-lt"))}],
             tags=merged_tags(base, name),
             opts=pulumi.ResourceOptions(parent=self))
+
+    @property
+    def repairs_nodes(self) -> bool:
+        """Whether any node group has auto repair on (then the node monitoring agent add-on is needed)."""
+        return any(spec.node_repair for spec in self._specs.values())
 
     @property
     def scheduling_resources(self) -> list[pulumi.Resource]:

@@ -20,7 +20,9 @@ Children (all named ``{name}-<role>``, parented to the component):
 
 Subnets carry the discovery tags the AWS Load Balancer Controller and EKS use:
 ``kubernetes.io/role/elb`` (public), ``kubernetes.io/role/internal-elb`` (private) and
-``kubernetes.io/cluster/<cluster>: shared``.
+``kubernetes.io/cluster/<cluster>: shared``; with ``karpenter_discovery`` private subnets (never public
+ones) also carry ``karpenter.sh/discovery: <cluster>``, which Karpenter's EC2NodeClass selects (adding the
+tag updates the subnets in place).
 
 Names are keyed by AZ name, never by position, so adding an AZ does not replace existing subnets.
 """
@@ -96,6 +98,8 @@ class NetworkArgs:
     cidr_slots: Sequence[int] | None = None
     """The CIDR slot (0 to 5) of each zone, in the same order: a zone keeps its subnets' CIDRs forever,
     whatever zones come and go. Default: 0, 1, 2 ... in the order of ``availability_zones``."""
+    karpenter_discovery: bool = False
+    """Tag the private subnets ``karpenter.sh/discovery: <cluster>`` for Karpenter's node classes."""
 
     def __post_init__(self) -> None:
         zones = list(self.availability_zones)
@@ -174,7 +178,9 @@ class Network(pulumi.ComponentResource):
                 f"{name}-private-{zone}", vpc_id=vpc.id, cidr_block=private_cidr, availability_zone=zone,
                 map_public_ip_on_launch=False,
                 tags=merged_tags(base, f"{name}-private-{zone}",
-                                 {"kubernetes.io/role/internal-elb": "1", **cluster_tag}),
+                                 {"kubernetes.io/role/internal-elb": "1", **cluster_tag,
+                                  **({"karpenter.sh/discovery": args.cluster_name} if args.karpenter_discovery
+                                     else {})}),
                 opts=child)
             private_rt = private_route_tables[zone] = aws.ec2.RouteTable(f"{name}-private-rt-{zone}", vpc_id=vpc.id,
                                             routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],

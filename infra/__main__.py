@@ -28,7 +28,10 @@ from components import (  # noqa: E402
     Registry,
     RegistryArgs,
 )
+from components.auto_mode import AutoIngressClassArgs, AutoMode, AutoModeArgs, AutoStorageClassArgs  # noqa: E402
 from components.autoscaling import ClusterAutoscaler, ClusterAutoscalerArgs  # noqa: E402
+from components.control_plane import AutoModeClusterArgs  # noqa: E402
+from components.karpenter import Karpenter, KarpenterArgs, ami_alias  # noqa: E402
 from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs  # noqa: E402
 from components.namespaces import Namespaces, NamespacesArgs  # noqa: E402
 from components.pod_autoscaling import PodAutoscaling, PodAutoscalingArgs  # noqa: E402
@@ -37,13 +40,27 @@ from components.storage_ebs import EbsStorage, EbsStorageArgs  # noqa: E402
 from components.storage_efs import EfsStorage, EfsStorageArgs  # noqa: E402
 from components.storage_fsx import FsxLustreStorage, FsxLustreStorageArgs, FsxStaticFileSystemArgs  # noqa: E402
 from components.workload import AlbSpec, HpaSpec, NlbSpec, ResourcesSpec, VpaSpec, Workload, WorkloadArgs  # noqa: E402
-from infra.config import ConfigError, load_config, resolve_zones, zones_migration  # noqa: E402
+from infra.config import (  # noqa: E402
+    ConfigError,
+    auto_mode_args,
+    compute_plan,
+    karpenter_args,
+    load_config,
+    resolve_zones,
+    zones_migration,
+)
 from infra.lifecycle import enforce as enforce_version_lifecycle  # noqa: E402
 
 cfg = load_config()
 # The EKS version lifecycle, read now (aws.eks.get_cluster_versions): a version past its end of standard support
 # is refused unless the stack chose supportType EXTENDED; one near an end of support gives a warning.
 enforce_version_lifecycle(cfg.kubernetes_version, cfg.support_type, cfg.support_warning_days)
+#: Auto Mode's StorageClass, named apart from the EBS CSI driver's `gp3`, which a stack moving to Auto Mode keeps
+#: until its node groups are retired. Its IngressClass is `alb`, the name the pack's load balancer rules judge.
+AUTO_STORAGE_CLASS, AUTO_INGRESS_CLASS = "auto-ebs", "alb"
+# What the compute mode runs and leaves out; a pending migration (retiring node groups) is a warning.
+plan, migrating = compute_plan(cfg)
+(pulumi.log.warn if migrating else pulumi.log.info)(plan)
 
 if cfg.availability_zones is not None:  # a legacy count: refused, with the pinning that keeps today's subnets
     raise ConfigError(zones_migration(cfg.availability_zones,
@@ -66,6 +83,7 @@ network = Network(
         cluster_name=cfg.cluster_name,
         highly_available_nat=cfg.highly_available_nat,
         vpc_endpoints=cfg.vpc_endpoints,
+        karpenter_discovery=cfg.compute_mode == "karpenter",
         flow_log_retention_days=cfg.log_retention_days,
         tags=cfg.base_tags,
         protect=cfg.protect_stateful_resources,
@@ -87,6 +105,11 @@ control_plane = ControlPlane(
         addon_versions=cfg.updates.addon_versions,
         protect=cfg.protect_stateful_resources,
         tags=cfg.base_tags,
+        # Auto Mode: AWS runs compute, block storage and load balancing; while node groups retire, the cluster
+        # keeps its add-ons (the same resources) for them.
+        auto_mode=AutoModeClusterArgs(node_pools=tuple(cfg.auto_mode.built_in_node_pools),
+                                      keep_addons=cfg.installs_data_plane)
+        if cfg.compute_mode == "auto" and cfg.auto_mode is not None else None,
     ),
 )
 
@@ -110,7 +133,8 @@ def bottlerocket_release(ami_type: str) -> pulumi.Output[str] | None:
         name=f"/aws/service/bottlerocket/aws-k8s-{cfg.kubernetes_version}/{arch}/latest/image_version").value
 
 
-compute = Compute(
+# Managed node groups and Fargate; an Auto Mode stack with neither has no Compute component.
+compute = None if not (cfg.node_groups or cfg.fargate_profiles) else Compute(
     cfg.stack,
     ComputeArgs(
         cluster_name=control_plane.cluster_name,
@@ -135,7 +159,7 @@ self_managed = [
             cluster_security_group_id=control_plane.cluster_security_group_id,
             kubernetes_provider=control_plane.provider, vpc_id=network.vpc_id, vpc_cidr=cfg.vpc_cidr,
             subnets=network.private_subnets,
-            node_role=compute.node_role, volume_key_arn=compute.volume_key_arn, instance_type=g.instance_type,
+            node_role=compute.node_role, volume_key_arn=compute.volume_key_arn, instance_type=g.instance_type,  # type: ignore[union-attr]
             min_size=g.min_size, desired_size=g.desired_size, max_size=g.max_size, ami_id=g.ami_id, labels=g.labels,
             detailed_monitoring=g.detailed_monitoring, tags=cfg.base_tags),
     )
@@ -143,9 +167,66 @@ self_managed = [
 ]
 
 # coredns is a Deployment: it waits for compute so it never sits DEGRADED on a cluster with no nodes.
-control_plane.add_coredns(compute.scheduling_resources)
+# With Karpenter it runs on the controller's node group (it tolerates CriticalAddonsOnly), never on the
+# nodes Karpenter provisions. In Auto Mode AWS runs it (the add-on stays only while node groups retire).
+scheduling = compute.scheduling_resources if compute is not None else []
+if cfg.installs_data_plane:
+    control_plane.add_coredns(scheduling, on_fargate=cfg.karpenter is not None
+                              and cfg.karpenter.controller_fargate_profile is not None)
+if compute is not None and compute.repairs_nodes:
+    # Node auto repair acts on the health conditions this agent reports.
+    control_plane.add_node_monitoring_agent(scheduling)
+pod_identity_agent = control_plane.pod_identity_ready
 
-if compute.node_groups:
+# Where ordinary add-ons and workloads run: the node groups and Fargate, plus Karpenter's or Auto Mode's
+# node pools (Auto Mode's built-in pools exist with the cluster).
+workload_compute: list[pulumi.Resource] = list(scheduling)
+auto_mode = None
+if cfg.compute_mode == "auto" and cfg.auto_mode is not None:
+    auto_classes, auto_pools = auto_mode_args(cfg.auto_mode)
+    auto_mode = AutoMode(
+        f"{cfg.stack}-auto-mode",
+        AutoModeArgs(
+            cluster_name=cfg.cluster_name, cluster=control_plane.cluster_name,
+            cluster_role_name=control_plane.cluster_role.name,
+            cluster_security_group_id=control_plane.cluster_security_group_id,
+            kubernetes_provider=control_plane.provider, node_classes=auto_classes, node_pools=auto_pools,
+            # Named apart from the EBS CSI driver's gp3 class, which stays while node groups retire; the Auto Mode
+            # class becomes the default once they are gone.
+            storage_class=AutoStorageClassArgs(
+                name=AUTO_STORAGE_CLASS, reclaim_policy=cfg.reclaim_policy(cfg.storage.ebs.reclaim_policy),
+                iops=cfg.storage.ebs.iops, throughput_mibps=cfg.storage.ebs.throughput_mi_bps,
+                default=not cfg.migrating),
+            # The Load Balancer Controller's chart owns an IngressClass `alb` while it runs: Auto Mode's comes only
+            # after both it and the retiring node groups are gone (docs/MIGRATION-compute.md, step 2).
+            ingress_class=AutoIngressClassArgs(name=AUTO_INGRESS_CLASS)
+            if not cfg.migrating and not cfg.load_balancer_controller else None,
+            # While the VPC CNI add-on runs, it owns kube-system/amazon-vpc-cni and already enforces policies.
+            network_policy_controller=not cfg.installs_data_plane,
+            depends_on=[control_plane.cluster], protect=cfg.protect_stateful_resources, tags=cfg.base_tags),
+    )
+    workload_compute += [control_plane.cluster, *auto_mode.scheduling_resources]
+karpenter = None
+if cfg.compute_mode == "karpenter" and cfg.karpenter is not None:
+    node_classes, node_pools = karpenter_args(cfg.karpenter)
+    home = cfg.karpenter.controller_node_group
+    karpenter = Karpenter(
+        f"{cfg.stack}-karpenter",
+        KarpenterArgs(
+            cluster_name=cfg.cluster_name, cluster=control_plane.cluster_name,
+            cluster_endpoint=control_plane.endpoint,
+            cluster_security_group_id=control_plane.cluster_security_group_id, region=region,
+            kubernetes_provider=control_plane.provider, volume_key_arn=compute.volume_key_arn,  # type: ignore[union-attr]
+            volume_key_name=compute.volume_key_name, ami_alias=ami_alias(cfg.updates.channel, cfg.updates.ami_release_version),
+            node_classes=node_classes, node_pools=node_pools,
+            controller_node_selector={"eks-platform/node-group": home} if home else {},
+            chart_version=cfg.karpenter.chart_version,
+            depends_on=[*pod_identity_agent, *scheduling],
+            tags=cfg.base_tags),
+    )
+    workload_compute += list(karpenter.node_pools.values())
+
+if cfg.cluster_autoscaler and compute is not None and compute.node_groups:
     ClusterAutoscaler(
         f"{cfg.stack}-cluster-autoscaler",
         ClusterAutoscalerArgs(
@@ -166,8 +247,7 @@ storage_classes: dict[str, pulumi.Output[str]] = {}
 mounting_groups = {"cluster": control_plane.cluster_security_group_id,
                    **{f"{key}-nodes": group.security_group_id
                       for key, group in zip(cfg.self_managed_node_groups, self_managed, strict=True)}}
-pod_identity_agent = [control_plane.addons["eks-pod-identity-agent"]]
-ebs = EbsStorage(
+ebs = None if not cfg.installs_data_plane else EbsStorage(
     f"{cfg.stack}-ebs",
     EbsStorageArgs(
         cluster_name=cfg.cluster_name, cluster=control_plane.cluster_name, kubernetes_version=cfg.kubernetes_version,
@@ -176,7 +256,11 @@ ebs = EbsStorage(
         addon_version=cfg.updates.addon_versions.get("aws-ebs-csi-driver"), depends_on=pod_identity_agent,
         protect=cfg.protect_stateful_resources, tags=cfg.base_tags),
 )
-storage_classes["ebs"] = ebs.storage_class_name
+# The default class: the EBS CSI driver's, or in Auto Mode (once node groups are retired) Auto Mode's.
+if ebs is not None:
+    storage_classes["ebs"] = ebs.storage_class_name
+if auto_mode is not None and auto_mode.storage_class_name is not None:
+    storage_classes["auto-ebs" if ebs is not None else "ebs"] = auto_mode.storage_class_name
 if storage.efs.enabled:
     efs = EfsStorage(
         f"{cfg.stack}-efs",
@@ -206,7 +290,7 @@ if storage.fsx.enabled:
                 file_system_path=static.file_system_path),
             reclaim_policy=cfg.reclaim_policy(storage.fsx.reclaim_policy),
             addon_version=cfg.updates.addon_versions.get("aws-fsx-csi-driver"),
-            depends_on=[*pod_identity_agent, *compute.scheduling_resources],
+            depends_on=[*pod_identity_agent, *workload_compute],
             protect=cfg.protect_stateful_resources, tags=cfg.base_tags),
     )
     storage_classes["fsx"] = fsx.storage_class_name
@@ -225,9 +309,9 @@ namespaces = Namespaces(
 )
 
 # Traffic and pod autoscaling add-ons, each switchable per environment.
-add_on_compute = [*pod_identity_agent, *compute.scheduling_resources]
+add_on_compute = [*pod_identity_agent, *workload_compute]
 load_balancer_controller = None
-if cfg.addons.load_balancer_controller:
+if cfg.load_balancer_controller:
     load_balancer_controller = LoadBalancerController(
         f"{cfg.stack}-lb-controller",
         LoadBalancerControllerArgs(cluster_name=control_plane.cluster_name, region=region,
@@ -241,7 +325,7 @@ if cfg.addons.metrics_server or cfg.addons.vertical_pod_autoscaler:
         PodAutoscalingArgs(cluster=control_plane.cluster_name, kubernetes_version=cfg.kubernetes_version,
                            kubernetes_provider=control_plane.provider, metrics_server=cfg.addons.metrics_server,
                            metrics_server_version=cfg.updates.addon_versions.get("metrics-server"),
-                           vpa=cfg.addons.vertical_pod_autoscaler, depends_on=compute.scheduling_resources,
+                           vpa=cfg.addons.vertical_pod_autoscaler, depends_on=workload_compute,
                            tags=cfg.base_tags),
     )
 
@@ -258,7 +342,9 @@ for app, w in sorted(cfg.workloads.items()):
         exposure = AlbSpec(certificate_arn=w.exposure.certificate_arn, internet_facing=w.exposure.internet_facing,
                            host=w.exposure.host, group=w.exposure.group, inbound_cidrs=tuple(w.exposure.source_ranges))
     after: list[pulumi.Resource] = [namespaces.resources[w.namespace]]
-    after += [r for r in (load_balancer_controller if exposure else None,
+    # Auto Mode provisions load balancers where the controller is not (or no longer) installed.
+    auto_lb = auto_mode is not None and load_balancer_controller is None
+    after += [r for r in ((auto_mode if auto_lb else load_balancer_controller) if exposure else None,
                           pod_autoscaling if (w.hpa or w.vpa) else None) if r is not None]
     Workload(
         app,
@@ -273,7 +359,8 @@ for app, w in sorted(cfg.workloads.items()):
                                                    cpu_utilization=w.hpa.cpu_utilization,
                                                    memory_utilization=w.hpa.memory_utilization),
             vpa=None if w.vpa is None else VpaSpec(mode=w.vpa.mode, resources=tuple(w.vpa.resources)),
-            exposure=exposure, depends_on=after, tags=cfg.base_tags),
+            exposure=exposure, auto_mode=auto_lb, ingress_class=AUTO_INGRESS_CLASS,
+            depends_on=after, tags=cfg.base_tags),
     )
 
 access = Access(
@@ -310,12 +397,24 @@ pulumi.export("oidc_issuer", control_plane.oidc_issuer)
 pulumi.export("oidc_provider_arn", control_plane.oidc_provider_arn)
 pulumi.export("kubeconfig", control_plane.kubeconfig)
 pulumi.export("team_namespaces", access.namespaces)
-pulumi.export("node_role_arn", compute.node_role_arn)
+if compute is not None:
+    pulumi.export("node_role_arn", compute.node_role_arn)
 pulumi.export("repository_urls", registry.repository_urls)
 # What this stack runs; dev's values are what staging and prod promote (see README, "Updates").
-pulumi.export("ami_release_version", compute.release_version)
+# Without an AL2023 node group (Auto Mode), the release this stack's channel resolves: dev's is still what staging
+# and prod promote (their Karpenter AMI alias is derived from it).
+pulumi.export("ami_release_version", compute.release_version if compute is not None and compute.node_groups
+              else (release or ""))
 pulumi.export("addon_versions", control_plane.addon_versions)
 pulumi.export("kubernetes_version", cfg.kubernetes_version)
+pulumi.export("compute_mode", cfg.compute_mode)
+if karpenter is not None:
+    pulumi.export("karpenter", {"node_role_arn": karpenter.node_role_arn, "queue_name": karpenter.queue_name,
+                                "node_pools": sorted(karpenter.node_pools)})
+if auto_mode is not None:
+    pulumi.export("auto_mode", {"node_pools": [*cfg.auto_mode.built_in_node_pools, *sorted(auto_mode.node_pools)],  # type: ignore[union-attr]
+                                "ingress_class": auto_mode.ingress_class_name, "nlb_class": auto_mode.load_balancer_class,
+                                "node_role_arn": control_plane.auto_mode_node_role_arn})
 pulumi.export("storage_classes", storage_classes)
 if load_balancer_controller is not None:
     # What workloads name: the IngressClass for ALBs, the Service annotation value for NLBs, and who runs it.

@@ -28,7 +28,13 @@ import pulumi
 from pydantic import TypeAdapter, ValidationError
 
 from components import FargateSelectorArgs, NodeGroupArgs, RepositoryArgs, TeamAccessArgs
+from components.auto_mode import DisruptionBudget as AutoDisruptionBudget
+from components.auto_mode import NodeClassArgs as AutoNodeClassArgs
+from components.auto_mode import NodePoolArgs as AutoNodePoolArgs
+from components.auto_mode import NodePoolTaint as AutoTaint
+from components.auto_mode import Requirement as AutoRequirement
 from components.compute import Taint
+from components.karpenter import DisruptionBudget, KarpenterTaint, NodeClassArgs, NodePoolArgs
 from components.workload import FARGATE_LABEL
 from infra import config_models as models
 from infra.config_models import messages
@@ -121,6 +127,25 @@ class StackConfig:
     """Pod Security Admission level enforced on team and app namespaces."""
     vpc_endpoints: bool = False
     """Private VPC endpoints for ECR, S3, STS, EC2, CloudWatch Logs and EKS auth."""
+    compute_mode: str = "nodegroups"
+    """How nodes are provisioned: ``nodegroups`` (Cluster Autoscaler), ``karpenter`` or ``auto`` (EKS Auto Mode)."""
+    karpenter: models.KarpenterSpec | None = None
+    """Karpenter's controller placement, node classes and node pools (``computeMode: karpenter``)."""
+    auto_mode: models.AutoModeSpec | None = None
+    """EKS Auto Mode's built-in pools, custom NodeClasses and NodePools (``computeMode: auto``)."""
+    retiring_node_groups: tuple[str, ...] = ()
+    """Managed node groups kept while workloads move to the new mode's capacity (a compute migration)."""
+
+    @property
+    def migrating(self) -> bool:
+        """A compute migration is under way: retiring node groups (and, in Auto Mode, what runs them) stay."""
+        return bool(self.retiring_node_groups)
+
+    @property
+    def installs_data_plane(self) -> bool:
+        """Whether the stack installs the VPC CNI, kube-proxy, CoreDNS, the Pod Identity agent and the EBS CSI
+        driver: always but in Auto Mode, where AWS runs them (kept only while node groups retire)."""
+        return self.compute_mode != "auto" or self.migrating
     secret_keys: frozenset[str] = frozenset()
     """Keys stored as secrets (``secure:``): read with ``get_secret`` and secret on every resource."""
 
@@ -130,6 +155,17 @@ class StackConfig:
             return value
         cfg = pulumi.Config(NAMESPACE)
         return cfg.get_secret_object(key) if CONFIG_KEYS[key] == "json" else cfg.get_secret(key)
+
+    @property
+    def cluster_autoscaler(self) -> bool:
+        """Whether the Cluster Autoscaler runs: as configured, else in ``nodegroups`` mode only."""
+        configured = self.addons.cluster_autoscaler
+        return (self.compute_mode == "nodegroups") if configured is None else configured
+
+    @property
+    def load_balancer_controller(self) -> bool:
+        """Whether the stack installs the AWS Load Balancer Controller (never in Auto Mode, where EKS runs it)."""
+        return self.addons.load_balancer_controller and self.installs_data_plane
 
     @property
     def cluster_name(self) -> str:
@@ -301,7 +337,9 @@ def parse_node_groups(value: Any) -> tuple[dict[str, NodeGroupArgs], list[str]]:
     return {name: NodeGroupArgs(
         instance_types=tuple(g.instance_types), capacity_type=g.capacity_type, ami_type=g.ami_type,
         min_size=g.min_size, desired_size=g.min_size if g.desired_size is None else g.desired_size,
-        max_size=g.max_size, max_unavailable=g.max_unavailable, disk_size_gib=g.disk_size_gi_b, labels=dict(g.labels),
+        max_size=g.max_size, max_unavailable=g.max_unavailable,
+        max_unavailable_percentage=25 if g.max_unavailable_percentage is None else g.max_unavailable_percentage,
+        node_repair=g.node_repair, disk_size_gib=g.disk_size_gi_b, labels=dict(g.labels),
         taints=tuple(Taint(key=t.key, effect=t.effect, value=t.value) for t in g.taints),
         metadata_hop_limit=g.metadata_hop_limit, detailed_monitoring=g.detailed_monitoring)
         for name, g in sorted(specs.items())}, []
@@ -421,10 +459,180 @@ def parse_storage(value: Any) -> tuple[models.StorageSpec, list[str]]:
     return (spec if not errors else models.StorageSpec()), errors
 
 
-def optional_addons(storage: models.StorageSpec, addons: models.AddonsSpec) -> tuple[str, ...]:
-    """The EKS add-ons a stack runs beyond the core four (their versions are pinned like the core add-ons')."""
-    return ("aws-ebs-csi-driver",) + (("aws-efs-csi-driver",) if storage.efs.enabled else ()) + \
-        (("aws-fsx-csi-driver",) if storage.fsx.enabled else ()) + (("metrics-server",) if addons.metrics_server else ())
+def optional_addons(storage: models.StorageSpec, addons: models.AddonsSpec,
+                    node_groups: Mapping[str, NodeGroupArgs] | None = None, mode: str = "nodegroups") -> tuple[str, ...]:
+    """The EKS add-ons a stack runs beyond the core four (their versions are pinned like the core add-ons'):
+    storage drivers, metrics-server, and the node monitoring agent where a node group auto-repairs. In Auto
+    Mode EKS runs the EBS CSI driver itself."""
+    repair = any(g.node_repair for g in (node_groups or {}).values())
+    return (("aws-ebs-csi-driver",) if mode != "auto" else ()) + \
+        (("aws-efs-csi-driver",) if storage.efs.enabled else ()) + \
+        (("aws-fsx-csi-driver",) if storage.fsx.enabled else ()) + \
+        (("metrics-server",) if addons.metrics_server else ()) + (("eks-node-monitoring-agent",) if repair else ())
+
+
+#: What EKS Auto Mode runs itself: a stack in ``computeMode: auto`` installs none of these.
+AUTO_MODE_RUNS = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver",
+                  "eks-node-monitoring-agent")
+_MODES_EXAMPLE = "nodegroups (managed node groups and the Cluster Autoscaler), karpenter or auto (EKS Auto Mode)"
+
+
+def parse_karpenter(value: Any) -> tuple[models.KarpenterSpec | None, list[str]]:
+    if value is None:
+        return None, []
+    return _validated(models.KarpenterSpec, "karpenter", value)
+
+
+def karpenter_args(spec: models.KarpenterSpec) -> tuple[dict[str, NodeClassArgs], dict[str, NodePoolArgs]]:
+    """The Karpenter component's node classes and pools from the validated config."""
+    classes = {k: NodeClassArgs(volume_size_gib=c.volume_size_gi_b, tags=dict(c.tags))
+               for k, c in sorted(spec.node_classes.items())}
+    pools = {k: NodePoolArgs(
+        cpu_limit=p.limits.cpu, memory_limit=p.limits.memory, node_class=p.node_class,
+        instance_categories=tuple(p.instance_categories or ()), instance_families=tuple(p.instance_families or ()),
+        capacity_types=tuple(p.capacity_types), architectures=tuple(p.architectures),
+        consolidation_policy=p.consolidation_policy, consolidate_after=p.consolidate_after,
+        expire_after=p.expire_after, termination_grace_period=p.termination_grace_period,
+        budgets=tuple(DisruptionBudget(nodes=b.nodes, schedule=b.schedule, duration=b.duration,
+                                       reasons=tuple(b.reasons) if b.reasons else None) for b in p.budgets),
+        taints=tuple(KarpenterTaint(key=t.key, effect=t.effect, value=t.value) for t in p.taints),
+        labels=dict(p.labels), weight=p.weight) for k, p in sorted(spec.node_pools.items())}
+    return classes, pools
+
+
+def auto_mode_args(spec: models.AutoModeSpec) -> tuple[dict[str, AutoNodeClassArgs], dict[str, AutoNodePoolArgs]]:
+    """The AutoMode component's custom NodeClasses and NodePools from the validated config."""
+    classes = {k: AutoNodeClassArgs(network_policy=c.network_policy,
+                                    network_policy_event_logs=c.network_policy_event_logs,
+                                    ephemeral_storage_size=f"{c.ephemeral_storage_gi_b}Gi", snat_policy=c.snat_policy)
+               for k, c in sorted(spec.node_classes.items())}
+    pools = {k: AutoNodePoolArgs(
+        cpu_limit=p.limits.cpu, memory_limit=p.limits.memory, node_class=p.node_class,
+        instance_categories=tuple(p.instance_categories or ()),
+        requirements=(AutoRequirement("eks.amazonaws.com/instance-family", "In", tuple(p.instance_families)),)
+        if p.instance_families else (),
+        capacity_types=tuple(p.capacity_types), architectures=tuple(p.architectures),
+        consolidation_policy=p.consolidation_policy,
+        consolidate_after=p.consolidate_after,
+        budgets=tuple(AutoDisruptionBudget(nodes=b.nodes, schedule=b.schedule, duration=b.duration,
+                                           reasons=tuple(b.reasons or ())) for b in p.budgets),
+        expire_after=p.expire_after, termination_grace_period=p.termination_grace_period,
+        taints=tuple(AutoTaint(key=t.key, effect=t.effect, value=t.value) for t in p.taints),
+        labels=dict(p.labels), weight=p.weight) for k, p in sorted(spec.node_pools.items())}
+    return classes, pools
+
+
+def compute_plan(cfg: StackConfig) -> tuple[str, bool]:
+    """What the stack's compute mode runs and leaves out, for the preview's log: (message, migration pending).
+
+    Pulumi state is not visible to the program, so the message says what *this* config keeps, adds and no
+    longer runs: a stack coming from another mode sees the difference in the preview's creates and deletes.
+    """
+    mode = cfg.compute_mode
+    kept = [g for g in sorted(cfg.node_groups) if g not in cfg.retiring_node_groups]
+    if mode == "nodegroups":
+        return (f"computeMode nodegroups: managed node group(s) {', '.join(kept)}"
+                f"{' scaled by the Cluster Autoscaler' if cfg.cluster_autoscaler else ''}."), False
+    parts = [f"computeMode {mode}:"]
+    if mode == "karpenter" and cfg.karpenter is not None:
+        home = cfg.karpenter.controller_node_group or f"Fargate profile {cfg.karpenter.controller_fargate_profile}"
+        parts.append(f"Karpenter provisions nodes for node pool(s) {', '.join(sorted(cfg.karpenter.node_pools))}; "
+                     f"its controller and CoreDNS run on {home}.")
+    else:
+        parts.append("EKS Auto Mode provisions nodes and runs the VPC CNI, kube-proxy, CoreDNS, the EBS CSI driver "
+                     "and load balancing; the stack installs none of them.")
+    parts.append("No Cluster Autoscaler: a stack moving from nodegroups sees it deleted in this preview.")
+    if cfg.retiring_node_groups:
+        parts.append(f"Retiring node group(s) {', '.join(cfg.retiring_node_groups)} are kept at their current size "
+                     "while workloads move: once the new capacity is Ready, cordon and drain them (kubectl drain "
+                     "respects PodDisruptionBudgets), then remove them from nodeGroups and retiringNodeGroups; that "
+                     "preview deletes them. See docs/MIGRATION-compute.md.")
+    return " ".join(parts), bool(cfg.retiring_node_groups)
+
+
+def check_compute(mode: Any, values: Mapping[str, Any], karpenter: models.KarpenterSpec | None,
+                  node_groups: Mapping[str, NodeGroupArgs], fargate: Mapping[str, tuple[FargateSelectorArgs, ...]],
+                  retiring: tuple[str, ...], auto_mode: models.AutoModeSpec | None = None) -> list[str]:
+    """Combinations of ``computeMode`` with other keys that would run two of the same thing, or nothing.
+
+    ``values`` are the raw config values: what matters is what the stack file *sets*, not the defaults.
+    """
+    if mode not in models.COMPUTE_MODES:
+        return [f"{_key('computeMode')}: must be one of {_MODES_EXAMPLE}, got {mode!r}"]
+    errors: list[str] = []
+    raw_addons = values.get("addons") if isinstance(values.get("addons"), dict) else {}
+    pinned = values.get("addonVersions") if isinstance(values.get("addonVersions"), dict) else {}
+    if karpenter is not None and mode != "karpenter":
+        errors.append(f"{_key('karpenter')}: set only with {_key('computeMode')}: karpenter (this stack is {mode}); "
+                      "remove it or switch the mode")
+    if auto_mode is not None and mode != "auto":
+        errors.append(f"{_key('autoMode')}: set only with {_key('computeMode')}: auto (this stack is {mode}); "
+                      "remove it or switch the mode")
+    if mode == "nodegroups":
+        if retiring:
+            errors.append(f"{_key('retiringNodeGroups')}: only during a move to karpenter or auto; remove it")
+        return errors
+    if raw_addons.get("clusterAutoscaler") is True:
+        errors.append(f"{_key('addons')}.clusterAutoscaler: {_key('computeMode')}: {mode} provisions nodes itself; a "
+                      "Cluster Autoscaler would fight it. Remove the key (the autoscaler is off in this mode)")
+    unknown = [g for g in retiring if g not in node_groups]
+    if unknown:
+        errors.append(f"{_key('retiringNodeGroups')}: {', '.join(unknown)} not in {_key('nodeGroups')} (it has "
+                      f"{', '.join(sorted(node_groups)) or 'none'}); a retired group leaves both lists together")
+    if mode == "karpenter":
+        if karpenter is None and values.get("karpenter") is not None:
+            return errors  # its own messages name what is wrong in it
+        if karpenter is None:
+            errors.append(f"{_key('karpenter')}: required with {_key('computeMode')}: karpenter: the controller's "
+                          "node group and at least one node pool. Example: {\"controllerNodeGroup\": \"system\", "
+                          "\"nodePools\": {\"general\": {\"instanceCategories\": [\"c\", \"m\", \"r\"], "
+                          "\"limits\": {\"cpu\": \"256\", \"memory\": \"1024Gi\"}}}}")
+            return errors
+        home = karpenter.controller_node_group
+        if home is not None and home not in node_groups:
+            errors.append(f"{_key('karpenter')}.controllerNodeGroup: '{home}' is not in {_key('nodeGroups')} (it has "
+                          f"{', '.join(sorted(node_groups)) or 'none'}); Karpenter and CoreDNS need a small managed "
+                          "node group that Karpenter does not manage")
+        elif home is not None and home in retiring:
+            errors.append(f"{_key('karpenter')}.controllerNodeGroup: '{home}' is listed in "
+                          f"{_key('retiringNodeGroups')}; the controller's group stays")
+        profile = karpenter.controller_fargate_profile
+        if profile is not None and not any(s.namespace == "kube-system" and not s.labels
+                                           for s in fargate.get(profile, ())):
+            errors.append(f"{_key('karpenter')}.controllerFargateProfile: '{profile}' must be in "
+                          f"{_key('fargateProfiles')} with a selector for namespace kube-system (no labels), where "
+                          "Karpenter and CoreDNS run")
+        extra = sorted(set(node_groups) - {home} - set(retiring))
+        if extra:
+            errors.append(f"{_key('nodeGroups')}: {', '.join(extra)} would be scaled by nothing in computeMode "
+                          f"karpenter (only the controller's group, '{home or profile}', stays). Move their capacity "
+                          f"to {_key('karpenter')}.nodePools; while workloads move, list them in "
+                          f"{_key('retiringNodeGroups')} (docs/MIGRATION-compute.md)")
+        return errors
+    # auto: EKS runs the data-plane add-ons, block storage and load balancing itself. While node groups retire
+    # the stack keeps its own (the retiring nodes need them); after that, a second copy would fight AWS's.
+    clashes = [f"{_key('addons')}.loadBalancerController"] if raw_addons.get("loadBalancerController") else []
+    clashes += [f"{_key('addonVersions')}.{a}" for a in AUTO_MODE_RUNS if a in pinned]
+    if clashes and not retiring:
+        errors.append(f"{_key('computeMode')}: auto runs the VPC CNI, kube-proxy, CoreDNS, the Pod Identity agent, the "
+                      f"EBS CSI driver and load balancing itself, so a second copy would fight it: remove "
+                      f"{', '.join(clashes)}")
+    for pool, spec in sorted((auto_mode.node_pools if auto_mode is not None else {}).items()):
+        never = [k for k, v in (("expireAfter", spec.expire_after), ("consolidateAfter", spec.consolidate_after))
+                 if v == "Never"]
+        if never:
+            errors.append(f"{_key('autoMode')}.nodePools.{pool}.{never[0]}: Auto Mode takes a duration here, not "
+                          "Never (nodes that never expire are never patched). Example: 720h")
+    if values.get("selfManagedNodeGroups") and not retiring:
+        errors.append(f"{_key('selfManagedNodeGroups')}: computeMode auto installs no VPC CNI or kube-proxy for "
+                      "self-managed nodes; move them to Auto Mode node pools (while they move, list a managed group "
+                      f"in {_key('retiringNodeGroups')})")
+    extra = sorted(set(node_groups) - set(retiring))
+    if extra:
+        errors.append(f"{_key('nodeGroups')}: {', '.join(extra)} in computeMode auto; Auto Mode's node pools "
+                      f"provision nodes. While workloads move, list them in {_key('retiringNodeGroups')}, then remove "
+                      "both (docs/MIGRATION-compute.md)")
+    return errors
 
 
 def parse_addons(value: Any) -> tuple[models.AddonsSpec, list[str]]:
@@ -435,9 +643,9 @@ def parse_addons(value: Any) -> tuple[models.AddonsSpec, list[str]]:
 
 
 def parse_workloads(value: Any, repositories: Mapping[str, Any], fargate: Mapping[str, Any],
-                    addons: models.AddonsSpec) -> tuple[dict[str, models.WorkloadSpec], list[str]]:
+                    addons: models.AddonsSpec, auto_mode: bool = False) -> tuple[dict[str, models.WorkloadSpec], list[str]]:
     """Sample apps: images from this stack's repositories, Fargate pods selected by a profile, VPAs and
-    load balancers only where their controllers run."""
+    load balancers only where their controllers run (in Auto Mode, EKS provisions load balancers)."""
     if value is None:
         return {}, []
     specs, errors = _validated(models.Workloads, "workloads", value)
@@ -454,7 +662,7 @@ def parse_workloads(value: Any, repositories: Mapping[str, Any], fargate: Mappin
                           f"{FARGATE_LABEL}: fargate; add one to {_key('fargateProfiles')}")
         if w.vpa is not None and not addons.vertical_pod_autoscaler:
             errors.append(f"{key}.vpa: {_key('addons')}.verticalPodAutoscaler is off, so nothing would act on it")
-        if w.exposure is not None and not addons.load_balancer_controller:
+        if w.exposure is not None and not addons.load_balancer_controller and not auto_mode:
             errors.append(f"{key}.exposure: {_key('addons')}.loadBalancerController is off, so no load balancer "
                           "would be made")
         if w.hpa is not None and not addons.metrics_server:
@@ -463,7 +671,9 @@ def parse_workloads(value: Any, repositories: Mapping[str, Any], fargate: Mappin
 
 
 def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: str,
-                  extra_addons: tuple[str, ...] = ()) -> tuple[UpdatePolicy, list[str]]:
+                  extra_addons: tuple[str, ...] = (), core: tuple[str, ...] = MANAGED_ADDONS,
+                  nodes: bool = True) -> tuple[UpdatePolicy, list[str]]:
+    """``nodes``: whether anything runs the AMI release (node groups or Karpenter; not Auto Mode alone)."""
     errors: list[str] = []
     if channel not in ("latest", "pinned"):
         return UpdatePolicy(), [f"{_key('updateChannel')}: must be 'latest' (dev: newest AMI and add-ons at each "
@@ -473,7 +683,7 @@ def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: s
     if not isinstance(addons, dict) or not all(isinstance(v, str) for v in addons.values()):
         return UpdatePolicy(), [f"{_key('addonVersions')}: must map add-on names to versions such as "
                                 "'v1.20.5-eksbuild.1'"]
-    running = MANAGED_ADDONS + extra_addons
+    running = core + extra_addons
     unknown = sorted(set(addons) - set(running))
     if unknown:
         errors.append(f"{_key('addonVersions')}: add-on(s) {', '.join(unknown)} not run by this stack; "
@@ -489,7 +699,7 @@ def parse_updates(channel: Any, release: Any, addons: Any, kubernetes_version: s
                           f"cluster runs {kubernetes_version}; kube-proxy must match the cluster's minor version")
     if channel == "pinned":
         missing = [a for a in running if a not in addons]
-        if release is None:
+        if release is None and nodes:
             errors.append(f"{_key('amiReleaseVersion')}: required with updateChannel 'pinned'; promote dev's "
                           "release_version output (e.g. '1.35.0-20261101')")
         if missing:
@@ -530,7 +740,8 @@ CONFIG_KEYS = {"repositoryPrefix": "str", "vpcCidr": "str", "availabilityZones":
                "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json",
                "repositories": "json", "organizationId": "str", "selfManagedNodeGroups": "json",
                "storage": "json", "addons": "json", "workloads": "json", "podSecurityLevel": "str",
-               "vpcEndpoints": "bool",
+               "vpcEndpoints": "bool", "computeMode": "str", "karpenter": "json", "retiringNodeGroups": "json",
+               "autoMode": "json",
                "supportType": "str", "supportWarningDays": "int"}
 
 
@@ -554,7 +765,9 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     support_type = values.get("supportType", "STANDARD")
     warning_days = values.get("supportWarningDays", 60)
     errors += check_support(support_type, warning_days)
-    node_groups, ng_errors = parse_node_groups(values.get("nodeGroups"))
+    mode = values.get("computeMode", "nodegroups")
+    node_groups, ng_errors = ({}, []) if mode == "auto" and values.get("nodeGroups") is None else \
+        parse_node_groups(values.get("nodeGroups"))
     errors += ng_errors
     ha_nat = values.get("highlyAvailableNat", True)
     if not isinstance(ha_nat, bool):
@@ -579,9 +792,26 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     errors += storage_errors
     addons, addon_errors = parse_addons(values.get("addons"))
     errors += addon_errors
+    karpenter, karpenter_errors = parse_karpenter(values.get("karpenter"))
+    errors += karpenter_errors
+    retiring, retiring_errors = _validated(models.RetiringNodeGroups, "retiringNodeGroups",
+                                           values.get("retiringNodeGroups", []))
+    errors += retiring_errors
+    retiring = tuple(retiring or ())
+    self_managed_raw = values.get("selfManagedNodeGroups")
+    auto_mode, auto_errors = (None, []) if values.get("autoMode") is None else \
+        _validated(models.AutoModeSpec, "autoMode", values["autoMode"])
+    errors += auto_errors
+    errors += check_compute(mode, values, karpenter, node_groups, fargate, retiring, auto_mode)
+    if mode == "auto" and auto_mode is None and not auto_errors:
+        auto_mode = models.AutoModeSpec()
+    auto = mode == "auto" and not retiring  # while node groups retire, the stack keeps its data-plane add-ons
     updates, update_errors = parse_updates(values.get("updateChannel", "pinned"), values.get("amiReleaseVersion"),
                                            values.get("addonVersions"), version if isinstance(version, str) else "",
-                                           optional_addons(storage, addons))
+                                           optional_addons(storage, addons, node_groups,
+                                                           "auto" if auto else "nodegroups"),
+                                           core=tuple(a for a in MANAGED_ADDONS if not (auto and a in AUTO_MODE_RUNS)),
+                                           nodes=bool(node_groups) or karpenter is not None or bool(self_managed_raw))
     errors += update_errors
     repositories, repo_errors = parse_repositories(values.get("repositories"), stack)
     errors += repo_errors
@@ -594,7 +824,8 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                       "and . _ - between them); repositories are named <prefix>/<name>. Example: acme-dev")
     self_managed, sm_errors = parse_self_managed(values.get("selfManagedNodeGroups"))
     errors += sm_errors
-    workloads, workload_errors = parse_workloads(values.get("workloads"), repositories, fargate, addons)
+    workloads, workload_errors = parse_workloads(values.get("workloads"), repositories, fargate, addons,
+                                                 auto_mode=mode == "auto")
     errors += workload_errors
     endpoints = values.get("vpcEndpoints", False)
     if not isinstance(endpoints, bool):
@@ -618,7 +849,8 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                        fargate_profiles=fargate, updates=updates, repositories=repositories, organization_id=org,
                        self_managed_node_groups=self_managed, zones=zones, repository_prefix=prefix,
                        storage=storage, addons=addons, workloads=workloads, pod_security_level=pod_security,
-                       vpc_endpoints=endpoints)
+                       vpc_endpoints=endpoints, compute_mode=mode, karpenter=karpenter, retiring_node_groups=retiring,
+                       auto_mode=auto_mode)
 
 
 @functools.cache

@@ -31,6 +31,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components.karpenter import RESERVED_TAGS as KARPENTER_TAGS
 from components.storage_efs import TRANSITION_DAYS
 from components.storage_fsx import THROUGHPUTS
 
@@ -148,7 +149,12 @@ class NodeGroupSpec(Strict):
     capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
     ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64",
                       "BOTTLEROCKET_ARM_64"] = "AL2023_x86_64_STANDARD"
-    max_unavailable: int_in(1, 100, 1) = 1
+    max_unavailable: int_in(1, 100, 1) | None = None
+    """Nodes updated at once, as a count (instead of maxUnavailablePercentage)."""
+    max_unavailable_percentage: int_in(1, 100, 25) | None = None
+    """Nodes updated at once, as a percentage of the group; default 25 unless maxUnavailable is set."""
+    node_repair: StrictBool = True
+    """EKS node auto repair (with the eks-node-monitoring-agent add-on); on by default."""
     disk_size_gi_b: Annotated[int_in(20, 16384, 50), Field(alias="diskSizeGiB")] = 50
     labels: Labels = {}
     taints: list[TaintSpec] = []
@@ -161,6 +167,8 @@ class NodeGroupSpec(Strict):
         if not self.min_size <= desired <= self.max_size:
             raise ValueError(f"sizes must satisfy minSize <= desiredSize <= maxSize, got {self.min_size} <= {desired} "
                              f"<= {self.max_size}")
+        if self.max_unavailable is not None and self.max_unavailable_percentage is not None:
+            raise ValueError("set maxUnavailable (a count) or maxUnavailablePercentage, not both")
         return self
 
 
@@ -294,8 +302,171 @@ class AddonsSpec(Strict):
     """Cluster add-ons for traffic and pod autoscaling, each switchable per environment."""
 
     load_balancer_controller: StrictBool = True
+    """The AWS Load Balancer Controller (never in computeMode auto, where EKS runs load balancing)."""
     metrics_server: StrictBool = True
     vertical_pod_autoscaler: StrictBool = True
+    cluster_autoscaler: StrictBool | None = None
+    """The Cluster Autoscaler over the managed node groups; default: on with computeMode nodegroups only
+    (Karpenter and Auto Mode provision nodes themselves, two autoscalers would fight)."""
+
+
+# -- compute modes: Karpenter ---------------------------------------------------------------------
+
+#: How a stack gets nodes: managed/self-managed groups with the Cluster Autoscaler, Karpenter, or EKS Auto Mode.
+ComputeMode = Literal["nodegroups", "karpenter", "auto"]
+COMPUTE_MODES: tuple[str, ...] = get_args(ComputeMode)
+Duration = matching(r"^([0-9]+(s|m|h))+$", "a duration in hours, minutes or seconds", "720h")
+DurationOrNever = Annotated[Duration | Literal["Never"], Field(examples=["720h", "Never"])]  # type: ignore[operator]
+LabelKey = matching(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+                    "a Kubernetes label key", "workload")
+
+
+class KarpenterTaintSpec(Strict):
+    key: LabelKey  # type: ignore[valid-type]
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+    value: StrictStr | None = None
+
+
+class DisruptionBudgetSpec(Strict):
+    """At most ``nodes`` (a count or a percentage) disrupted at once; with ``schedule`` and ``duration``
+    only in that window (cron, UTC), and only for ``reasons`` if given."""
+
+    nodes: matching(r"^((100|[0-9]{1,2})%|[0-9]+)$", "a node count or percentage", "10%")  # type: ignore[valid-type]
+    schedule: matching(r"^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|((\S+\s){4}\S+)$",  # type: ignore[valid-type]
+                       "a cron schedule (five fields, UTC)", "0 9 * * mon-fri") | None = None
+    duration: matching(r"^([0-9]+(m|h))+$", "a duration in hours or minutes", "8h") | None = None  # type: ignore[valid-type]
+    reasons: Annotated[list[Literal["Underutilized", "Empty", "Drifted"]], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> DisruptionBudgetSpec:
+        if (self.schedule is None) != (self.duration is None):
+            raise ValueError("schedule and duration go together (a window opens at schedule for duration)")
+        return self
+
+
+class NodePoolLimitsSpec(Strict):
+    """The most CPU and memory the pool may provision in total (Karpenter stops launching beyond them)."""
+
+    cpu: matching(r"^[0-9]+(m)?$", "a CPU quantity", "256")  # type: ignore[valid-type]
+    memory: matching(r"^[0-9]+(Mi|Gi|Ti)$", "a memory quantity", "1024Gi")  # type: ignore[valid-type]
+
+
+class KarpenterNodePoolSpec(Strict):
+    """A Karpenter NodePool (karpenter.sh/v1): what nodes it may launch, how much, and how it disrupts them."""
+
+    node_class: NameKey = "default"  # type: ignore[valid-type]
+    """Key of the EC2NodeClass (``karpenter.nodeClasses``) the pool launches from."""
+    instance_categories: Annotated[list[matching(r"^[a-z]{1,4}$", "an instance category", "m")],  # type: ignore[misc]
+                                   Field(min_length=1, examples=[["c", "m", "r"]])] | None = None
+    instance_families: Annotated[list[matching(r"^[a-z][a-z0-9-]*$", "an instance family", "m7i")],  # type: ignore[misc]
+                                 Field(min_length=1, examples=[["m7i", "c7i"]])] | None = None
+    capacity_types: Annotated[list[Literal["on-demand", "spot", "reserved"]], Field(min_length=1)] = ["on-demand"]
+    architectures: Annotated[list[Literal["amd64", "arm64"]], Field(min_length=1)] = ["amd64"]
+    limits: NodePoolLimitsSpec
+    consolidation_policy: Literal["WhenEmptyOrUnderutilized", "WhenEmpty"] = "WhenEmptyOrUnderutilized"
+    consolidate_after: DurationOrNever = "1m"
+    expire_after: DurationOrNever = "720h"
+    """Nodes older than this are replaced (so they pick up patched AMIs); 720h = 30 days."""
+    termination_grace_period: Duration | None = "24h"  # type: ignore[valid-type]
+    budgets: Annotated[list[DisruptionBudgetSpec], Field(min_length=1)] = [DisruptionBudgetSpec(nodes="10%")]
+    taints: list[KarpenterTaintSpec] = []
+    labels: Labels = {}
+    weight: int_in(1, 100, 10) | None = None
+
+    @model_validator(mode="after")
+    def _requirements(self) -> KarpenterNodePoolSpec:
+        if (self.instance_categories is None) == (self.instance_families is None):
+            raise ValueError("give exactly one of instanceCategories (e.g. [c, m, r]) and instanceFamilies "
+                             "(e.g. [m7i, c7i])")
+        return self
+
+
+class KarpenterNodeClassSpec(Strict):
+    """A Karpenter EC2NodeClass (karpenter.k8s.aws/v1). Fixed, not configurable: IMDSv2 with hop limit 1, a
+    root volume encrypted with the node-volume key, no public IP, private subnets and the cluster security
+    group by discovery tag, the AL2023 AMI alias of the stack's update channel."""
+
+    volume_size_gi_b: Annotated[int_in(20, 16384, 50), Field(alias="volumeSizeGiB")] = 50
+    tags: Tags = {}
+    """Tags on what Karpenter launches (beside the stack's own); never the keys Karpenter sets itself."""
+
+    @model_validator(mode="after")
+    def _tags(self) -> KarpenterNodeClassSpec:
+        reserved = sorted(k for k in self.tags if k in KARPENTER_TAGS or k.startswith("kubernetes.io/cluster/"))
+        if reserved:
+            raise ValueError(f"tags: {', '.join(reserved)} set by Karpenter itself; use other keys")
+        return self
+
+
+class KarpenterSpec(Strict):
+    """Karpenter v1 (``computeMode: karpenter``): its controller, node classes and node pools."""
+
+    chart_version: matching(r"^1\.\d+\.\d+$", "a Karpenter v1 chart version", "1.8.1") = "1.8.1"  # type: ignore[valid-type]
+    controller_node_group: NameKey | None = None  # type: ignore[valid-type]
+    """The managed node group (in nodeGroups) the controller and CoreDNS run on."""
+    controller_fargate_profile: NameKey | None = None  # type: ignore[valid-type]
+    """Or a Fargate profile (in fargateProfiles) selecting kube-system."""
+    node_classes: Annotated[dict[NameKey, KarpenterNodeClassSpec], Field(min_length=1)] = {  # type: ignore[valid-type]
+        "default": KarpenterNodeClassSpec()}
+    node_pools: Annotated[dict[NameKey, KarpenterNodePoolSpec], Field(min_length=1)]  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _references(self) -> KarpenterSpec:
+        if (self.controller_node_group is None) == (self.controller_fargate_profile is None):
+            raise ValueError("give exactly one of controllerNodeGroup and controllerFargateProfile: Karpenter cannot "
+                             "run on the nodes it provisions, so its controller and CoreDNS need a small managed node "
+                             "group or a Fargate profile")
+        missing = sorted({p.node_class for p in self.node_pools.values()} - set(self.node_classes))
+        if missing:
+            raise ValueError(f"nodePools use node class(es) {', '.join(missing)} that nodeClasses does not define "
+                             f"(it defines {', '.join(sorted(self.node_classes))})")
+        return self
+
+
+class AutoNodeClassSpec(Strict):
+    """A custom EKS Auto Mode NodeClass (eks.amazonaws.com/v1). Fixed: the cluster's private subnets and its
+    security group, ephemeral storage encrypted with the stack's Auto Mode key."""
+
+    network_policy: Literal["DefaultAllow", "DefaultDeny"] = "DefaultAllow"
+    """What a pod no NetworkPolicy selects gets (team namespaces have default-deny policies either way)."""
+    network_policy_event_logs: StrictBool = False
+    ephemeral_storage_gi_b: Annotated[int_in(20, 16384, 80), Field(alias="ephemeralStorageGiB")] = 80
+    snat_policy: Literal["Random", "Disabled"] = "Random"
+
+
+#: The node pools EKS Auto Mode offers built in.
+AUTO_BUILT_IN_POOLS = ("general-purpose", "system")
+
+
+class AutoModeSpec(Strict):
+    """EKS Auto Mode (``computeMode: auto``): built-in node pools, custom NodeClasses and NodePools.
+
+    A NodePool's ``nodeClass`` is a key of ``nodeClasses`` or ``default``, EKS's built-in NodeClass; its
+    ``instanceCategories``/``instanceFamilies`` select ``eks.amazonaws.com/instance-*`` labels."""
+
+    built_in_node_pools: list[Literal[AUTO_BUILT_IN_POOLS]] = list(AUTO_BUILT_IN_POOLS)  # type: ignore[valid-type]
+    node_classes: dict[NameKey, AutoNodeClassSpec] = {}  # type: ignore[valid-type]
+    node_pools: dict[NameKey, KarpenterNodePoolSpec] = {}  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _references(self) -> AutoModeSpec:
+        if len(set(self.built_in_node_pools)) != len(self.built_in_node_pools):
+            raise ValueError("builtInNodePools: name each pool once")
+        if "default" in self.node_classes:
+            raise ValueError("nodeClasses: 'default' is EKS's built-in NodeClass; name yours differently")
+        clash = sorted(set(self.node_pools) & set(AUTO_BUILT_IN_POOLS))
+        if clash:
+            raise ValueError(f"nodePools: {', '.join(clash)} is a built-in pool; list it in builtInNodePools instead")
+        missing = sorted({p.node_class for p in self.node_pools.values()} - set(self.node_classes) - {"default"})
+        if missing:
+            raise ValueError(f"nodePools use node class(es) {', '.join(missing)} that nodeClasses does not define "
+                             "(or use default, EKS's built-in class)")
+        if not self.built_in_node_pools and not self.node_pools:
+            raise ValueError("no node pool: keep builtInNodePools or define nodePools, or nothing can run")
+        return self
+
+
+RetiringNodeGroups = Annotated[list[NameKey], Field(examples=[["general"]])]  # type: ignore[valid-type]
 
 
 #: Env var names that hold secrets: their values come from a Secret or the pod's role, never config.
@@ -410,7 +581,7 @@ Workloads = dict[NameKey, WorkloadSpec]  # type: ignore[valid-type]
 Repositories = dict[RepositoryName, Annotated[RepositorySpec, BeforeValidator(_none_is_empty)]]  # type: ignore[valid-type]
 AddonVersions = Annotated[dict[Literal["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni",
                                        "aws-ebs-csi-driver", "aws-efs-csi-driver", "aws-fsx-csi-driver",
-                                       "metrics-server"],
+                                       "metrics-server", "eks-node-monitoring-agent"],
                                matching(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$", "an EKS add-on version",  # type: ignore[valid-type]
                                         "v1.20.5-eksbuild.1")], Field()]
 Zones = Annotated[dict[StrictStr, int_in(0, 5, 0)], Field(min_length=2, max_length=6,

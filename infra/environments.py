@@ -36,14 +36,29 @@ def load(stack: str) -> tuple[StackConfig, dict[str, Any]]:
     return build_config(stack, values), raw
 
 
+def _compute(cfg: StackConfig) -> str:
+    """The compute mode and what provisions nodes in it."""
+    if cfg.compute_mode == "karpenter" and cfg.karpenter is not None:
+        pools = ", ".join(sorted(cfg.karpenter.node_pools))
+        return f"`karpenter` (Karpenter v1, node pools: {pools})"
+    if cfg.compute_mode == "auto" and cfg.auto_mode is not None:
+        pools = ", ".join([*cfg.auto_mode.built_in_node_pools, *sorted(cfg.auto_mode.node_pools)])
+        return f"`auto` (EKS Auto Mode, node pools: {pools})"
+    return "`nodegroups` (Cluster Autoscaler)" if cfg.cluster_autoscaler else "`nodegroups`"
+
+
 def _capacity(cfg: StackConfig) -> str:
     kinds = sorted({g.capacity_type.replace("_", "-").lower() for g in cfg.node_groups.values()})
-    parts = [f"{'/'.join(kinds)} managed node groups"]
+    parts = []
+    if cfg.node_groups:
+        retiring = [g for g in sorted(cfg.node_groups) if g in cfg.retiring_node_groups]
+        parts.append(f"{'/'.join(kinds)} managed node groups" + (f" ({', '.join(retiring)} retiring)" if retiring
+                                                                 else ""))
     if cfg.self_managed_node_groups:
         parts.append("a self-managed group")
     if cfg.fargate_profiles:
         parts.append(f"Fargate ({', '.join(sorted(cfg.fargate_profiles))})")
-    return ", ".join(parts)
+    return ", ".join(parts) or "none beyond the mode's node pools"
 
 
 def row(stack: str) -> list[str]:
@@ -56,7 +71,7 @@ def row(stack: str) -> list[str]:
                                                                       else [])]
     apps = ", ".join(f"`{name}` ({_exposure(w)})" for name, w in sorted(cfg.workloads.items())) or "none"
     return [f"`{stack}`", str(raw.get("aws:region", "")), f"{zones} AZs, {nats} NAT gateway{'s' if nats > 1 else ''}",
-            endpoint, "yes" if cfg.vpc_endpoints else "no", _capacity(cfg), f"{cfg.log_retention_days} days",
+            endpoint, "yes" if cfg.vpc_endpoints else "no", _compute(cfg), _capacity(cfg), f"{cfg.log_retention_days} days",
             "yes" if cfg.protect_stateful_resources else "no", ", ".join(storage),
             f"{cfg.pod_security_level} enforced", apps,
             "newest (latest)" if cfg.updates.channel == "latest" else f"pinned ({cfg.updates.ami_release_version})"]
@@ -75,7 +90,7 @@ def _exposure(w: Any) -> str:
     return ", ".join(where) or "no exposure"
 
 
-HEADER = ["Stack", "Region", "Network", "API endpoint", "VPC endpoints", "Capacity", "Log retention", "Protected",
+HEADER = ["Stack", "Region", "Network", "API endpoint", "VPC endpoints", "Compute mode", "Capacity", "Log retention", "Protected",
           "Storage", "Pod Security", "Sample apps", "AMI and add-ons"]
 
 

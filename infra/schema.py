@@ -35,6 +35,8 @@ _OBJECT_KEYS: dict[str, Any] = {
     "fargateProfiles": models.FargateProfiles, "addonVersions": models.AddonVersions,
     "repositories": models.Repositories, "selfManagedNodeGroups": models.SelfManagedGroups, "zones": models.Zones,
     "storage": models.StorageSpec, "addons": models.AddonsSpec, "workloads": models.Workloads,
+    "karpenter": models.KarpenterSpec, "retiringNodeGroups": models.RetiringNodeGroups,
+    "autoMode": models.AutoModeSpec,
 }
 
 #: Scalars as the CLI accepts them at the top level of a stack file: "3" is an integer, "true" a boolean.
@@ -52,6 +54,7 @@ _SCALARS: dict[str, dict[str, Any]] = {
     "highlyAvailableNat": _BOOLEAN, "endpointPublicAccess": _BOOLEAN, "protectStatefulResources": _BOOLEAN,
     "logRetentionDays": {"anyOf": [{"enum": list(LOG_RETENTION_DAYS)}, {"enum": [str(d) for d in LOG_RETENTION_DAYS]}]},
     "updateChannel": {"enum": ["latest", "pinned"]},
+    "computeMode": {"enum": list(models.COMPUTE_MODES)},
     "podSecurityLevel": {"enum": ["restricted", "baseline"]},
     "vpcEndpoints": _BOOLEAN,
     "amiReleaseVersion": {"type": "string", "pattern": r"^\d+\.\d+\.\d+-\d{8}$", "examples": ["1.35.0-20261101"]},

@@ -49,7 +49,8 @@ def test_node_group_inputs(mocks) -> None:  # type: ignore[no-untyped-def]
     assert ng["subnetIds"] == [s.id for s in PRIVATE]
     assert ng["capacityType"] == "SPOT" and ng["amiType"] == "AL2023_x86_64_STANDARD"
     assert ng["scalingConfig"] == {"minSize": 1, "desiredSize": 2, "maxSize": 4}
-    assert ng["updateConfig"] == {"maxUnavailable": 1}
+    assert ng["updateConfig"] == {"maxUnavailablePercentage": 25}, "a percentage of the group by default"
+    assert ng["nodeRepairConfig"] == {"enabled": True}, "node auto repair on by default"
     assert ng["releaseVersion"] == "1.35.0-20261101" and ng["version"] == "1.35"
     assert ng["forceUpdateVersion"] is False
     assert ng["labels"] == {"tier": "general", "eks-platform/node-group": "general"}
@@ -105,3 +106,23 @@ def test_promoted_release_is_the_al2023_one(mocks) -> None:  # type: ignore[no-u
     """"a-bottlerocket" sorts first; the exported release must still be the AL2023 group's."""
     compute = _build(node_groups={"a-bottlerocket": IMDS, "general": GENERAL}, fargate_profiles={})
     assert resolved(compute.release_version) == "1.35.0-20261101"
+
+
+def test_update_count_and_repair_off_where_configured(mocks) -> None:  # type: ignore[no-untyped-def]
+    counted = NodeGroupArgs(instance_types=["m7i.large"], min_size=1, desired_size=1, max_size=3, max_unavailable=2,
+                            node_repair=False)
+    compute = _build(node_groups={"counted": counted})
+    ng = mocks.created["c-counted"].inputs
+    assert ng["updateConfig"] == {"maxUnavailable": 2}
+    assert ng["nodeRepairConfig"] == {"enabled": False}
+    assert not compute.repairs_nodes, "no group repairs: no monitoring agent needed"
+    assert _build().repairs_nodes
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"max_unavailable_percentage": 0}, "max_unavailable_percentage is 1 to 100"),
+    ({"max_unavailable": 0}, "max_unavailable at least 1"),
+])
+def test_node_group_update_config_is_checked(kwargs: dict[str, int], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        NodeGroupArgs(instance_types=["m7i.large"], min_size=1, desired_size=1, max_size=2, **kwargs)

@@ -117,3 +117,27 @@ def test_an_unknown_support_type_is_refused() -> None:
     with pytest.raises(ValueError, match="ControlPlaneArgs.support_type: 'STANDARD' or 'EXTENDED', got 'PAID'"):
         ControlPlaneArgs(cluster_name="c", kubernetes_version="1.35", vpc_id="v", vpc_cidr="10.0.0.0/16",
                          subnet_ids=SUBNETS, support_type="PAID")
+
+
+def test_node_monitoring_agent_is_an_add_on_promoted_like_the_others(mocks) -> None:  # type: ignore[no-untyped-def]
+    def build() -> ControlPlane:
+        cp = ControlPlane("cp", ControlPlaneArgs(
+            cluster_name="eks-test", kubernetes_version="1.35", vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.20.0.0/16",
+            subnet_ids=SUBNETS, addon_versions={"eks-node-monitoring-agent": "v1.4.0-eksbuild.2"}))
+        cp.add_node_monitoring_agent([cp.cluster])
+        return cp
+    cp = synth(build)
+    agent = mocks.created["cp-node-monitoring-agent"].inputs
+    assert agent["addonName"] == "eks-node-monitoring-agent" and agent["addonVersion"] == "v1.4.0-eksbuild.2"
+    assert resolved(cp.addon_versions)["eks-node-monitoring-agent"] == "v1.4.0-eksbuild.2"
+
+
+def test_coredns_beside_karpenter_on_fargate(mocks) -> None:  # type: ignore[no-untyped-def]
+    def build() -> ControlPlane:
+        cp = ControlPlane("cp", ControlPlaneArgs(
+            cluster_name="eks-test", kubernetes_version="1.35", vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.20.0.0/16",
+            subnet_ids=SUBNETS))
+        cp.add_coredns([cp.cluster], on_fargate=True)
+        return cp
+    synth(build)
+    assert json.loads(mocks.created["cp-coredns"].inputs["configurationValues"]) == {"computeType": "Fargate"}

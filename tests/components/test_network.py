@@ -189,3 +189,13 @@ def test_vpc_endpoints_let_private_nodes_work_without_the_internet(mocks) -> Non
 def test_no_endpoints_unless_asked(mocks) -> None:  # type: ignore[no-untyped-def]
     _build(ha=False, zones=ZONES[:2])
     assert not _of(mocks, "aws:ec2/vpcEndpoint:VpcEndpoint")
+
+
+@pytest.mark.parametrize("karpenter", [True, False])
+def test_karpenter_discovery_tag_on_private_subnets_only(mocks, karpenter: bool) -> None:  # type: ignore[no-untyped-def]
+    synth(lambda: Network("net", NetworkArgs(cidr_block="10.40.0.0/16", availability_zones=ZONES,
+                                             cluster_name="eks-test", karpenter_discovery=karpenter)))
+    for name, args in _of(mocks, "aws:ec2/subnet:Subnet").items():
+        tag = args.inputs["tags"].get("karpenter.sh/discovery")
+        expected = "eks-test" if karpenter and "-private-" in name else None
+        assert tag == expected, f"{name}: karpenter.sh/discovery={tag!r}"

@@ -215,7 +215,7 @@ def test_access_and_endpoint_errors(overrides: dict[str, object], fragment: str)
 PINS = {"coredns": "v1.12.5-eksbuild.1", "eks-pod-identity-agent": "v1.3.5-eksbuild.1",
         "kube-proxy": "v1.35.5-eksbuild.1", "vpc-cni": "v1.20.5-eksbuild.1",
         "aws-ebs-csi-driver": "v1.50.1-eksbuild.1", "aws-efs-csi-driver": "v2.1.12-eksbuild.1",
-        "metrics-server": "v0.8.0-eksbuild.1"}
+        "metrics-server": "v0.8.0-eksbuild.1", "eks-node-monitoring-agent": "v1.4.0-eksbuild.2"}
 
 
 def test_pinned_updates_parse() -> None:
@@ -228,7 +228,7 @@ def test_pinned_updates_parse() -> None:
     ({"updateChannel": "pinned"}, "eks-platform:amiReleaseVersion: required with updateChannel 'pinned'"),
     ({"updateChannel": "pinned", "amiReleaseVersion": "1.35.0-20261101"},
      "updateChannel 'pinned' needs a version for coredns, eks-pod-identity-agent, kube-proxy, vpc-cni, "
-     "aws-ebs-csi-driver, aws-efs-csi-driver, metrics-server"),
+     "aws-ebs-csi-driver, aws-efs-csi-driver, metrics-server, eks-node-monitoring-agent"),
     ({"updateChannel": "pinned", "amiReleaseVersion": "1.35.0-20261101", "addonVersions": PINS,
       "storage": {"fsx": {"enabled": True}}}, "needs a version for aws-fsx-csi-driver"),
     ({"addonVersions": {"aws-fsx-csi-driver": "v1.6.0-eksbuild.1"}},

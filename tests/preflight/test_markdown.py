@@ -242,7 +242,7 @@ def test_dev_stack_comment_verdict_violations_and_graph(dev) -> None:  # type: i
     _, _, _, styles = parse_mermaid(md)
     assert "style c_ControlPlane_dev fill:#ffebe9,stroke:#cf222e,color:#1f2328" in styles, \
         "a component holding a mandatory violation is red"
-    assert any(s.startswith("style c_Chart_dev_lb_controller_chart ") and "dasharray" in s for s in styles), \
+    assert any(s.startswith("style c_Chart_dev_pod_autoscaling_vpa ") and "dasharray" in s for s in styles), \
         "remote components are dashed"
 
 

@@ -19,6 +19,8 @@ pytestmark = pytest.mark.e2e
 #: (zones, NAT gateways, region) of the stacks this repository ships; any other stack file is held to what its
 #: own config asks for.
 ENVIRONMENTS = {"dev": (2, 1, "us-west-2"), "staging": (3, 3, "us-west-2"), "prod": (3, 3, "us-east-1")}
+#: dev runs EKS Auto Mode; staging and prod run Karpenter (prod still retiring its `general` node group).
+MODES = {"dev": "auto", "staging": "karpenter", "prod": "karpenter"}
 
 
 def _config(stack: str) -> Any:
@@ -65,10 +67,12 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
         assert vpc["endpointPublicAccess"] is True and vpc["publicAccessCidrs"] == ["203.0.113.0/24"]
     else:
         assert vpc["endpointPublicAccess"] is False and "publicAccessCidrs" not in vpc
+    auto = MODES[stack] == "auto"
+    assert data["outputs"]["compute_mode"] == MODES[stack]
     keys = by_type["aws:kms/key:Key"]
     assert {k["name"].removeprefix(f"{stack}-") for k in keys} == {
-        "secrets-key", "logs-key", "flow-logs-key", "node-volume-key", "registry-key", "ebs-key", "efs-key",
-        *(["fsx-key"] if stack != "dev" else [])}
+        "secrets-key", "logs-key", "flow-logs-key", "node-volume-key", "registry-key", "efs-key",
+        *(["fsx-key", "ebs-key"] if stack != "dev" else ["auto-mode-volume-key"])}
     assert all(k["protect"] is k["retainOnDelete"] is (stack != "dev") for k in keys), "protected and kept outside dev"
     assert all(json.loads(k["inputs"]["policy"]) for k in keys), "every key has an explicit policy"
     repos = by_type["aws:ecr/repository:Repository"]
@@ -77,36 +81,44 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
     assert set(data["outputs"]["repository_urls"]) == {"payments/api", "checkout/web"}
     assert data["outputs"]["repository_urls"]["payments/api"].endswith(f".amazonaws.com/{stack}/payments/api")
     addons = {a["inputs"]["addonName"]: a for a in by_type["aws:eks/addon:Addon"]}
-    assert set(addons) == {"eks-pod-identity-agent", "vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver",
-                           "aws-efs-csi-driver", "metrics-server", *(["aws-fsx-csi-driver"] if stack != "dev" else [])}
+    # Auto Mode runs the data-plane add-ons and the EBS CSI driver itself; node groups repair with the agent.
+    assert set(addons) == {"aws-efs-csi-driver", "metrics-server", *([] if auto else [
+        "eks-pod-identity-agent", "vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "aws-fsx-csi-driver",
+        "eks-node-monitoring-agent"])}
     classes = {c["inputs"]["metadata"]["name"]: c for c in by_type["kubernetes:storage.k8s.io/v1:StorageClass"]}
-    assert data["outputs"]["storage_classes"] == {"ebs": "gp3", "efs": "efs", **({"fsx": "fsx-lustre"} if stack != "dev"
-                                                                                else {})}
+    assert data["outputs"]["storage_classes"] == {"ebs": "auto-ebs" if auto else "gp3", "efs": "efs",
+                                                  **({"fsx": "fsx-lustre"} if stack != "dev" else {})}
     assert set(classes) == set(data["outputs"]["storage_classes"].values())
     assert {c["inputs"]["reclaimPolicy"] for c in classes.values()} == {"Delete" if stack == "dev" else "Retain"}
     file_systems = by_type["aws:efs/fileSystem:FileSystem"] + by_type.get("aws:fsx/lustreFileSystem:LustreFileSystem", [])
     assert len(file_systems) == (2 if stack == "prod" else 1), "prod adds a standing Lustre file system"
     assert all(fs["protect"] is fs["retainOnDelete"] is (stack != "dev") for fs in file_systems)
     assert all(g["inputs"].get("kmsKeyId") for g in by_type["aws:cloudwatch/logGroup:LogGroup"]), "logs encrypted"
-    node_groups = by_type["aws:eks/nodeGroup:NodeGroup"]
+    node_groups = by_type.get("aws:eks/nodeGroup:NodeGroup", [])
+    assert len(node_groups) == {"dev": 0, "staging": 1, "prod": 2}[stack], "the controller's group (+ prod's retiring)"
     assert all(ng["urn"] in addons["coredns"]["dependencies"] for ng in node_groups), "coredns waits for compute"
-    capacity = {ng["inputs"]["capacityType"] for ng in node_groups}
-    assert capacity == ({"SPOT"} if stack == "dev" else {"ON_DEMAND"})
+    assert all(ng["inputs"]["capacityType"] == "ON_DEMAND" for ng in node_groups)
+    assert all(ng["inputs"]["nodeRepairConfig"] == {"enabled": True} for ng in node_groups), "auto repair on"
     assert all(len(ng["inputs"]["subnetIds"]) == zones for ng in node_groups), "node groups span every AZ"
     private = set(data["outputs"]["private_subnet_ids"])
     assert all(set(ng["inputs"]["subnetIds"]) == private for ng in node_groups), "nodes in every private subnet"
     if stack == "dev":
         (profile,) = by_type["aws:eks/fargateProfile:FargateProfile"]
         assert set(profile["inputs"]["subnetIds"]) == private
-        assert data["outputs"]["ami_release_version"] == "1.35.0-20261101", "dev tracks the SSM release"
+        assert data["outputs"]["ami_release_version"] == "1.35.0-20261101", "dev still resolves what staging promotes"
     else:
         assert all(ng["inputs"]["releaseVersion"] == "1.35.0-20261015" for ng in node_groups), "pinned, not latest"
         assert data["outputs"]["ami_release_version"] == "1.35.0-20261015"
         assert addons["coredns"]["inputs"]["addonVersion"] == "v1.12.5-eksbuild.1", "pinned"
     entry_types = sorted(e["inputs"]["type"] for e in by_type["aws:eks/accessEntry:AccessEntry"])
-    assert entry_types == sorted(["STANDARD"] * 3 + (["EC2_LINUX"] if stack == "prod" else []))
+    nodes = {"dev": ["EC2"], "staging": ["EC2_LINUX"], "prod": ["EC2_LINUX", "EC2_LINUX"]}[stack]
+    assert entry_types == sorted(["STANDARD"] * 3 + nodes), "Karpenter's, Auto Mode's, the self-managed nodes' entries"
     assert len(by_type.get("eks:index:NodeGroupV2", [])) == (1 if stack == "prod" else 0), "prod: self-managed group"
-    (autoscaler,) = by_type["eks-platform:components:ClusterAutoscaler"]
+    assert "eks-platform:components:ClusterAutoscaler" not in by_type, "Karpenter and Auto Mode scale nodes"
+    assert len(by_type.get("eks-platform:components:Karpenter", [])) == (0 if auto else 1)
+    assert len(by_type.get("eks-platform:components:AutoMode", [])) == (1 if auto else 0)
+    pools = by_type["kubernetes:karpenter.sh/v1:NodePool"]
+    assert all(p["inputs"]["spec"]["limits"]["cpu"] for p in pools) and pools
     assert "kubernetes:helm.sh/v4:Chart" in {n["type"] for n in data["notVisible"]}
     assert {r["inputs"]["metadata"]["name"] for r in by_type["kubernetes:core/v1:Namespace"]} == {"payments",
                                                                                                  "checkout"}
@@ -119,14 +131,16 @@ def test_stack_synthesizes_and_passes_its_pack(stack: str) -> None:
     apps = {w["name"]: w for w in by_type["kubernetes:apps/v1:Deployment"]}
     workloads = set(_config(stack).workloads)  # a new stack: the sample apps its own file declares
     assert set(apps) == {"dev": {"api"}, "staging": {"web"}, "prod": {"web", "worker"}}.get(stack, workloads) == workloads
-    assert {"eks-platform:components:LoadBalancerController", "eks-platform:components:PodAutoscaling"} <= set(by_type)
+    assert "eks-platform:components:PodAutoscaling" in by_type
+    assert ("eks-platform:components:LoadBalancerController" in by_type) is not auto, "Auto Mode balances itself"
     if stack == "prod":
         assert "web-hpa" in {r["name"] for r in by_type["kubernetes:autoscaling/v2:HorizontalPodAutoscaler"]}
         assert apps["worker"]["inputs"]["spec"]["template"]["metadata"]["labels"]["eks-platform/compute"] == "fargate"
         assert by_type["kubernetes:networking.k8s.io/v1:Ingress"][0]["inputs"]["spec"]["ingressClassName"] == "alb"
     if stack == "dev":
         (nlb,) = [s for s in by_type["kubernetes:core/v1:Service"] if s["inputs"]["spec"]["type"] == "LoadBalancer"]
-        assert nlb["inputs"]["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-type"] == "external"
+        assert nlb["inputs"]["spec"]["loadBalancerClass"] == "eks.amazonaws.com/nlb", "Auto Mode's NLB"
+        assert "service.beta.kubernetes.io/aws-load-balancer-type" not in nlb["inputs"]["metadata"]["annotations"]
     policies = {p["name"]: p["enforcement"] for p in data["policyPacks"][0]["policies"]}
     assert policies["aws-ec2-securitygroup-disallow-public-internet-ingress"] == "mandatory"
     expected_flow = "advisory" if stack == "dev" else "mandatory"

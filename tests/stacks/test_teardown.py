@@ -38,18 +38,26 @@ def _reaches(edges: dict[str, set[str]], start: str) -> set[str]:
     return seen
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging"])
-def test_load_balancers_go_before_the_controller_nodes_and_network(stack: str) -> None:
-    resources, edges = _graph(stack)
+def _by_type(resources: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
     by_type: dict[str, list[str]] = {}
     for urn, r in resources.items():
         by_type.setdefault(r["type"], []).append(urn)
-    (chart,) = [u for u in by_type["kubernetes:helm.sh/v4:Chart"] if "-lb-controller-chart" in u]
+    return by_type
+
+
+def _balanced(resources: dict[str, dict[str, Any]], by_type: dict[str, list[str]]) -> list[str]:
     balanced = [u for u in by_type.get("kubernetes:core/v1:Service", [])
                 if resources[u]["inputs"]["spec"].get("type") == "LoadBalancer"]
     balanced += by_type.get("kubernetes:networking.k8s.io/v1:Ingress", [])
     assert balanced, "the sample app is exposed"
-    for urn in balanced:
+    return balanced
+
+
+def test_load_balancers_go_before_the_controller_nodes_and_network() -> None:
+    resources, edges = _graph("staging")
+    by_type = _by_type(resources)
+    (chart,) = [u for u in by_type["kubernetes:helm.sh/v4:Chart"] if "-lb-controller-chart" in u]
+    for urn in _balanced(resources, by_type):
         assert chart in edges[urn], f"{urn} is deleted while the controller still runs"
     after_chart = _reaches(edges, chart)
     for compute in by_type["aws:eks/nodeGroup:NodeGroup"]:
@@ -59,6 +67,34 @@ def test_load_balancers_go_before_the_controller_nodes_and_network(stack: str) -
             assert subnet in after_chart, "and the nodes before their subnets"
     for target in by_type.get("aws:efs/mountTarget:MountTarget", []):
         assert {u for u in by_type["aws:ec2/subnet:Subnet"] if "-private-" in u} & edges[target]
+
+
+def test_auto_mode_load_balancers_go_before_the_cluster_and_network() -> None:
+    """In Auto Mode EKS itself removes a Service's or Ingress's load balancer: they go while the cluster runs."""
+    resources, edges = _graph("dev")
+    by_type = _by_type(resources)
+    (cluster,) = by_type["aws:eks/cluster:Cluster"]
+    private = {u for u in by_type["aws:ec2/subnet:Subnet"] if "-private-" in u}
+    for urn in _balanced(resources, by_type):
+        assert any("eks-platform:components:AutoMode$" in u for u in edges[urn]), f"{urn} waits for Auto Mode"
+        later = _reaches(edges, urn)
+        assert cluster in later and private <= later, f"{urn} is deleted before the cluster and its subnets"
+
+
+def test_karpenter_outlives_what_runs_on_its_nodes() -> None:
+    """A destroy deletes the node pools while Karpenter still runs to terminate their nodes, and Karpenter
+    before the node group it runs on."""
+    resources, edges = _graph("staging")
+    by_type: dict[str, list[str]] = {}
+    for urn, r in resources.items():
+        by_type.setdefault(r["type"], []).append(urn)
+    (lb_chart,) = [u for u in by_type["kubernetes:helm.sh/v4:Chart"] if "-lb-controller-chart" in u]
+    (karpenter,) = [u for u in by_type["kubernetes:helm.sh/v4:Chart"] if "-karpenter-chart" in u]
+    pools = by_type["kubernetes:karpenter.sh/v1:NodePool"]
+    assert pools and all(p in _reaches(edges, lb_chart) for p in pools), "add-ons go before the nodes they run on"
+    assert all(karpenter in edges[p] for p in pools), "node pools go while Karpenter still terminates their nodes"
+    (system,) = by_type["aws:eks/nodeGroup:NodeGroup"]
+    assert system in _reaches(edges, karpenter), "Karpenter goes before the node group it runs on"
 
 
 def test_prod_refuses_to_destroy_its_data() -> None:
