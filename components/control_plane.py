@@ -20,6 +20,22 @@ Children (named ``{name}-<role>``, parented to the component):
   role ``{name}-vpc-cni-role`` instead of the node role), ``{name}-kube-proxy``; ``coredns`` needs
   running pods, so :meth:`ControlPlane.add_coredns` creates it once compute exists;
 * ``{name}-k8s``: a ``pulumi_kubernetes.Provider`` for in-cluster components.
+
+With ``auto_mode`` (:class:`AutoModeClusterArgs`, EKS Auto Mode) the cluster gets AWS's compute, block
+storage and load balancing together (``compute_config``, ``storage_config.block_storage``,
+``kubernetes_network_config.elastic_load_balancing``, as AWS requires), the cluster role also gets
+``AmazonEKSComputePolicy``, ``AmazonEKSBlockStoragePolicy``, ``AmazonEKSLoadBalancingPolicy`` and
+``AmazonEKSNetworkingPolicy`` (one attachment each, named by policy), and:
+
+* ``{name}-auto-node-role`` (only with built-in node pools): the role of the nodes of the built-in
+  ``general-purpose``/``system`` pools, with exactly ``AmazonEKSWorkerNodeMinimalPolicy`` and
+  ``AmazonEC2ContainerRegistryPullOnly``; created before the cluster, which names it in
+  ``compute_config.node_role_arn`` (EKS creates that role's ``EC2`` access entry itself);
+* none of the add-ons AWS runs itself in Auto Mode (:data:`AUTO_MODE_MANAGED_ADDONS`: VPC CNI and its
+  role, kube-proxy, CoreDNS, the Pod Identity agent); :meth:`ControlPlane.add_coredns` refuses.
+
+The rest of Auto Mode (custom NodeClasses and NodePools, the StorageClass, the IngressClass) is
+:class:`components.auto_mode.AutoMode`.
 """
 
 from __future__ import annotations
@@ -40,6 +56,36 @@ from ._tags import merged_tags
 
 TYPE_TOKEN = "eks-platform:components:ControlPlane"
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+#: The node pools EKS Auto Mode offers built in.
+BUILT_IN_NODE_POOLS = ("general-purpose", "system")
+#: AWS managed policies the cluster role needs for Auto Mode's compute, storage, load balancing and networking.
+AUTO_MODE_CLUSTER_POLICIES = ("AmazonEKSComputePolicy", "AmazonEKSBlockStoragePolicy",
+                              "AmazonEKSLoadBalancingPolicy", "AmazonEKSNetworkingPolicy")
+#: AWS managed policies of an Auto Mode node role (nothing else: EKS runs the node's agents).
+AUTO_MODE_NODE_POLICIES = ("AmazonEKSWorkerNodeMinimalPolicy", "AmazonEC2ContainerRegistryPullOnly")
+#: EKS add-ons Auto Mode runs itself, so the control plane does not install them.
+AUTO_MODE_MANAGED_ADDONS = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent")
+
+
+@dataclass(frozen=True)
+class AutoModeClusterArgs:
+    """EKS Auto Mode on the cluster: compute, block storage and load balancing run by AWS, together."""
+
+    node_pools: Sequence[str] = BUILT_IN_NODE_POOLS
+    """Built-in node pools to run: ``general-purpose`` and/or ``system``; empty: custom NodePools only
+    (:class:`components.auto_mode.AutoMode`). With any, the control plane creates their node role."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.node_pools, str):
+            raise ValueError("AutoModeClusterArgs.node_pools: a list of pool names, e.g. "
+                             "[\"general-purpose\", \"system\"], not one string")
+        unknown = [p for p in self.node_pools if p not in BUILT_IN_NODE_POOLS]
+        if unknown:
+            raise ValueError(f"AutoModeClusterArgs.node_pools: {', '.join(map(repr, unknown))} "
+                             f"{'is' if len(unknown) == 1 else 'are'} not built in; choose from "
+                             f"{', '.join(BUILT_IN_NODE_POOLS)} (custom pools are AutoMode NodePools)")
+        if len(set(self.node_pools)) != len(self.node_pools):
+            raise ValueError("AutoModeClusterArgs.node_pools: each pool once")
 
 
 @dataclass(frozen=True)
@@ -70,8 +116,13 @@ class ControlPlaneArgs:
     deletion protection (prod)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on every taggable child."""
+    auto_mode: AutoModeClusterArgs | None = None
+    """EKS Auto Mode (None: off, the add-ons and the node groups of :class:`components.compute.Compute`).
+    Turning it on for an existing cluster is an update of the cluster, not a replacement."""
 
     def __post_init__(self) -> None:
+        if self.auto_mode is not None and not isinstance(self.auto_mode, AutoModeClusterArgs):
+            raise ValueError("ControlPlaneArgs.auto_mode: pass AutoModeClusterArgs(...) or None")
         if self.endpoint_public_access and not self.public_access_cidrs:
             raise ValueError("ControlPlaneArgs.public_access_cidrs: a public endpoint needs explicit CIDRs")
         if not self.endpoint_public_access and self.public_access_cidrs:
@@ -104,6 +155,12 @@ class ControlPlane(pulumi.ComponentResource):
     """Kubeconfig (secret) authenticating with ``aws eks get-token``."""
     provider: k8s.Provider
     """Kubernetes provider for in-cluster resources."""
+    auto_mode: bool
+    """Whether the cluster runs EKS Auto Mode."""
+    auto_mode_node_role: aws.iam.Role | None
+    """The built-in node pools' role (Auto Mode with built-in pools), else None."""
+    auto_mode_node_role_arn: pulumi.Output[str] | None
+    """Its ARN, else None."""
 
     def __init__(self, name: str, args: ControlPlaneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -115,9 +172,21 @@ class ControlPlane(pulumi.ComponentResource):
         partition = aws.get_partition().partition
         region = aws.get_region().region
 
+        auto = args.auto_mode
+        self.auto_mode = auto is not None
+        # Auto Mode's policies are extra attachments; the cluster policy's keeps its name (and URN).
         self.cluster_role, attachments = role_with_policies(
             f"{name}-cluster-role", service_trust("eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
-            ["AmazonEKSClusterPolicy"], partition, base, self, f"EKS control plane of {args.cluster_name}")
+            ["AmazonEKSClusterPolicy", *(AUTO_MODE_CLUSTER_POLICIES if auto else ())], partition, base, self,
+            f"EKS control plane of {args.cluster_name}")
+        self.auto_mode_node_role = None
+        self.auto_mode_node_role_arn = None
+        if auto is not None and auto.node_pools:
+            self.auto_mode_node_role, node_attachments = role_with_policies(
+                f"{name}-auto-node-role", service_trust("ec2.amazonaws.com"), AUTO_MODE_NODE_POLICIES, partition,
+                base, self, f"EKS Auto Mode nodes of the built-in pools of {args.cluster_name}")
+            self.auto_mode_node_role_arn = self.auto_mode_node_role.arn
+            attachments = [*attachments, *node_attachments]
         sg = aws.ec2.SecurityGroup(
             f"{name}-cluster-sg", vpc_id=args.vpc_id,
             description=f"Additional security group for the {args.cluster_name} control-plane ENIs",
@@ -146,6 +215,14 @@ class ControlPlane(pulumi.ComponentResource):
         if args.endpoint_public_access:
             cidrs = args.public_access_cidrs
             vpc_config["public_access_cidrs"] = cidrs if isinstance(cidrs, pulumi.Output) else list(cidrs)
+        auto_settings: dict[str, object] = {}
+        if auto is not None:
+            # AWS takes compute, block storage and load balancing only together, all on or all off.
+            compute: dict[str, object] = {"enabled": True, "node_pools": list(auto.node_pools)}
+            if self.auto_mode_node_role_arn is not None:
+                compute["node_role_arn"] = self.auto_mode_node_role_arn
+            auto_settings = {"compute_config": compute, "storage_config": {"block_storage": {"enabled": True}},
+                             "kubernetes_network_config": {"elastic_load_balancing": {"enabled": True}}}
         self.cluster = aws.eks.Cluster(
             f"{name}-cluster", name=args.cluster_name, version=args.kubernetes_version, role_arn=self.cluster_role.arn,
             vpc_config=vpc_config,
@@ -155,6 +232,7 @@ class ControlPlane(pulumi.ComponentResource):
             upgrade_policy={"support_type": "STANDARD"},
             bootstrap_self_managed_addons=False,
             deletion_protection=args.protect,
+            **auto_settings,
             tags=merged_tags(base, args.cluster_name),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *attachments], protect=args.protect))
         cluster = self.cluster
@@ -163,15 +241,16 @@ class ControlPlane(pulumi.ComponentResource):
         oidc = aws.iam.OpenIdConnectProvider(f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"],
                                              tags=merged_tags(base, f"{name}-oidc"), opts=child)
 
-        pod_identity = self._addon("eks-pod-identity-agent", "pod-identity-agent")
-        cni_role, cni_attachments = role_with_policies(
-            f"{name}-vpc-cni-role", POD_IDENTITY_TRUST, ["AmazonEKS_CNI_Policy"], partition, base, self,
-            f"VPC CNI (aws-node) of {args.cluster_name} through EKS Pod Identity")
-        self._addon("vpc-cni", "vpc-cni",
-                    configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
-                    pod_identity_associations=[{"role_arn": cni_role.arn, "service_account": "aws-node"}],
-                    depends_on=[pod_identity, *cni_attachments])
-        self._addon("kube-proxy", "kube-proxy")
+        if auto is None:  # Auto Mode runs these itself (AUTO_MODE_MANAGED_ADDONS)
+            pod_identity = self._addon("eks-pod-identity-agent", "pod-identity-agent")
+            cni_role, cni_attachments = role_with_policies(
+                f"{name}-vpc-cni-role", POD_IDENTITY_TRUST, ["AmazonEKS_CNI_Policy"], partition, base, self,
+                f"VPC CNI (aws-node) of {args.cluster_name} through EKS Pod Identity")
+            self._addon("vpc-cni", "vpc-cni",
+                        configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
+                        pod_identity_associations=[{"role_arn": cni_role.arn, "service_account": "aws-node"}],
+                        depends_on=[pod_identity, *cni_attachments])
+            self._addon("kube-proxy", "kube-proxy")
 
         self.cluster_name = cluster.name
         self.endpoint = cluster.endpoint
@@ -190,6 +269,7 @@ class ControlPlane(pulumi.ComponentResource):
             "certificate_authority": self.certificate_authority, "oidc_issuer": self.oidc_issuer,
             "oidc_provider_arn": self.oidc_provider_arn, "secrets_key_arn": self.secrets_key_arn,
             "cluster_security_group_id": self.cluster_security_group_id, "kubeconfig": self.kubeconfig,
+            "auto_mode": self.auto_mode, "auto_mode_node_role_arn": self.auto_mode_node_role_arn,
         })
 
     def _addon(self, addon: str, role: str, depends_on: Sequence[pulumi.Resource] = (),
@@ -201,8 +281,18 @@ class ControlPlane(pulumi.ComponentResource):
 
     @property
     def addon_versions(self) -> pulumi.Output[dict[str, str]]:
-        """Installed add-on versions by name: what dev ran, to promote to staging and prod."""
+        """Installed add-on versions by name: what dev ran, to promote to staging and prod ({} in Auto Mode
+        until an add-on is added)."""
+        if not self.addons:
+            return pulumi.Output.from_input({})
         return pulumi.Output.all(**{name: addon.addon_version for name, addon in sorted(self.addons.items())})
+
+    @property
+    def pod_identity_ready(self) -> list[pulumi.Resource]:
+        """What a Pod Identity association's workload waits for: the agent add-on, or, in Auto Mode, where
+        the agent is built into the nodes, the cluster."""
+        agent = self.addons.get("eks-pod-identity-agent")
+        return [agent] if agent is not None else [self.cluster]
 
     def add_coredns(self, compute: Sequence[pulumi.Resource]) -> aws.eks.Addon:
         """Create the coredns add-on once ``compute`` (node groups or Fargate profiles) exists.
@@ -210,6 +300,9 @@ class ControlPlane(pulumi.ComponentResource):
         coredns is a Deployment: on a cluster with nowhere to run pods it stays DEGRADED and the
         update hangs, so it must wait for compute.
         """
+        if self.auto_mode:
+            raise ValueError("ControlPlane.add_coredns: EKS Auto Mode runs CoreDNS itself; do not add the coredns "
+                             "add-on to an Auto Mode cluster")
         if not compute:
             raise ValueError("ControlPlane.add_coredns: pass the node groups or Fargate profiles coredns will run on")
         return self._addon("coredns", "coredns", depends_on=compute)

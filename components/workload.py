@@ -16,6 +16,11 @@ Children (``{name}`` is the app name; Kubernetes objects live in ``namespace`` a
   Balancer Controller as an NLB (``external``, IP targets, scheme, source ranges, TLS with an ACM
   certificate); ``{name}-svc`` + ``{name}-ingress``: a ClusterIP Service behind an ALB Ingress
   (``ingressClassName: alb``, IP targets, HTTPS with ACM, HTTP redirected to HTTPS, optional group).
+
+With ``auto_mode`` EKS Auto Mode provisions the load balancers instead of the AWS Load Balancer Controller:
+the NLB Service has ``loadBalancerClass: eks.amazonaws.com/nlb`` (and no ``aws-load-balancer-type``
+annotation), the ALB Ingress names Auto Mode's IngressClass (``ingress_class``, ``alb`` by default, from
+:class:`components.auto_mode.AutoMode`); the other annotations are the same.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ UID = 10001
 FARGATE_LABEL = "eks-platform/compute"
 EXPOSED_LABEL = "eks-platform/exposed"
 RESOURCE_METRICS = ("cpu", "memory")
+#: ``spec.loadBalancerClass`` of an NLB Service EKS Auto Mode provisions (components.auto_mode has the same).
+AUTO_MODE_NLB_CLASS = "eks.amazonaws.com/nlb"
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,12 @@ class WorkloadArgs:
     exposure: NlbSpec | AlbSpec | None = None
     role_policy: str | None = None
     """An inline IAM policy for the pods (through Pod Identity); None: no AWS access."""
+    auto_mode: bool = False
+    """The cluster runs EKS Auto Mode, which provisions the load balancers (no AWS Load Balancer Controller):
+    an NLB Service gets ``loadBalancerClass: eks.amazonaws.com/nlb``, an ALB Ingress Auto Mode's IngressClass."""
+    ingress_class: str = "alb"
+    """``ingressClassName`` of an ALB Ingress: ``alb`` (the controller's, or the Auto Mode IngressClass of that
+    name that :class:`components.auto_mode.AutoMode` creates by default)."""
     depends_on: Sequence[pulumi.Resource] = ()
     """What the app's objects need first: its namespace, and the controllers that act on them (the load
     balancer controller, metrics-server, the VPA). The objects depend on them directly, so a destroy removes a
@@ -139,6 +152,8 @@ class WorkloadArgs:
             if not controlled or not set(self.vpa.resources) <= set(RESOURCE_METRICS):
                 raise ValueError("WorkloadArgs.vpa: the VPA must control cpu and/or memory, and never a resource the "
                                  "HPA scales on (they would fight over it)")
+        if not re.match(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", self.ingress_class):
+            raise ValueError(f"WorkloadArgs.ingress_class: {self.ingress_class!r} is not an IngressClass name")
         if isinstance(self.exposure, NlbSpec) and self.exposure.internet_facing and not self.exposure.source_ranges:
             raise ValueError("WorkloadArgs.exposure: an internet-facing NLB needs source_ranges (never 0.0.0.0/0)")
         ranges = self.exposure.source_ranges if isinstance(self.exposure, NlbSpec) else \
@@ -247,12 +262,15 @@ def pod_spec(name: str, args: WorkloadArgs, labels: Mapping[str, str]) -> dict[s
 def _nlb(name: str, args: WorkloadArgs, nlb: NlbSpec, meta: dict[str, object], labels: Mapping[str, str],
          opts: pulumi.ResourceOptions) -> None:
     prefix = "service.beta.kubernetes.io/aws-load-balancer-"
-    annotations = {f"{prefix}type": "external", f"{prefix}nlb-target-type": "ip",
+    # Auto Mode picks its NLBs by class; the controller by the `external` type annotation.
+    annotations = {**({} if args.auto_mode else {f"{prefix}type": "external"}), f"{prefix}nlb-target-type": "ip",
                    f"{prefix}scheme": "internet-facing" if nlb.internet_facing else "internal",
                    f"{prefix}ssl-cert": nlb.certificate_arn, f"{prefix}ssl-ports": str(nlb.port),
                    f"{prefix}ssl-negotiation-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}
     spec: dict[str, object] = {"type": "LoadBalancer", "selector": dict(labels),
                                "ports": [{"name": "https", "port": nlb.port, "targetPort": "http", "protocol": "TCP"}]}
+    if args.auto_mode:
+        spec["loadBalancerClass"] = AUTO_MODE_NLB_CLASS
     if nlb.source_ranges:
         spec["loadBalancerSourceRanges"] = list(nlb.source_ranges)
     k8s.core.v1.Service(f"{name}-nlb", metadata={**meta, "annotations": annotations}, spec=spec, opts=opts)
@@ -282,5 +300,5 @@ def _alb(name: str, args: WorkloadArgs, alb: AlbSpec, meta: dict[str, object], l
     if alb.host:
         rule["host"] = alb.host
     k8s.networking.v1.Ingress(f"{name}-ingress", metadata={**meta, "annotations": annotations}, spec={
-        "ingressClassName": "alb", "rules": [rule]},
+        "ingressClassName": args.ingress_class, "rules": [rule]},
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[*args.depends_on, service])))
