@@ -6,9 +6,10 @@ the rest. Children (named ``{name}-<role>``, parented to the component):
 
 * ``{name}-volume-key`` / ``{name}-volume-key-alias`` (``alias/eks/<cluster>/auto-volumes``; unless
   ``volume_key_arn`` brings one): the customer-managed key of the nodes' ephemeral storage and of the
-  StorageClass's volumes. Auto Mode launches nodes and creates volumes with the cluster role, so the key
-  policy lets that role (and only through EC2 in this account and region) use the key and grant it to the
-  volumes; rotation on, protected when ``protect`` is set;
+  StorageClass's volumes (rotation on, protected when ``protect`` is set; the key policy leaves use to IAM in
+  this account). Auto Mode launches nodes and creates volumes as the cluster role, so
+  ``{name}-cluster-role-volume-key`` lets that role use the key, named by its alias, and grant it to the
+  volumes it creates (a document known at the first preview);
 * with custom NodeClasses: ``{name}-node-role`` (``AmazonEKSWorkerNodeMinimalPolicy`` and
   ``AmazonEC2ContainerRegistryPullOnly`` only, attachments named by policy), ``{name}-node-access``, its
   access entry of type ``EC2``, and ``{name}-node-access-policy``, the ``AmazonEKSAutoNodePolicy``
@@ -48,7 +49,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ._iam import role_with_policies, service_trust
-from ._kms import customer_managed_key, key_policy
+from ._kms import customer_managed_key, key_policy, key_user_policy
 from ._tags import merged_tags
 from .compute import SubnetRef
 from .control_plane import AUTO_MODE_NODE_POLICIES
@@ -341,15 +342,17 @@ class AutoModeArgs:
     """The EKS cluster's name (plain: it names the key alias and the default subnet selector)."""
     cluster: pulumi.Input[str]
     """The cluster's name as an output (``ControlPlane.cluster_name``), so access entries wait for the cluster."""
-    cluster_role_arn: pulumi.Input[str]
-    """The cluster role (``ControlPlane.cluster_role.arn``): Auto Mode launches nodes and volumes with it."""
+    cluster_role_name: pulumi.Input[str]
+    """The cluster role's name (``ControlPlane.cluster_role.name``): Auto Mode launches nodes and creates
+    volumes as this role, so it gets the use of the volume key."""
     cluster_security_group_id: pulumi.Input[str]
     """The cluster's security group: NodeClasses' default security group."""
     kubernetes_provider: pulumi.ProviderResource
     node_classes: Mapping[str, NodeClassArgs] = field(default_factory=dict)
     node_pools: Mapping[str, NodePoolArgs] = field(default_factory=dict)
     volume_key_arn: pulumi.Input[str] | None = None
-    """Bring your own volume key (its policy must let the cluster role use it through EC2); None: create one."""
+    """Bring your own volume key (it and the cluster role's IAM policies must let the cluster role use it and
+    grant it to volumes); None: create one, and the cluster role's use of it."""
     network_policy_controller: bool = True
     """Enforce Kubernetes NetworkPolicies on Auto Mode nodes."""
     storage_class: AutoStorageClassArgs | None = AutoStorageClassArgs()
@@ -407,13 +410,16 @@ class AutoMode(pulumi.ComponentResource):
         in_cluster = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider,
                                             depends_on=list(args.depends_on))
 
+        key_use: list[pulumi.Resource] = []
         if args.volume_key_arn is None:
-            policy = pulumi.Output.from_input(args.cluster_role_arn).apply(
-                lambda role: key_policy(partition, account, _volume_statements(role, region, account)))
+            alias = f"eks/{args.cluster_name}/auto-volumes"
             key, _ = customer_managed_key(
-                f"{name}-volume-key", f"EKS Auto Mode node and volume encryption of {args.cluster_name}",
-                f"eks/{args.cluster_name}/auto-volumes", policy, base, self, args.protect)
+                f"{name}-volume-key", f"EKS Auto Mode node and volume encryption of {args.cluster_name}", alias,
+                key_policy(partition, account), base, self, args.protect)
             self.volume_key_arn = key.arn
+            key_use.append(aws.iam.RolePolicy(
+                f"{name}-cluster-role-volume-key", role=args.cluster_role_name,
+                policy=key_user_policy(partition, region, account, alias), opts=aws_child))
         else:
             self.volume_key_arn = pulumi.Output.from_input(args.volume_key_arn)
 
@@ -433,6 +439,7 @@ class AutoMode(pulumi.ComponentResource):
                 policy_arn=f"arn:{partition}:eks::aws:cluster-access-policy/{AUTO_NODE_ACCESS_POLICY}",
                 access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]))
             joined = [*attachments, entry, association]
+        joined += key_use
 
         if args.network_policy_controller:
             k8s.core.v1.ConfigMap(
@@ -466,7 +473,8 @@ class AutoMode(pulumi.ComponentResource):
                 parameters={"type": "gp3", "encrypted": "true", "kmsKeyId": self.volume_key_arn,
                             "iops": str(sc.iops), "throughput": str(sc.throughput_mibps)},
                 volume_binding_mode="WaitForFirstConsumer", allow_volume_expansion=True,
-                reclaim_policy=sc.reclaim_policy, opts=in_cluster)
+                reclaim_policy=sc.reclaim_policy, opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(
+                    depends_on=[*args.depends_on, *key_use])))
             self.storage_class_name = storage_class.metadata.name
 
         self.ingress_class_name = None
@@ -496,20 +504,6 @@ class AutoMode(pulumi.ComponentResource):
             "node_classes": sorted(self.node_classes), "node_pools": sorted(self.node_pools),
             "storage_class_name": self.storage_class_name, "ingress_class_name": self.ingress_class_name,
         })
-
-
-def _volume_statements(cluster_role_arn: str, region: str, account: str) -> list[dict[str, Any]]:
-    """Key-policy statements letting the cluster role use the key for EBS volumes through EC2 only."""
-    via_ec2 = {"kms:ViaService": f"ec2.{region}.amazonaws.com", "kms:CallerAccount": account}
-    principal = {"AWS": cluster_role_arn}
-    return [
-        {"Sid": "AutoModeVolumes", "Effect": "Allow", "Principal": principal, "Resource": "*",
-         "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-         "Condition": {"StringEquals": via_ec2}},
-        {"Sid": "AutoModeVolumeGrants", "Effect": "Allow", "Principal": principal, "Resource": "*",
-         "Action": ["kms:CreateGrant"],
-         "Condition": {"StringEquals": via_ec2, "Bool": {"kms:GrantIsForAWSResource": "true"}}},
-    ]
 
 
 def node_class_spec(spec: NodeClassArgs, args: AutoModeArgs, role_name: pulumi.Input[str] | None,

@@ -36,7 +36,7 @@ from preflight.k8s import validate_object
 from tests.conftest import resolved, synth
 
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
-ROLE = "arn:aws:iam::123456789012:role/cp-cluster-role-0123456"
+ROLE = "cp-cluster-role-0123456"
 SG = "sg-0cccccccccccccccc"
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/dev/payments/api@sha256:" + "ab" * 32
 CERT = "arn:aws:acm:us-west-2:123456789012:certificate/6a1c2f0e-8d2b-4d0a-9c1e-2f4b7d9e0a11"
@@ -53,7 +53,7 @@ def _provider() -> pulumi.ProviderResource:
 
 
 def _auto(**overrides: Any) -> AutoModeArgs:
-    args: dict[str, Any] = {"cluster_name": "eks-test", "cluster": "eks-test", "cluster_role_arn": ROLE,
+    args: dict[str, Any] = {"cluster_name": "eks-test", "cluster": "eks-test", "cluster_role_name": ROLE,
                             "cluster_security_group_id": SG, "kubernetes_provider": overrides.pop("provider", None),
                             "protect": False, **overrides}
     return AutoModeArgs(**args)
@@ -200,25 +200,29 @@ def test_node_class_selects_given_subnets_and_security_groups(mocks) -> None:  #
     assert "auto-network-policy" not in mocks.created
 
 
-def test_volume_key_lets_only_the_cluster_role_use_it_through_ec2(mocks) -> None:  # type: ignore[no-untyped-def]
-    _build()
+def test_volume_key_is_the_cluster_role_s_to_use_by_alias(mocks) -> None:  # type: ignore[no-untyped-def]
+    auto = _build()
     key = mocks.created["auto-volume-key"].inputs
     assert key["enableKeyRotation"] is True
-    admin, use, grant = json.loads(key["policy"])["Statement"]
-    assert admin["Sid"] == "AccountAdministration"
-    for statement in (use, grant):
-        assert statement["Principal"] == {"AWS": ROLE}, "Auto Mode creates node and PVC volumes as the cluster role"
-        assert statement["Condition"]["StringEquals"] == {"kms:ViaService": "ec2.us-west-2.amazonaws.com",
-                                                          "kms:CallerAccount": "123456789012"}
-    assert grant["Action"] == ["kms:CreateGrant"] and grant["Condition"]["Bool"] == {
-        "kms:GrantIsForAWSResource": "true"}
+    assert [st["Sid"] for st in json.loads(key["policy"])["Statement"]] == ["AccountAdministration"], \
+        "use is granted in IAM, so the key policy is known at the first preview"
     assert mocks.created["auto-volume-key-alias"].inputs["name"] == "alias/eks/eks-test/auto-volumes"
+    grant = mocks.created["auto-cluster-role-volume-key"].inputs
+    assert grant["role"] == ROLE, "Auto Mode creates node and claim volumes as the cluster role"
+    use, grants = json.loads(grant["policy"])["Statement"]
+    for statement in (use, grants):
+        assert statement["Condition"]["ForAnyValue:StringEquals"] == {
+            "kms:ResourceAliases": "alias/eks/eks-test/auto-volumes"}, "this key only, named by its alias"
+    assert "kms:GenerateDataKey*" in use["Action"] and grants["Action"] == [
+        "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+    assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    assert resolved(auto.volume_key_arn).startswith("arn:aws:kms:us-west-2:")
 
 
 def test_a_brought_volume_key_is_used_and_none_created(mocks) -> None:  # type: ignore[no-untyped-def]
     mine = "arn:aws:kms:us-west-2:123456789012:key/11111111-2222-3333-4444-555555555555"
     _build(volume_key_arn=mine)
-    assert "auto-volume-key" not in mocks.created
+    assert not {"auto-volume-key", "auto-cluster-role-volume-key"} & set(mocks.created)
     assert mocks.created["auto-class-private"].inputs["spec"]["ephemeralStorage"]["kmsKeyID"] == mine
     assert mocks.created["auto-storage-class"].inputs["parameters"]["kmsKeyId"] == mine
 
