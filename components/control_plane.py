@@ -32,7 +32,8 @@ storage and load balancing together (``compute_config``, ``storage_config.block_
   ``AmazonEC2ContainerRegistryPullOnly``; created before the cluster, which names it in
   ``compute_config.node_role_arn`` (EKS creates that role's ``EC2`` access entry itself);
 * none of the add-ons AWS runs itself in Auto Mode (:data:`AUTO_MODE_MANAGED_ADDONS`: VPC CNI and its
-  role, kube-proxy, CoreDNS, the Pod Identity agent); :meth:`ControlPlane.add_coredns` refuses.
+  role, kube-proxy, CoreDNS, the Pod Identity agent); :meth:`ControlPlane.add_coredns` refuses. While a
+  cluster migrates from node groups, ``keep_addons`` keeps them (the same resources, so the same URNs).
 
 The rest of Auto Mode (custom NodeClasses and NodePools, the StorageClass, the IngressClass) is
 :class:`components.auto_mode.AutoMode`.
@@ -74,6 +75,10 @@ class AutoModeClusterArgs:
     node_pools: Sequence[str] = BUILT_IN_NODE_POOLS
     """Built-in node pools to run: ``general-purpose`` and/or ``system``; empty: custom NodePools only
     (:class:`components.auto_mode.AutoMode`). With any, the control plane creates their node role."""
+    keep_addons: bool = False
+    """Keep the node-group cluster's add-ons (Pod Identity agent, VPC CNI, kube-proxy, and CoreDNS through
+    :meth:`ControlPlane.add_coredns`) while its node groups still run: the first step of a migration to Auto
+    Mode (Auto Mode nodes ignore them). Turn it off once the node groups are drained and removed."""
 
     def __post_init__(self) -> None:
         if isinstance(self.node_pools, str):
@@ -241,7 +246,8 @@ class ControlPlane(pulumi.ComponentResource):
         oidc = aws.iam.OpenIdConnectProvider(f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"],
                                              tags=merged_tags(base, f"{name}-oidc"), opts=child)
 
-        if auto is None:  # Auto Mode runs these itself (AUTO_MODE_MANAGED_ADDONS)
+        self._installs_addons = auto is None or auto.keep_addons
+        if self._installs_addons:  # Auto Mode runs these itself (AUTO_MODE_MANAGED_ADDONS)
             pod_identity = self._addon("eks-pod-identity-agent", "pod-identity-agent")
             cni_role, cni_attachments = role_with_policies(
                 f"{name}-vpc-cni-role", POD_IDENTITY_TRUST, ["AmazonEKS_CNI_Policy"], partition, base, self,
@@ -300,9 +306,10 @@ class ControlPlane(pulumi.ComponentResource):
         coredns is a Deployment: on a cluster with nowhere to run pods it stays DEGRADED and the
         update hangs, so it must wait for compute.
         """
-        if self.auto_mode:
+        if not self._installs_addons:
             raise ValueError("ControlPlane.add_coredns: EKS Auto Mode runs CoreDNS itself; do not add the coredns "
-                             "add-on to an Auto Mode cluster")
+                             "add-on to an Auto Mode cluster (AutoModeClusterArgs.keep_addons keeps it while "
+                             "node groups still run)")
         if not compute:
             raise ValueError("ControlPlane.add_coredns: pass the node groups or Fargate profiles coredns will run on")
         return self._addon("coredns", "coredns", depends_on=compute)

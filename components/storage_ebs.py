@@ -15,6 +15,9 @@ to the component):
 * ``{name}-gp2-not-default`` (only with ``demote_gp2``): clears the default annotation on EKS's own,
   unencrypted ``gp2`` class. EKS stopped marking ``gp2`` as default for clusters created on 1.30 or later,
   so only clusters created earlier need it.
+
+Not for EKS Auto Mode clusters: AWS runs the EBS CSI driver there, and
+:class:`components.auto_mode.AutoMode` owns the StorageClass (provisioner ``ebs.csi.eks.amazonaws.com``).
 """
 
 from __future__ import annotations

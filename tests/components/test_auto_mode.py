@@ -111,6 +111,22 @@ def test_auto_mode_installs_none_of_the_add_ons_aws_runs(mocks) -> None:  # type
     assert resolved(cp.addon_versions) == {}
 
 
+def test_a_cluster_migrating_to_auto_mode_keeps_its_add_ons_until_the_node_groups_are_gone(mocks) -> None:  # type: ignore[no-untyped-def]
+    def build() -> ControlPlane:
+        cp = ControlPlane("cp", ControlPlaneArgs(
+            cluster_name="eks-test", kubernetes_version="1.35", vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.20.0.0/16",
+            subnet_ids=SUBNETS, auto_mode=AutoModeClusterArgs(keep_addons=True)))
+        cp.add_coredns([cp.cluster])
+        return cp
+
+    cp = synth(build)
+    assert mocks.created["cp-cluster"].inputs["computeConfig"]["enabled"] is True
+    assert set(_by_type(mocks, "aws:eks/addon:Addon")) == {
+        "cp-pod-identity-agent", "cp-vpc-cni", "cp-kube-proxy", "cp-coredns"}, \
+        "the node groups still running need them; same names, same URNs"
+    assert cp.pod_identity_ready == [cp.addons["eks-pod-identity-agent"]]
+
+
 def test_auto_mode_without_built_in_pools_has_no_node_role(mocks) -> None:  # type: ignore[no-untyped-def]
     cp = _control_plane(auto_mode=AutoModeClusterArgs(node_pools=()))
     compute = mocks.created["cp-cluster"].inputs["computeConfig"]
