@@ -35,6 +35,8 @@ SOURCE_RANGES = _SVC + "load-balancer-source-ranges"
 #: Load balancer types and classes the AWS Load Balancer Controller handles; it defaults to an internal scheme.
 LBC_TYPES = frozenset({"external", "nlb-ip"})
 LBC_CLASS = "service.k8s.aws/nlb"
+#: The class of NLBs EKS Auto Mode provisions; internal by default too.
+AUTO_MODE_NLB_CLASS = "eks.amazonaws.com/nlb"
 
 _ALB = "alb.ingress.kubernetes.io/"
 CERTIFICATE_ARN = _ALB + "certificate-arn"
@@ -94,12 +96,13 @@ def is_alb_ingress(resource_type: str, props: Any) -> bool:
 
 def service_is_internet_facing(props: Any) -> bool:
     """The scheme annotation; without one, the controller's default: internal for the AWS Load Balancer
-    Controller, internet-facing for the in-tree controller (unless its legacy internal annotation is set)."""
+    Controller and EKS Auto Mode, internet-facing for the in-tree controller (unless its legacy internal
+    annotation is set)."""
     scheme = known_annotation(props, SCHEME)
     if scheme:
         return scheme == "internet-facing"
     lb_class = known(get(get(props, "spec"), "loadBalancerClass"), "spec.loadBalancerClass")
-    if known_annotation(props, LB_TYPE) in LBC_TYPES or lb_class == LBC_CLASS:
+    if known_annotation(props, LB_TYPE) in LBC_TYPES or lb_class in (LBC_CLASS, AUTO_MODE_NLB_CLASS):
         return False
     return (known_annotation(props, LEGACY_INTERNAL) or "").lower() not in ("true", "0.0.0.0/0")
 

@@ -57,5 +57,9 @@ def test_auto_mode_program_runs_what_aws_does_not_and_nothing_aws_does() -> None
     assert by_name["auto-mode-storage-class"]["inputs"]["provisioner"] == "ebs.csi.eks.amazonaws.com"
     assert by_name["orders-data"]["inputs"]["spec"]["storageClassName"] == "gp3"
     assert by_name["api-nlb"]["inputs"]["spec"]["loadBalancerClass"] == "eks.amazonaws.com/nlb"
+    hand_written = by_name["metrics-nlb"]["inputs"]
+    assert hand_written["spec"]["loadBalancerClass"] == "eks.amazonaws.com/nlb"
+    assert not [a for a in hand_written["metadata"]["annotations"] if a.endswith("-scheme")], \
+        "E7 takes Auto Mode's default scheme, internal, as the controller's (the pass above shows it silent)"
     assert by_name["web-ingress"]["inputs"]["spec"]["ingressClassName"] == "alb"
     assert by_name["auto-mode-alb"]["inputs"]["spec"]["controller"] == "eks.amazonaws.com/alb"

@@ -6,7 +6,8 @@ A load balancer is internet-facing when:
 * a ``Service`` of type ``LoadBalancer`` says ``service.beta.kubernetes.io/aws-load-balancer-scheme:
   internet-facing``, or has no scheme and is served by the in-tree controller, whose default is internet-facing
   (the AWS Load Balancer Controller, chosen by ``aws-load-balancer-type: external``/``nlb-ip`` or
-  ``loadBalancerClass: service.k8s.aws/nlb``, defaults to internal);
+  ``loadBalancerClass: service.k8s.aws/nlb``, and EKS Auto Mode, chosen by ``loadBalancerClass:
+  eks.amazonaws.com/nlb``, default to internal);
 * an ALB ``Ingress`` says ``alb.ingress.kubernetes.io/scheme: internet-facing`` (the default is internal).
 
 It is allowed when its ``namespace/name`` matches a glob of ``allowedPublic``, or when it admits only listed

@@ -160,6 +160,8 @@ def test_e7_silent_on_internal_load_balancers() -> None:
     ({S + "aws-load-balancer-type": "external"}, {}, False),  # AWS Load Balancer Controller: internal by default
     ({S + "aws-load-balancer-type": "nlb-ip"}, {}, False),
     ({}, {"loadBalancerClass": "service.k8s.aws/nlb"}, False),
+    ({}, {"loadBalancerClass": "eks.amazonaws.com/nlb"}, False),  # EKS Auto Mode: internal by default
+    ({S + "aws-load-balancer-scheme": "internet-facing"}, {"loadBalancerClass": "eks.amazonaws.com/nlb"}, True),
     ({S + "aws-load-balancer-internal": "true"}, {}, False),
     ({S + "aws-load-balancer-type": "external", S + "aws-load-balancer-scheme": "internet-facing"}, {}, True),
     ({S + "aws-load-balancer-scheme": "internal"}, {}, False),
