@@ -407,6 +407,7 @@ class AutoMode(pulumi.ComponentResource):
         region = aws.get_region().region
         account = aws.get_caller_identity().account_id
         aws_child = pulumi.ResourceOptions(parent=self)
+        # Objects that need more than args.depends_on merge it in: ResourceOptions.merge concatenates depends_on.
         in_cluster = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider,
                                             depends_on=list(args.depends_on))
 
@@ -452,7 +453,7 @@ class AutoMode(pulumi.ComponentResource):
                 f"{name}-class-{key}", api_version=NODE_CLASS_API, kind="NodeClass", metadata={"name": key},
                 spec=node_class_spec(args.node_classes[key], args, self.node_role_name, self.volume_key_arn),
                 opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(
-                    depends_on=[*args.depends_on, *joined])))
+                    depends_on=joined)))
         self.node_pools = {}
         for key in sorted(args.node_pools):
             pool = args.node_pools[key]
@@ -461,7 +462,7 @@ class AutoMode(pulumi.ComponentResource):
                 f"{name}-pool-{key}", api_version=NODE_POOL_API, kind="NodePool", metadata={"name": key},
                 spec=node_pool_spec(pool),
                 opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(
-                    depends_on=[*args.depends_on, *after])))
+                    depends_on=after)))
 
         self.storage_class_name = None
         if args.storage_class is not None:
@@ -474,7 +475,7 @@ class AutoMode(pulumi.ComponentResource):
                             "iops": str(sc.iops), "throughput": str(sc.throughput_mibps)},
                 volume_binding_mode="WaitForFirstConsumer", allow_volume_expansion=True,
                 reclaim_policy=sc.reclaim_policy, opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(
-                    depends_on=[*args.depends_on, *key_use])))
+                    depends_on=key_use)))
             self.storage_class_name = storage_class.metadata.name
 
         self.ingress_class_name = None
@@ -495,7 +496,7 @@ class AutoMode(pulumi.ComponentResource):
                 spec={"controller": ALB_CONTROLLER, "parameters": {
                     "apiGroup": NODE_CLASS_API.split("/")[0], "kind": "IngressClassParams", "name": ic.name}},
                 opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(
-                    depends_on=[*args.depends_on, params])))
+                    depends_on=[params])))
             self.ingress_class_name = ingress_class.metadata.name
 
         self.register_outputs({
