@@ -28,7 +28,7 @@ the rest. Children (named ``{name}-<role>``, parented to the component):
   IngressClass (``alb`` by default) of controller ``eks.amazonaws.com/alb`` that names them.
 
 What AWS runs in Auto Mode is not installed by the stack (:data:`AWS_RUNS_IN_AUTO_MODE`): no VPC CNI,
-kube-proxy, CoreDNS or Pod Identity agent add-on, no EBS CSI driver (:class:`components.storage_ebs.EbsStorage`
+kube-proxy, CoreDNS, Pod Identity agent or node monitoring agent add-on (node repair is built in), no EBS CSI driver (:class:`components.storage_ebs.EbsStorage`
 is not used), no AWS Load Balancer Controller, no Cluster Autoscaler. Workloads expose themselves with
 ``WorkloadArgs(auto_mode=True)``: NLB Services of class :data:`NLB_LOAD_BALANCER_CLASS`, ALB Ingresses of
 this IngressClass.
@@ -58,7 +58,7 @@ from .workload import AUTO_MODE_NLB_CLASS as NLB_LOAD_BALANCER_CLASS  # Services
 TYPE_TOKEN = "eks-platform:components:AutoMode"
 #: What AWS runs itself in an Auto Mode cluster: EKS add-ons and controllers the stack must not install.
 AWS_RUNS_IN_AUTO_MODE = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver",
-                         "aws-load-balancer-controller", "cluster-autoscaler")
+                         "eks-node-monitoring-agent", "aws-load-balancer-controller", "cluster-autoscaler")
 NODE_CLASS_API = "eks.amazonaws.com/v1"
 NODE_POOL_API = "karpenter.sh/v1"
 STORAGE_PROVISIONER = "ebs.csi.eks.amazonaws.com"
@@ -505,6 +505,12 @@ class AutoMode(pulumi.ComponentResource):
             "node_classes": sorted(self.node_classes), "node_pools": sorted(self.node_pools),
             "storage_class_name": self.storage_class_name, "ingress_class_name": self.ingress_class_name,
         })
+
+    @property
+    def scheduling_resources(self) -> list[pulumi.Resource]:
+        """What add-ons that need running pods wait for: the custom NodePools (the built-in pools come with the
+        cluster itself)."""
+        return list(self.node_pools.values())
 
 
 def node_class_spec(spec: NodeClassArgs, args: AutoModeArgs, role_name: pulumi.Input[str] | None,

@@ -146,6 +146,12 @@ def test_clusters_without_auto_mode_are_unchanged(mocks) -> None:  # type: ignor
     assert cp.auto_mode is False and cp.pod_identity_ready == [cp.addons["eks-pod-identity-agent"]]
 
 
+def test_control_plane_args_take_only_auto_mode_cluster_args() -> None:
+    with pytest.raises(ValueError, match=r"ControlPlaneArgs.auto_mode: pass AutoModeClusterArgs\(...\) or None"):
+        ControlPlaneArgs(cluster_name="c", kubernetes_version="1.35", vpc_id="v", vpc_cidr="10.0.0.0/16",
+                         subnet_ids=[], auto_mode=True)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(("node_pools", "message"), [
     (["general-purpose", "gpu"], "'gpu' is not built in"),
     (["system", "system"], "each pool once"),
@@ -272,6 +278,7 @@ def test_node_pool_shape(mocks) -> None:  # type: ignore[no-untyped-def]
 def test_a_pool_on_the_built_in_class_needs_no_node_role(mocks) -> None:  # type: ignore[no-untyped-def]
     auto = _build(node_classes={}, node_pools={"extra": _pool()})
     assert auto.node_role_arn is None and "auto-node-role" not in mocks.created
+    assert auto.scheduling_resources == [auto.node_pools["extra"]]
     assert "auto-node-access" not in mocks.created
     ref = mocks.created["auto-pool-extra"].inputs["spec"]["template"]["spec"]["nodeClassRef"]
     assert ref["name"] == "default"
