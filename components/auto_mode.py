@@ -319,7 +319,10 @@ class AutoIngressClassArgs:
     """The IngressClass of Auto Mode's ALBs and its ``IngressClassParams``."""
 
     name: str = "alb"
-    """Name of the IngressClass and of its parameters (Ingresses name it in ``ingressClassName``)."""
+    """Name of the IngressClass and of its parameters (Ingresses name it in ``ingressClassName``). Keep ``alb``
+    unless the AWS Load Balancer Controller's own ``alb`` class still exists (a migration): the pack's load
+    balancer rules (E6 TLS, E7 public) judge Ingresses of class ``alb`` only, so Ingresses of another name go
+    unjudged."""
     scheme: str | None = None
     """``internal`` or ``internet-facing`` for every ALB of the class (overrides an Ingress's scheme
     annotation); None: each Ingress's ``alb.ingress.kubernetes.io/scheme`` decides (internal by default)."""
