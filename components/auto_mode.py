@@ -357,7 +357,9 @@ class AutoModeArgs:
     """Bring your own volume key (it and the cluster role's IAM policies must let the cluster role use it and
     grant it to volumes); None: create one, and the cluster role's use of it."""
     network_policy_controller: bool = True
-    """Enforce Kubernetes NetworkPolicies on Auto Mode nodes."""
+    """Enforce Kubernetes NetworkPolicies on Auto Mode nodes (ConfigMap ``kube-system/amazon-vpc-cni``). Leave it
+    off while the VPC CNI add-on still runs (``AutoModeClusterArgs.keep_addons``): the add-on owns that ConfigMap
+    and already turns enforcement on (``enableNetworkPolicy``)."""
     storage_class: AutoStorageClassArgs | None = AutoStorageClassArgs()
     ingress_class: AutoIngressClassArgs | None = AutoIngressClassArgs()
     depends_on: Sequence[pulumi.Resource] = ()
