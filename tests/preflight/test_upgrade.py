@@ -44,7 +44,7 @@ def test_every_stack_is_ready_for_the_next_minor(stack: str) -> None:
 
 @pytest.mark.e2e
 def test_a_version_eks_does_not_offer_yet_and_a_skipped_minor_are_reported() -> None:
-    code, report = upgrade("--stack", "dev", "--upgrade-to", "1.37")
+    code, report = upgrade("--stack", "staging", "--upgrade-to", "1.37")
     messages = [f["message"] for f in report["upgrade"]["findings"] if f["severity"] == "blocking"]
     assert code == 1 and report["summary"]["result"] == "fail"
     assert any("skips 1 minor version(s)" in m and "upgrade to 1.36 first" in m for m in messages)
