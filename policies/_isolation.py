@@ -42,8 +42,8 @@ def describe_error(exc: BaseException) -> str:
 def failure_message(policy_name: str, subject: str, exc: BaseException) -> str:
     """What a user reads when ``policy_name`` raised while judging ``subject``."""
     return (f"the rule {policy_name} failed on {subject} and could not judge it: {describe_error(exc)}. "
-            "This is a defect of the policy pack, not of the resource; report it with the resource's inputs. "
-            "The other rules' verdicts are unaffected.")
+            "This is a defect in the rule, not a finding: report it to the policy pack's maintainers with the "
+            "inputs. The other rules' verdicts are unaffected.")
 
 
 def _guarded(awaitable: Awaitable[Any], on_error: Callable[[BaseException], None]) -> Awaitable[Any]:
