@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from _known import get, known
+from _known import get, known, whole_number
 
 WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 
@@ -29,8 +29,8 @@ def port_range(rule: Mapping[str, Any]) -> tuple[int, int, str]:
     protocol = str(known(get(rule, "protocol", get(rule, "ipProtocol", "-1")), "protocol"))
     if protocol in ("-1", "all"):
         return 0, 65535, "all"
-    low = int(known(get(rule, "fromPort"), "fromPort") or 0)
-    high = int(known(get(rule, "toPort"), "toPort") or low)
+    low = whole_number(known(get(rule, "fromPort"), "fromPort")) or 0
+    high = whole_number(known(get(rule, "toPort"), "toPort")) or low
     return low, high, protocol
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from _known import Deferred
+from _known import Deferred, whole_number
 from _metadata import RuleMetadata
 from _pod_security import BPG_PODS_URL, config_schema, each_container, effective, validate_pods, where
 from _pods import ContainerView, PodView
@@ -33,7 +33,8 @@ def _container(view: PodView, container: ContainerView, minimum: int) -> Iterato
                  "unset on the container and on the pod")
         yield (f"{where(view, container)} may run as root: runAsNonRoot is {state} ({non_root_path}), so the "
                f"kubelet starts the image as whatever user it declares, root included. {_fix(minimum)}")
-    user, user_path = effective(view, container, "runAsUser")
+    raw_user, user_path = effective(view, container, "runAsUser")
+    user = whole_number(raw_user)  # the API server refuses a runAsUser that is not a number
     if user is None:
         return
     if int(user) == 0:
