@@ -17,6 +17,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
 from tests.policies.fixtures import GOLDEN, WORKLOAD_IMAGE, hardened_workload
 
 _WORKLOAD = hardened_workload("api", ("spec", "template", "spec"), replicas=2)
@@ -118,7 +120,7 @@ VALUES: list[Any] = [
     None, "", " ", "username", "80.0", "forever", "two", "-1", "1e309", "0x10", "∞", "*", "0.0.0.0/0", "::/0",
     "10.0.0.0/33", "/", "arn:", "${x}", 0.0, -1.0, 0.5, 1e300, -1e300, 65536.0, True, False,
     [], [None], [[]], [[None, [1]]], ["*"], [{"a": None}], {}, {"": None}, {"a": [None]}, {"*": "*"},
-    {"enabled": "yes"}, "x" * 5_000,
+    {"enabled": "yes"}, "x" * 5_000, UNKNOWN_STRING_VALUE, [UNKNOWN_STRING_VALUE], {"a": UNKNOWN_STRING_VALUE},
 ]
 
 
