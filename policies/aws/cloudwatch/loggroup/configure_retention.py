@@ -52,6 +52,6 @@ configure_retention = ResourceValidationPolicy(
     remediation_steps="Set retention_in_days on the aws.cloudwatch.LogGroup to at least minimumRetentionDays.",
     url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html",
     config_schema=PolicyConfigSchema(properties={
-        "minimumRetentionDays": {"type": "integer", "minimum": 1, "default": 1,
+        "minimumRetentionDays": {"type": "integer", "minimum": 1, "maximum": 3653, "default": 1,
                                  "description": "The shortest retention, in days, a log group may set."}}),
 )

@@ -16,6 +16,7 @@ from pulumi_policy import (
 )
 
 from _eks import cluster_view
+from _helpers import K8S_VERSION_PATTERN, pattern_item
 
 #: EKS standard support as of 2026-11; organisations override it through supportedVersions.
 STANDARD_SUPPORT = ["1.34", "1.35", "1.36", "1.37"]
@@ -49,5 +50,7 @@ configure_supported_version = ResourceValidationPolicy(
     remediation_steps="Set version to a supported release; upgrade one minor version at a time.",
     url="https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html",
     config_schema=PolicyConfigSchema(properties={
-        "supportedVersions": {"type": "array", "items": {"type": "string"}, "default": STANDARD_SUPPORT}}),
+        "supportedVersions": {"type": "array", "items": pattern_item(K8S_VERSION_PATTERN,
+                                                             "a Kubernetes minor version, e.g. 1.33"),
+                              "default": STANDARD_SUPPORT}}),
 )
