@@ -90,7 +90,45 @@ EXTRA: dict[str, dict[str, Any]] = {
                             "nodeRootVolumeEncrypted": True, "minSize": 1, "maxSize": 3},
 }
 
-BASES: dict[str, dict[str, Any]] = {**GOLDEN, **EXTRA}
+#: Compliant aws-native instances (CloudFormation shapes) of the covered types (policies/_native.py).
+NATIVE: dict[str, dict[str, Any]] = {
+    "aws-native:eks:Cluster": {
+        "name": "eks-dev", "version": "1.35", "roleArn": "arn:aws:iam::111111111111:role/cluster",
+        "resourcesVpcConfig": {"subnetIds": ["subnet-1", "subnet-2"], "endpointPublicAccess": False,
+                               "endpointPrivateAccess": True},
+        "encryptionConfig": [{"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:us-west-2:1:key/a"}}],
+        "logging": {"clusterLogging": {"enabledTypes": [
+            {"type": t} for t in ("api", "audit", "authenticator", "controllerManager", "scheduler")]}},
+        "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False},
+        "upgradePolicy": {"supportType": "STANDARD"}},
+    "aws-native:eks:Nodegroup": {
+        "clusterName": "eks-dev", "nodeRole": "arn:aws:iam::111111111111:role/nodes", "subnets": ["subnet-1"],
+        "amiType": "AL2023_x86_64_STANDARD", "instanceTypes": ["m7i.large"], "capacityType": "ON_DEMAND",
+        "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 3}, "launchTemplate": {"id": "lt-1", "version": "1"}},
+    "aws-native:eks:FargateProfile": {
+        "clusterName": "eks-dev", "podExecutionRoleArn": "arn:aws:iam::111111111111:role/fargate",
+        "subnets": ["subnet-1"], "selectors": [{"namespace": "payments", "labels": [{"key": "a", "value": "b"}]}]},
+    "aws-native:eks:AccessEntry": {
+        "clusterName": "eks-dev", "principalArn": "arn:aws:iam::111111111111:role/payments", "type": "STANDARD",
+        "kubernetesGroups": ["eks-platform:payments:namespace-admin"]},
+    "aws-native:ec2:LaunchTemplate": {"launchTemplateData": {
+        "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1},
+        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {
+            "encrypted": True, "kmsKeyId": "arn:aws:kms:us-west-2:111111111111:key/nodes", "volumeType": "gp3"}}],
+        "userData": "IyEvYmluL2Jhc2gKZWNobyBoZWxsbwo="}},
+    "aws-native:ec2:SecurityGroup": {
+        "groupDescription": "nodes of cluster eks-dev", "vpcId": "vpc-0123456789abcdef0",
+        "securityGroupIngress": [{"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIp": "10.10.0.0/16",
+                                  "description": "API server from the VPC"}],
+        "securityGroupEgress": [{"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIp": "0.0.0.0/0",
+                                 "description": "HTTPS to AWS APIs and registries"}]},
+    "aws-native:kms:Key": {
+        "description": "Envelope encryption of Kubernetes Secrets in eks-dev", "enableKeyRotation": True,
+        "enabled": True, "keySpec": "SYMMETRIC_DEFAULT", "pendingWindowInDays": 30,
+        "keyPolicy": json.loads(GOLDEN["aws:kms/key:Key"]["policy"])},
+}
+
+BASES: dict[str, dict[str, Any]] = {**GOLDEN, **EXTRA, **NATIVE}
 
 _DEEP_JSON = "[" * 100_000 + "]" * 100_000
 #: Policy documents: every form IAM accepts, and malformed ones a program can still pass as a string.
