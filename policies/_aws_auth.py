@@ -6,7 +6,7 @@ from contextlib import nullcontext
 from typing import Any
 
 import yaml
-from _known import Deferred, get, known
+from _known import UNKNOWN, Deferred, get, known, mapping, mappings
 
 from _helpers import as_list
 
@@ -28,7 +28,7 @@ def aws_auth_mappings(props: Any, keys: tuple[str, ...] = ("mapRoles", "mapUsers
     With ``later``, a key whose YAML is unknown at preview (mapRoles holding a role this stack creates) is
     held back and reads as empty, so the rule still decides the other key; the rule calls ``later.done()``.
     """
-    data = known(get(props, "data") or {}, "data")
+    data = mapping(known(get(props, "data") or {}, "data"))
     out: dict[str, list[dict[str, Any]]] = {}
     for key in keys:
         out[key] = []
@@ -36,14 +36,14 @@ def aws_auth_mappings(props: Any, keys: tuple[str, ...] = ("mapRoles", "mapUsers
             text = known(get(data, key), f"data.{key}", "is rendered from outputs of resources this stack creates "
                                                        "(role ARNs), so its mappings are unknown until they exist")
             try:
-                parsed = yaml.safe_load(str(text or "[]")) or []
-            except yaml.YAMLError:
+                parsed = yaml.safe_load(text) if isinstance(text, str) else []
+            except (yaml.YAMLError, RecursionError):  # not YAML, or nested deeper than the parser follows
                 parsed = []
-            out[key] = [dict(m) for m in parsed if isinstance(m, dict)]
+            out[key] = [dict(m) for m in as_list(parsed) if isinstance(m, dict)]
     return out
 
 
 def component_mappings(props: Any) -> dict[str, list[dict[str, Any]]]:
     """pulumi-eks ``roleMappings``/``userMappings`` in the aws-auth shape."""
-    return {"mapRoles": [dict(m) for m in as_list(props.get("roleMappings"))],
-            "mapUsers": [dict(m) for m in as_list(props.get("userMappings"))]}
+    return {"mapRoles": [dict(m) for m in mappings(get(props, "roleMappings")) if m is not UNKNOWN],
+            "mapUsers": [dict(m) for m in mappings(get(props, "userMappings")) if m is not UNKNOWN]}

@@ -51,10 +51,11 @@ def _deserialize_once(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
     containers of its own, so one deserialized tree can be shared by every policy of the call (none can
     change what another sees).
     """
-    def deserialize(value: Any) -> Any:
+    def deserialize(value: Any, *rest: Any, **options: Any) -> Any:
+        # ``Remediate`` passes ``proxy_secrets=True`` positionally: only the one-argument form is shared.
         memo: dict[int, tuple[Any, Any]] | None = getattr(_calls, "deserialized", None)
-        if memo is None or not isinstance(value, dict):
-            return original(value)
+        if memo is None or rest or options or not isinstance(value, dict):
+            return original(value, *rest, **options)
         hit = memo.get(id(value))
         if hit is not None and hit[0] is value:
             return hit[1]

@@ -1,11 +1,18 @@
-"""Reading IAM policy documents from policy inputs (a JSON string or an object)."""
+"""Reading IAM policy documents from policy inputs (a JSON string or an object).
+
+Every form IAM accepts reads the same (``Statement`` an object or a list; ``Action``/``Resource`` a string or a
+list; ``Principal`` ``"*"`` or a map of strings or lists). What IAM refuses still reads without an exception:
+a document that is not JSON (or nests deeper than the parser follows) has no statements, entries of
+``Statement`` that are not objects are skipped, and a ``Principal`` that is a list or a number is read like a
+bare principal.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from typing import Any
 
-from _known import UNKNOWN, known
+from _known import UNKNOWN, known, parse_json
 
 from _helpers import as_list
 
@@ -24,11 +31,10 @@ def statements(document: Any, path: str = "policy") -> list[dict[str, Any]]:
     if document is UNKNOWN:
         return []
     if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return []
-    return [dict(s) for s in as_list(document.get("Statement"))] if hasattr(document, "get") else []
+        document = parse_json(document)
+    if not isinstance(document, Mapping):
+        return []
+    return [dict(s) for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
 
 
 def values(statement: dict[str, Any], key: str) -> list[str]:
@@ -40,6 +46,16 @@ def principals(statement: dict[str, Any]) -> dict[str, list[str]]:
     principal = statement.get("Principal")
     if principal is None:
         return {}
-    if isinstance(principal, str):
-        return {"*": [principal]}
-    return {str(k): [str(v) for v in as_list(v)] for k, v in dict(principal).items()}
+    if not isinstance(principal, Mapping):  # "*", or what IAM refuses (a list, a number): a bare principal
+        return {"*": [str(v) for v in as_list(principal)]}
+    return {str(k): [str(v) for v in as_list(v)] for k, v in principal.items()}
+
+
+def conditions(statement: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """The Condition block as {operator: {key: [values]}}; a value may be a string or a list. Operators or keys
+    that are not objects (which IAM refuses) are left out."""
+    block = statement.get("Condition")
+    if not isinstance(block, Mapping):
+        return {}
+    return {str(op): {str(k): [str(v) for v in as_list(v)] for k, v in keys.items()}
+            for op, keys in block.items() if isinstance(keys, Mapping)}

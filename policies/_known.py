@@ -13,6 +13,8 @@ policy ... during preview" and gives no verdict. Rules read only what decides th
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -46,6 +48,47 @@ def get(mapping: Any, key: str, default: Any = None) -> Any:
         return mapping.get(key, default)
     except UnknownValueError:
         return UNKNOWN
+
+
+def mapping(value: Any) -> Any:
+    """``value`` when it is a mapping (or :data:`UNKNOWN`); ``{}`` for anything else a program may pass there
+    (None, a list, a string, a number): rules read objects through this and never call ``dict()`` on input."""
+    return value if value is UNKNOWN or isinstance(value, Mapping) else {}
+
+
+def mappings(value: Any) -> list[Any]:
+    """The items of a list input that are mappings (or :data:`UNKNOWN`); nulls, scalars and nested lists are
+    skipped. A single mapping where a list is usual is one item."""
+    return [v for v in elements(value) if v is UNKNOWN or isinstance(v, Mapping)]
+
+
+def whole_number(value: Any) -> int | None:
+    """An integer input as the provider would read it: ``443``, ``443.0`` (the wire carries floats), ``"443"``,
+    ``"80.0"``; ``None`` for anything that is not a finite number (``""``, ``"two"``, a list, a bool, inf)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value) if isinstance(value, float) else value
+    elif isinstance(value, str) and len(value) <= 64:
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    if isinstance(number, float) and not math.isfinite(number):
+        return None
+    return int(number)
+
+
+def parse_json(text: Any) -> Any:
+    """``text`` parsed as JSON; ``None`` when it is not JSON or nests deeper than the parser can follow."""
+    if not isinstance(text, (str, bytes)):
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def is_set(mapping: Any, key: str) -> bool:

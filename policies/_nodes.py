@@ -13,7 +13,7 @@ import base64
 import binascii
 from typing import Any
 
-from _known import elements, get, is_set, known
+from _known import elements, get, is_set, known, whole_number
 from pulumi_policy import ResourceValidationArgs
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -101,7 +101,7 @@ class NodeView:
         if self._component:
             return 2 if self._imds else None  # pulumi-eks enableIMDSv2 sets the hop limit to 2
         hop = self._meta("httpPutResponseHopLimit")
-        return int(hop) if hop is not None else None
+        return whole_number(hop)  # a value that is not a number ("two") reads as unset
 
     @property
     def public_ip(self) -> bool | None:

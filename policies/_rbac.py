@@ -7,11 +7,11 @@ permission (pod creation, exec, webhook writes ...) all ask it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from _known import UNKNOWN, elements, get, known
+from _known import UNKNOWN, elements, get, known, mapping
 
 _RBAC = "kubernetes:rbac.authorization.k8s.io/v1:"
 ROLES = {_RBAC + k for k in ("ClusterRole", "Role", "ClusterRolePatch", "RolePatch")}
@@ -41,13 +41,17 @@ def _strings(holder: Any, key: str, path: str) -> list[str]:
 
 
 def subjects(props: Any) -> list[dict[str, str]]:
-    return [{k: str(known(get(s, k), f"subjects[{i}].{k}")) for k in s}
-            for i, s in enumerate(elements(known(get(props, "subjects"), "subjects")))]
+    out = []
+    for i, subject in enumerate(elements(known(get(props, "subjects"), "subjects"))):
+        subject = known(subject, f"subjects[{i}]")
+        if isinstance(subject, Mapping):  # null entries and nested lists name nobody (the API server refuses them)
+            out.append({str(k): str(known(get(subject, k), f"subjects[{i}].{k}")) for k in subject})
+    return out
 
 
 def role_ref(props: Any) -> dict[str, str]:
-    ref = known(get(props, "roleRef") or {}, "roleRef")
-    return {k: str(known(get(ref, k), f"roleRef.{k}")) for k in ref}
+    ref = mapping(known(get(props, "roleRef") or {}, "roleRef"))
+    return {str(k): str(known(get(ref, k), f"roleRef.{k}")) for k in ref}
 
 
 # What a rule grants, as the Kubernetes RBAC authorizer decides it (rbac/v1 ``RuleAllows``): ``"*"`` in

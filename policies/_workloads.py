@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from _known import UNKNOWN, Deferred, Undecided, elements, get, known
+from _known import mapping as as_mapping
 from _pods import ContainerView, PodView, pod_view
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
 
@@ -233,5 +234,5 @@ def selector_matches(selector: Any, labels: Mapping[str, str], path: str) -> boo
 
 def string_map(value: Any, path: str) -> dict[str, str]:
     """A map of strings (labels); a value unknown at preview raises ``Undecided``."""
-    mapping = known(value, path) or {}
-    return {str(k): str(known(get(mapping, k), f"{path}.{k}")) for k in list(mapping)}
+    labels = as_mapping(known(value, path) or {})
+    return {str(k): str(known(get(labels, k), f"{path}.{k}")) for k in list(labels)}

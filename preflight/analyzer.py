@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import os
 import queue
 import re
@@ -151,6 +152,10 @@ def load_policy_config(path: Path) -> dict[str, dict[str, Any]]:
         raw = json.loads(text)
     except ValueError as exc:
         raise PreflightError(f"policy config {path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise PreflightError(f"policy config {path} nests arrays or objects deeper than {_MAX_CONFIG_DEPTH} levels; "
+                             "policy config values are flat lists and objects") from None
+    _check_config_values(path, raw)
     if not isinstance(raw, dict):
         raise PreflightError(f"policy config {path} must be a JSON object keyed by policy name (or \"all\")")
     # As the engine parses it (pkg/resource/analyzer/config.go, parsePolicyPackConfig and
@@ -179,6 +184,38 @@ def load_policy_config(path: Path) -> dict[str, dict[str, Any]]:
         if level or props:
             parsed[name] = {"enforcementLevel": level, "properties": props}
     return parsed
+
+
+#: Deepest nesting of a policy config value preflight accepts (no policy's schema goes beyond 3).
+_MAX_CONFIG_DEPTH = 32
+#: Largest integer a config value may hold: the engine hands config to the pack as JSON numbers in a protobuf
+#: Struct, that is 64-bit floats, exact up to 2**53.
+_MAX_CONFIG_INTEGER = 2**53
+
+
+def _check_config_values(path: Path, raw: Any) -> None:
+    """Refuse what the engine cannot pass to a pack: numbers beyond a float's exact range, non-finite numbers,
+    nesting deeper than :data:`_MAX_CONFIG_DEPTH`. One message naming the place, no traceback."""
+    stack: list[tuple[Any, str, int]] = [(raw, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        shown = where or "(top level)"
+        if depth > _MAX_CONFIG_DEPTH:
+            raise PreflightError(f"policy config {path}: {shown} nests deeper than {_MAX_CONFIG_DEPTH} levels; policy "
+                                 "config values are flat lists and objects")
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) and abs(value) > _MAX_CONFIG_INTEGER:
+            digits = len(str(abs(value)))
+            raise PreflightError(f"policy config {path}: {shown} is an integer of {digits} digits, beyond what the "
+                                 f"engine passes exactly (at most {_MAX_CONFIG_INTEGER}); use a value in the "
+                                 "property's range")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise PreflightError(f"policy config {path}: {shown} is not a finite number")
+        if isinstance(value, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k), depth + 1) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value))
 
 
 def _apply(result: dict[str, dict[str, Any]], given: dict[str, dict[str, Any]]) -> None:
@@ -212,6 +249,17 @@ def reconcile_policy_config(policies: list[PolicyInfo], initial: dict[str, dict[
         if extra:
             problems.append(f"{name}: unknown propert{'y' if len(extra) == 1 else 'ies'} {', '.join(extra)} "
                             f"(known: {', '.join(sorted(allowed)) or 'none'})")
+    under_all = sorted((given.get("all") or {}).get("properties") or {})
+    if under_all:
+        # The engine applies only an enforcement level from "all" (analyzer/config.go, applyConfig): properties
+        # there reach no policy. Refused, naming the policies that read each property.
+        readers = {prop: sorted(p.name for p in policies if prop in ((p.schema or {}).get("properties") or {}))
+                   for prop in under_all}
+        problems.append("all: propert" + ("y " if len(under_all) == 1 else "ies ") + ", ".join(under_all) +
+                        " under \"all\" would reach no policy (the engine takes only an enforcement level from "
+                        "\"all\"); set each under the policy that reads it: " +
+                        "; ".join(f"{prop}: {', '.join(names) or 'no policy of this pack'}"
+                                  for prop, names in readers.items()))
     if problems:
         raise PreflightError("policy pack configuration is invalid:\n  " + "\n  ".join(problems))
     result: dict[str, dict[str, Any]] = {}
@@ -230,7 +278,10 @@ def reconcile_policy_config(policies: list[PolicyInfo], initial: dict[str, dict[
         props = result.get(policy.name, {}).get("properties") or {}
         for err in sorted(jsonschema.Draft7Validator(schema).iter_errors(props), key=str):
             where = ".".join(str(p) for p in err.absolute_path)
-            errors.append(f"{policy.name}: {where + ': ' if where else ''}{err.message}")
+            message = err.message
+            if err.validator == "pattern" and isinstance(err.schema, dict) and err.schema.get("description"):
+                message = f"{json.dumps(err.instance)} is not {err.schema['description']}"
+            errors.append(f"{policy.name}: {where + ': ' if where else ''}{message}")
     if errors:
         raise PreflightError("policy pack configuration is invalid:\n  " + "\n  ".join(errors))
     return result

@@ -26,6 +26,8 @@ from _pods import ContainerView, PodView, pod_view
 from _workloads import BPG_IMAGES_URL, IMAGE_UNKNOWN, config_schema, container_image, each_container, judge_pods, where
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
+from _helpers import IMAGE_PREFIX_PATTERN, pattern_item
+
 
 def _judge(view: PodView, config: Mapping[str, Any], later: Deferred) -> Iterator[str]:
     allowed = [str(p) for p in config.get("allowedRegistries", [])]
@@ -69,7 +71,9 @@ configure_approved_registries = ResourceValidationPolicy(
                       "reference it there, or add the registry's prefix to allowedRegistries in the policy config.",
     url=BPG_IMAGES_URL,
     config_schema=config_schema(allowedRegistries={
-        "type": "array", "items": {"type": "string"}, "default": [],
+        "type": "array", "items": pattern_item(
+            IMAGE_PREFIX_PATTERN, "a non-empty image reference prefix starting with a letter or digit, e.g. "
+                                  "123456789012.dkr.ecr.us-west-2.amazonaws.com/"), "default": [],
         "description": "Approved image reference prefixes, e.g. 123456789012.dkr.ecr.us-west-2.amazonaws.com/; "
                        "empty: not configured, the rule does not apply."}),
 )

@@ -11,9 +11,7 @@ A certificate ARN from a resource of the stack is unknown at the first preview: 
 
 from __future__ import annotations
 
-import json
-
-from _known import is_set
+from _known import is_set, parse_json
 from _metadata import RuleMetadata
 from _network import (
     CERTIFICATE_ARN,
@@ -31,10 +29,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValid
 
 def _https_listener(listen_ports: str) -> bool | None:
     """Whether the listen-ports JSON has an HTTPS listener; None when it is not a JSON list of objects."""
-    try:
-        listeners = json.loads(listen_ports)
-    except ValueError:
-        return None
+    listeners = parse_json(listen_ports)
     if not isinstance(listeners, list) or not all(isinstance(x, dict) for x in listeners):
         return None
     return any("HTTPS" in x for x in listeners)

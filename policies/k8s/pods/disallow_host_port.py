@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from _known import UNKNOWN, Deferred, elements, get, known
+from _known import UNKNOWN, Deferred, elements, get, known, whole_number
 from _metadata import RuleMetadata
 from _pod_security import PSS_URL, config_schema, each_container, validate_pods, where
 from _pods import ContainerView, PodView
@@ -23,9 +23,12 @@ def _container(view: PodView, container: ContainerView, allowed: set[int]) -> It
     path = f"{container.path}.ports"
     for i, port in enumerate(elements(known(container.get("ports"), path))):
         host_port = get(known(port, f"{path}[{i}]"), "hostPort")
-        if host_port is None or (host_port is not UNKNOWN and int(host_port) in allowed | {0}):
+        number = None if host_port is UNKNOWN else whole_number(host_port)
+        if host_port is None or number == 0 or (number is not None and number in allowed) \
+                or (number is None and host_port is not UNKNOWN and not host_port):
             continue
-        shown = "a port computed at deploy time" if host_port is UNKNOWN else f"port {int(host_port)}"
+        shown = ("a port computed at deploy time" if host_port is UNKNOWN else
+                 f"port {number}" if number is not None else f"port {str(host_port)[:40]!r}")
         yield (f"{where(view, container)} binds {shown} on the node ({path}[{i}].hostPort): it is reachable on the "
                f"node's address outside Services and NetworkPolicies, and only one such pod fits on a node. {_FIX}")
 

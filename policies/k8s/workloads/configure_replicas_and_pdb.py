@@ -188,6 +188,6 @@ configure_replicas_and_pdb = StackValidationPolicy(
                       "maxUnavailable: 1.",
     url="https://kubernetes.io/docs/tasks/run-application/configure-pdb/",
     config_schema=config_schema(minimumReplicas={
-        "type": "integer", "minimum": 1, "default": 2,
+        "type": "integer", "minimum": 1, "maximum": 1000, "default": 2,
         "description": "Fewest replicas a Deployment, StatefulSet or ReplicaSet may run."}),
 )

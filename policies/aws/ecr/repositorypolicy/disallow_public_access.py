@@ -6,15 +6,14 @@ from _known import get
 from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from _iam_docs import principals, statements, values
+from _iam_docs import conditions, principals, statements, values
 
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 SCOPING_KEYS = ("aws:principalorgid", "aws:principalaccount", "aws:sourceaccount", "aws:principalorgpaths")
 
 
 def _scoped(statement: dict) -> bool:  # type: ignore[type-arg]
-    condition = statement.get("Condition") or {}
-    keys = [str(k).lower() for block in dict(condition).values() for k in dict(block)]
+    keys = [k.lower() for block in conditions(statement).values() for k in block]
     return any(k in SCOPING_KEYS for k in keys)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from _known import get, known
+from _known import get, known, mapping
 from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
@@ -39,10 +39,16 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         scope = str(known(get(get(props, "accessScope") or {}, "type"), "accessScope.type") or "")
         _check(args, report, props, str(known(get(props, "policyArn"), "policyArn") or ""), scope, allowed)
     elif args.resource_type == EKS_COMPONENT and props:
-        for entry in dict(props.get("accessEntries") or {}).values():
-            for policy in dict(entry.get("accessPolicies") or {}).values():
-                scope = str((policy.get("accessScope") or {}).get("type") or "")
-                _check(args, report, entry, str(policy.get("policyArn") or ""), scope, allowed)
+        entries = mapping(known(get(props, "accessEntries"), "accessEntries"))
+        for key in entries:
+            entry = mapping(known(get(entries, key), f"accessEntries.{key}"))
+            policies = mapping(known(get(entry, "accessPolicies"), f"accessEntries.{key}.accessPolicies"))
+            for name in policies:
+                policy = mapping(known(get(policies, name), f"accessEntries.{key}.accessPolicies.{name}"))
+                where = f"accessEntries.{key}.accessPolicies.{name}"
+                scope = str(known(get(mapping(get(policy, "accessScope")), "type"), f"{where}.accessScope.type") or "")
+                _check(args, report, entry, str(known(get(policy, "policyArn"), f"{where}.policyArn") or ""), scope,
+                       allowed)
 
 
 METADATA = RuleMetadata(

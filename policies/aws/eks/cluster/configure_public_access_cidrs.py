@@ -14,7 +14,7 @@ from pulumi_policy import (
 )
 
 from _eks import cluster_view, component_hint
-from _helpers import WORLD_CIDRS
+from _helpers import CIDR_PATTERN, WORLD_CIDRS, pattern_item
 
 
 def _inside(cidr: str, allowed: list[str]) -> bool:
@@ -65,6 +65,6 @@ configure_public_access_cidrs = ResourceValidationPolicy(
     remediation_steps="Set vpcConfig.publicAccessCidrs to approved ranges (policy config allowedCidrs).",
     url="https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html",
     config_schema=PolicyConfigSchema(properties={
-        "allowedCidrs": {"type": "array", "items": {"type": "string"}, "default": [],
+        "allowedCidrs": {"type": "array", "items": pattern_item(CIDR_PATTERN, "a CIDR block, e.g. 203.0.113.0/24"), "default": [],
                          "description": "CIDRs a public endpoint may allow; empty: any except 0.0.0.0/0."}}),
 )

@@ -31,6 +31,7 @@ from pulumi_policy import (
 )
 
 from _eks import cluster_view
+from _helpers import K8S_VERSION_PATTERN
 
 TODAY_ENV = "EKS_PLATFORM_TODAY"
 
@@ -38,8 +39,9 @@ TODAY_ENV = "EKS_PLATFORM_TODAY"
 LIFECYCLE_CONFIG: dict[str, Any] = {
     "versions": {"type": "object", "description": "EKS lifecycle by version: endOfStandardSupport and "
                                                   "endOfExtendedSupport dates (YYYY-MM-DD)",
+                 "propertyNames": {"pattern": K8S_VERSION_PATTERN},
                  "additionalProperties": {"type": "object"}},
-    "today": {"type": "string", "description": "The day to judge on (YYYY-MM-DD); default EKS_PLATFORM_TODAY, "
+    "today": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}", "description": "The day to judge on (YYYY-MM-DD); default EKS_PLATFORM_TODAY, "
                                                "else the current UTC date"},
 }
 

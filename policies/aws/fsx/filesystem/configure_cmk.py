@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from _known import get, is_set, known
+from _known import get, is_set, known, whole_number
 from _metadata import RuleMetadata
 from _storage import storage_class
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
@@ -33,7 +33,7 @@ DEFAULT_LUSTRE_DEPLOYMENT = "SCRATCH_1"
 
 def _backup_days(props: Any) -> int | None:
     days = known(get(props, "automaticBackupRetentionDays"), "automaticBackupRetentionDays")
-    return None if days is None else int(days)
+    return whole_number(days)
 
 
 def _lustre(subject: str, props: Any, report: ReportViolation) -> None:

@@ -8,18 +8,14 @@ from _known import get
 from _metadata import RuleMetadata
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from _iam_docs import principals, statements, values
+from _iam_docs import conditions, principals, statements, values
 
 ROLE = "aws:iam/role:Role"
 _WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 
 
 def _conditions(statement: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
-    out: dict[str, dict[str, list[str]]] = {}
-    for operator, block in dict(statement.get("Condition") or {}).items():
-        out[str(operator)] = {str(k): [str(x) for x in (v if isinstance(v, (list, tuple)) else [v])]
-                              for k, v in dict(block).items()}
-    return out
+    return conditions(statement)
 
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
