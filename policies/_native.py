@@ -78,7 +78,7 @@ def _cluster(p: Any) -> dict[str, Any]:
 def _nodegroup(p: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("clusterName", "amiType", "instanceTypes", "capacityType", "scalingConfig", "launchTemplate",
-                "labels", "releaseVersion", "version", "diskSize", "tags"):
+                "labels", "releaseVersion", "version", "diskSize", "tags", "nodeRepairConfig", "updateConfig"):
         _set(out, key, get(p, key))
     _set(out, "nodeRoleArn", get(p, "nodeRole"))
     _set(out, "subnetIds", get(p, "subnets"))

@@ -12,7 +12,7 @@ this stack creates, a Secret name from another resource) raises only when a rule
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from _known import UNKNOWN, elements, get, known
@@ -127,9 +127,9 @@ class PodView:
                 yield ContainerView(known(container, path), path, self)
 
     def volumes(self) -> list[tuple[str, Any]]:
-        """(path, volume) of each pod volume."""
+        """(path, volume) of each pod volume; entries that are not objects (null, scalars) are skipped."""
         return [(f"{self.spec_path}.volumes[{i}]", known(v, f"{self.spec_path}.volumes[{i}]"))
-                for i, v in enumerate(elements(self.field("volumes")))]
+                for i, v in enumerate(elements(self.field("volumes"))) if v is UNKNOWN or isinstance(v, Mapping)]
 
 
 def pod_view(args: ResourceValidationArgs) -> PodView | None:

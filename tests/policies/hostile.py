@@ -104,7 +104,8 @@ NATIVE: dict[str, dict[str, Any]] = {
     "aws-native:eks:Nodegroup": {
         "clusterName": "eks-dev", "nodeRole": "arn:aws:iam::111111111111:role/nodes", "subnets": ["subnet-1"],
         "amiType": "AL2023_x86_64_STANDARD", "instanceTypes": ["m7i.large"], "capacityType": "ON_DEMAND",
-        "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 3}, "launchTemplate": {"id": "lt-1", "version": "1"}},
+        "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 3}, "launchTemplate": {"id": "lt-1", "version": "1"},
+        "nodeRepairConfig": {"enabled": True}, "updateConfig": {"maxUnavailablePercentage": 25}},
     "aws-native:eks:FargateProfile": {
         "clusterName": "eks-dev", "podExecutionRoleArn": "arn:aws:iam::111111111111:role/fargate",
         "subnets": ["subnet-1"], "selectors": [{"namespace": "payments", "labels": [{"key": "a", "value": "b"}]}]},

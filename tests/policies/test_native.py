@@ -23,13 +23,20 @@ OPEN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}]})
 
 
-def _judge(token: str, props: dict[str, Any]) -> set[str]:
+def _judge(token: str, props: dict[str, Any], with_stack: bool = False) -> set[str]:
     found: set[str] = set()
     for policy in RESOURCE:
         args = ResourceValidationArgs(token, unknown_checking_proxy(copy.deepcopy(props)), urn_of(token, "subject"),
                                       "subject", _opts(), None, GOLDEN_CONFIG.get(policy.name, {}))
         try:
             policy.validate(args, lambda message, urn=None, name=policy.name: found.add(name))
+        except (UnknownValueError, _NotApplicableError):
+            pass
+    for stack_policy in STACK if with_stack else []:  # rules that judge a resource with its neighbours (F12 follows KeyPolicy resources)
+        stack = stack_args([stack_resource(token, "subject", copy.deepcopy(props))],
+                           GOLDEN_CONFIG.get(stack_policy.name, {}))
+        try:
+            stack_policy.validate(stack, lambda message, urn=None, name=stack_policy.name: found.add(name))
         except (UnknownValueError, _NotApplicableError):
             pass
     return found
@@ -92,9 +99,9 @@ def test_a_compliant_native_resource_is_silent(token: str) -> None:
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_a_native_resource_fires_the_rules_its_pulumi_aws_twin_fires(native: str, classic: str, change_native: Any,
                                                                      change_classic: Any) -> None:
-    expected = _judge(classic, _changed(GOLDEN[classic], change_classic))
+    expected = _judge(classic, _changed(GOLDEN[classic], change_classic), with_stack=True)
     assert expected, "the classic twin must fire for the comparison to mean anything"
-    assert _judge(native, _changed(hostile.NATIVE[native], change_native)) == expected
+    assert _judge(native, _changed(hostile.NATIVE[native], change_native), with_stack=True) == expected
 
 
 def _stack_findings(profile_token: str, profile: dict[str, Any]) -> set[tuple[str, str]]:

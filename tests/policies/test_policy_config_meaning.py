@@ -38,7 +38,8 @@ def _reconcile(given: dict[str, Any]) -> dict[str, dict[str, Any]]:
     (CIDRS, {"allowedCidrs": ["10.0.0.0"]}, 'allowedCidrs.0: "10.0.0.0" is not a CIDR block'),
     (REGISTRIES, {"allowedRegistries": [""]}, 'allowedRegistries.0: "" is not a non-empty image reference prefix'),
     (REGISTRIES, {"allowedRegistries": ["*"]}, 'allowedRegistries.0: "*" is not a non-empty image reference prefix'),
-    (VERSIONS, {"supportedVersions": ["latest"]}, 'supportedVersions.0: "latest" is not a Kubernetes minor version'),
+    (VERSIONS, {"versions": {"latest": {}}}, 'versions: "latest" is not a Kubernetes minor version'),
+    (VERSIONS, {"today": "tomorrow"}, 'today: "tomorrow" is not a day as YYYY-MM-DD'),
     (RETENTION, {"minimumRetentionDays": 10**400}, "minimumRetentionDays: "),
     (RETENTION, {"minimumRetentionDays": 0}, "minimumRetentionDays: 0 is less than the minimum of 1"),
     (REPLICAS, {"minimumReplicas": 10**6}, "minimumReplicas: 1000000 is greater than the maximum of 1000"),
@@ -53,7 +54,7 @@ def test_values_without_meaning_are_refused_naming_policy_and_property(policy: s
 @pytest.mark.parametrize(("policy", "props"), [
     (CIDRS, {"allowedCidrs": ["203.0.113.0/24", "10.0.0.0/8", "2001:db8::/32", "::/0"]}),
     (REGISTRIES, {"allowedRegistries": ["111111111111.dkr.ecr.", "public.ecr.aws/eks-distro/", "docker.io/library/"]}),
-    (VERSIONS, {"supportedVersions": ["1.33", "1.34"]}),
+    (VERSIONS, {"versions": {"1.35": {"endOfStandardSupport": "2027-03-27"}}, "today": "2026-12-06"}),
     (RETENTION, {"minimumRetentionDays": 3653}),
 ])
 def test_meaningful_values_are_accepted(policy: str, props: dict[str, Any]) -> None:

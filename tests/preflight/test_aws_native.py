@@ -51,6 +51,7 @@ def test_every_covered_native_type_is_judged_in_both_phases() -> None:
         ("aws-ec2-launchtemplate-enforce-imdsv2", "aws-native:ec2:LaunchTemplate", both),
         ("aws-ec2-launchtemplate-enable-volume-encryption", "aws-native:ec2:LaunchTemplate", both),
         ("aws-eks-nodegroup-disallow-ssh", "aws-native:eks:Nodegroup", both),
+        ("aws-eks-nodegroup-enable-node-repair", "aws-native:eks:Nodegroup", both),
         ("aws-eks-accessentry-disallow-iam-users", "aws-native:eks:AccessEntry", both),
         ("aws-eks-accessentry-disallow-system-masters", "aws-native:eks:AccessEntry", both),
     }

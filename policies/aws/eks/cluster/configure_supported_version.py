@@ -31,7 +31,7 @@ from pulumi_policy import (
 )
 
 from _eks import cluster_view
-from _helpers import K8S_VERSION_PATTERN
+from _helpers import K8S_VERSION_PATTERN, pattern_item
 
 TODAY_ENV = "EKS_PLATFORM_TODAY"
 
@@ -39,10 +39,11 @@ TODAY_ENV = "EKS_PLATFORM_TODAY"
 LIFECYCLE_CONFIG: dict[str, Any] = {
     "versions": {"type": "object", "description": "EKS lifecycle by version: endOfStandardSupport and "
                                                   "endOfExtendedSupport dates (YYYY-MM-DD)",
-                 "propertyNames": {"pattern": K8S_VERSION_PATTERN},
+                 "propertyNames": pattern_item(K8S_VERSION_PATTERN, "a Kubernetes minor version, e.g. 1.35"),
                  "additionalProperties": {"type": "object"}},
-    "today": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}", "description": "The day to judge on (YYYY-MM-DD); default EKS_PLATFORM_TODAY, "
-                                               "else the current UTC date"},
+    "today": pattern_item("^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                          "a day as YYYY-MM-DD (the day to judge on; default EKS_PLATFORM_TODAY, else the current "
+                          "UTC date)"),
 }
 
 
