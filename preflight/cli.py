@@ -178,6 +178,8 @@ def _check_manifests(resources: list[RecordedResource], version: str) -> tuple[i
             continue
         secrets: list[str] = []
         manifest = plain(r.outputs if r.outputs is not None else r.inputs, secrets)  # a Secret's real data
+        if isinstance(manifest, dict):
+            manifest.pop("status", None)  # the API server's, not the program's (the up phase fills it)
         if _has_unknowns(manifest):
             unseen.append(NotVisible(r.urn, r.type, "holds values unknown until `pulumi up`: validated in the up "
                                                     "phase (--phase up or both)"))

@@ -22,7 +22,7 @@ from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-from . import std
+from . import outputs, std
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-west-2"
@@ -172,7 +172,22 @@ class MockCloud(Mocks):
             _kubernetes_defaults(args, state, seed)
         elif token.startswith("eks:index:"):
             _eks_component_outputs(self, args, state)
+        if args.custom and not token.startswith("pulumi:providers:"):
+            ctx = self.context(token, args.name, str(resource_id))
+            if token.startswith("kubernetes:") and "kind" in state and "apiVersion" in state:
+                # pulumi-kubernetes types every field of an object as an output; the API server's are these.
+                outputs.kubernetes_object(token, args.name, state, ctx)
+                if not args.resource_id:  # pulumi-kubernetes' ID: <namespace>/<name>, or the name
+                    meta = state["metadata"]
+                    resource_id = f"{meta['namespace']}/{meta['name']}" if meta.get("namespace") else meta["name"]
+            else:
+                outputs.complete(state, ctx)
         return str(resource_id), state
+
+    def context(self, token: str, name: str, resource_id: str) -> outputs.Context:
+        """What :mod:`.outputs` derives a resource's computed values from."""
+        return outputs.Context(token, name, resource_id, self.identity.account, self.identity.region,
+                               self.identity.partition, self.identity.dns_suffix)
 
     def _aws_defaults(self, token: str, args: MockResourceArgs, resource_id: str, state: dict[str, Any]) -> None:
         service, kind = _service_and_kind(token)

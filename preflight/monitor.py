@@ -19,11 +19,11 @@ from typing import Any
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, Mocks
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from . import pulumi_eks
+from . import outputs, pulumi_eks
 from ._wire import SECRET_SIG, SIG_KEY, UNKNOWN, engine_properties, is_secret
 from .mockcloud import UnknownResult, known_at_preview
 from .transforms import TransformRunner
@@ -215,6 +215,8 @@ class RecordingMonitor(MockMonitor):
         """The first URN registered twice (the engine refuses the second registration)."""
         self._claimed: set[str] = set()
         self._component_inputs: dict[str, dict[str, Any]] = {}
+        self._referred: dict[str, dict[str, Any]] = {}
+        """Inputs of the resources a modelled component's outputs refer to without a modelled child, by URN."""
         self.transforms = TransformRunner()
         """The program's resource and stack transforms, run as the engine runs them."""
 
@@ -293,8 +295,37 @@ class RecordingMonitor(MockMonitor):
         # sends a local component's inputs); preflight registers the children that carry its configuration.
         response = self._register(urn, request, own_transforms, analyzed=struct_pb2.Struct() if modelled else None)
         if modelled:
-            self._model_children(urn, request)
+            children = self._model_children(urn, request)
+            response = self._component_outputs(urn, request, children)
         return response
+
+    def _component_outputs(self, urn: str, request: Any, children: list[str]) -> resource_pb2.RegisterResourceResponse:
+        """A modelled component's outputs, from its modelled children: unknown in a first preview."""
+        if self.preview:
+            cls = outputs.sdk_class(request.type)
+            keys = sorted(outputs.fields(cls)) if cls is not None else []
+            out = struct_pb2.Struct()
+            out.update(dict.fromkeys(keys, UNKNOWN))
+            with self._lock:
+                record = self.records[urn]
+                record.outputs = out
+            return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id, object=out)
+        built = []
+        for child_urn in children:
+            child = self.records[child_urn]
+            built.append(pulumi_eks.Built(child.type, child.name, child_urn, child.id,
+                                          json_format.MessageToDict(child.outputs or struct_pb2.Struct())))
+        state, referred = pulumi_eks.component_outputs(request.type, request.name, urn,
+                                                       self._component_inputs.get(urn, {}), built,
+                                                       self.mocks.identity, get_stack())
+        with self._lock:
+            self._referred.update(referred)
+        out = struct_pb2.Struct()
+        out.update(state)
+        with self._lock:
+            record = self.records[urn]
+            record.outputs = out
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id, object=out)
 
     def _register(self, urn: str, request: Any, own_transforms: list[Any], analyzed: struct_pb2.Struct | None = None,
                   modelled: str = "") -> resource_pb2.RegisterResourceResponse:
@@ -360,7 +391,7 @@ class RecordingMonitor(MockMonitor):
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, record.id, None)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id, object=obj_proto)
 
-    def _model_children(self, urn: str, request: Any) -> None:
+    def _model_children(self, urn: str, request: Any) -> list[str]:
         """Register the children pulumi-eks would create for the component at ``urn`` (see :mod:`.pulumi_eks`)."""
         inputs = json_format.MessageToDict(engine_properties(request.object))
         with self._lock:
@@ -390,6 +421,7 @@ class RecordingMonitor(MockMonitor):
             self._claim(child_urn)
             self._register(child_urn, self.transforms.apply(child_request), [], modelled=pulumi_eks.REASON)
             by_name[child.name] = child_urn
+        return list(by_name.values())
 
     def RegisterStackTransform(self, request: Any) -> empty_pb2.Empty:
         self.transforms.register_stack(request)
@@ -423,13 +455,48 @@ class RecordingMonitor(MockMonitor):
                 self.unknown_invokes.setdefault(request.tok, str(exc))
             return resource_pb2.ResourceInvokeResponse(unknown=True)
 
+    def Call(self, request: Any) -> provider_pb2.CallResponse:
+        """A component method (``cluster.get_kubeconfig()``): answered from the component's recorded outputs.
+
+        Unknown in a first preview, as the provider has not created the component yet; a method preflight
+        has no answer for is unknown too, and named in the report like an unanswerable invoke.
+        """
+        with self._lock:
+            self.invokes.append(request.tok)
+        args = json_format.MessageToDict(engine_properties(request.args))
+        with self._lock:
+            record = self.records.get(str(args.get("__self__") or ""))
+        method = pulumi_eks.METHODS.get(request.tok)
+        result: Any = UNKNOWN
+        if method is None:
+            with self._lock:
+                self.unknown_invokes.setdefault(request.tok, f"{request.tok} is a method its provider answers")
+        elif not self.preview and record is not None and record.outputs is not None:
+            result = method(json_format.MessageToDict(record.outputs), args)
+        out = struct_pb2.Struct()
+        out.update({"result": result} if not isinstance(result, dict) else result)
+        return provider_pb2.CallResponse(**{"return": out})
+
     def _get_resource(self, urn: str) -> resource_pb2.ResourceInvokeResponse:
         """``pulumi:pulumi:getResource``: a registered resource's URN, ID and state (resource references)."""
         with self._lock:
             record = self.records.get(urn)
-        if record is None:
-            raise Exception(f"unknown resource {urn}")  # what the SDK's MockMonitor raises
         found = struct_pb2.Struct()
+        if record is None:
+            # A resource a remote component's outputs refer to that preflight does not model (pulumi-eks'
+            # IAM role, OIDC provider...): the mock cloud's state for it, unknown in a first preview.
+            parts = urn.split("::")
+            if len(parts) != 4:
+                raise Exception(f"unknown resource {urn}")  # what the SDK's MockMonitor raises
+            token, name = parts[2].rsplit("$", 1)[-1], parts[3]
+            with self._lock:
+                inputs = dict(self._referred.get(urn, {}))
+            resource_id, state = self.mocks.new_resource(MockResourceArgs(typ=token, name=name, inputs=inputs,
+                                                                          custom=True))
+            found.update({"urn": urn, "id": UNKNOWN if self.preview else str(resource_id)})
+            found.get_or_create_struct("state").CopyFrom(
+                preview_state(token, struct_pb2.Struct(), state) if self.preview else _serialize_state(state))
+            return resource_pb2.ResourceInvokeResponse(**{"return": found})
         found.update({"urn": urn, "id": record.id})
         found.get_or_create_struct("state").CopyFrom(record.outputs or struct_pb2.Struct())
         return resource_pb2.ResourceInvokeResponse(**{"return": found})

@@ -1,0 +1,286 @@
+"""Up-phase values for the outputs a provider computes, derived from the resource's type in its SDK.
+
+A provider answers a create with the resource's whole state: the inputs, plus every output its schema marks
+as always present (the Python SDKs type those ``Output[T]``; outputs the provider may leave out are
+``Output[Optional[T]]``). The mock cloud's handlers give the outputs programs read most (EKS endpoints,
+ARNs, ...); this module fills in the rest, so no output a real ``pulumi up`` gives is ``None``:
+
+* the SDK class of a resource type is found through the resource modules the SDK registers when the
+  program imports it (``pulumi.runtime.register_resource_module``), so any provider SDK the program uses
+  is covered (pulumi-aws, aws-native, pulumi-kubernetes, ...);
+* each required output the state lacks gets a value of its type, shaped after its name (``...Arn`` an ARN of
+  the resource's service, ``...Id`` an ID, ``...Name`` the name, endpoints and URLs host names, timestamps a
+  fixed date, other strings ``""``, numbers ``0``, lists and maps empty, nested objects their own required
+  fields); optional outputs stay absent, as the provider leaves them;
+* Kubernetes objects get what the API server fills in (:func:`kubernetes_object`).
+
+Everything is derived from the resource's identity, never from time or randomness: the same program gives
+the same values on every run. In the preview phase the monitor turns all of these into unknowns.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+import typing
+import uuid
+from typing import Any
+
+#: Fixed creation time for every object (the mock cloud has no clock: runs must compare byte for byte).
+CREATED = "2026-01-01T00:00:00Z"
+
+#: How deep nested output types are filled (they can be recursive: JSON schema props, ...).
+_MAX_DEPTH = 3
+
+#: EC2-style ID prefixes for ``<prefix>Id`` output names.
+_ID_PREFIX = {
+    "vpc": "vpc", "subnet": "subnet", "securityGroup": "sg", "clusterSecurityGroup": "sg", "routeTable": "rtb",
+    "mainRouteTable": "rtb", "defaultRouteTable": "rtb", "defaultSecurityGroup": "sg", "defaultNetworkAcl": "acl",
+    "networkAcl": "acl", "internetGateway": "igw", "natGateway": "nat", "allocation": "eipalloc",
+    "association": "eipassoc", "networkInterface": "eni", "primaryNetworkInterface": "eni", "instance": "i",
+    "launchTemplate": "lt", "image": "ami", "ami": "ami", "dhcpOptions": "dopt", "volume": "vol",
+    "snapshot": "snap", "vpcEndpoint": "vpce", "prefixList": "pl", "transitGateway": "tgw", "keyPair": "key",
+    "fileSystem": "fs", "accessPoint": "fsap", "mountTarget": "fsmt",
+}
+
+_CLUSTER_SCOPED = frozenset({
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",
+    "CustomResourceDefinition", "PriorityClass", "IngressClass", "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration", "APIService", "CSIDriver", "CSINode", "RuntimeClass", "VolumeAttachment",
+    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding", "PodSecurityPolicy", "CertificateSigningRequest", "ComponentStatus",
+    "FlowSchema", "PriorityLevelConfiguration", "StorageVersion", "VolumeAttributesClass", "DeviceClass",
+    "ClusterTrustBundle", "IPAddress", "ServiceCIDR", "StorageVersionMigration", "ResourceSlice",
+})
+
+
+def is_namespaced(kind: str) -> bool:
+    """Whether objects of ``kind`` live in a namespace (custom resources are taken to: most are)."""
+    return kind not in _CLUSTER_SCOPED
+
+
+def uid(*parts: str) -> str:
+    """A deterministic UUID (the shape of Kubernetes ``uid`` and many AWS identifiers)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "\x1f".join(parts)))
+
+
+# -- the SDK's view of a type ------------------------------------------------------------------
+
+def sdk_class(token: str) -> type | None:
+    """The Python class of resource type ``token`` in its SDK, if the program imported that SDK."""
+    return _sdk_class(token)
+
+
+@functools.cache
+def _sdk_class(token: str) -> type | None:
+    parts = token.split(":")
+    if len(parts) != 3:
+        return None
+    from pulumi.runtime import rpc
+
+    modules = getattr(rpc, "_RESOURCE_MODULES", {})
+    for module in list(modules.get(f"{parts[0]}:{parts[1]}", [])):
+        info = getattr(module, "mod_info", None)
+        if not isinstance(info, dict) or token not in (info.get("classes") or {}):
+            continue
+        try:
+            return typing.cast(type, getattr(importlib.import_module(info["fqn"]), info["classes"][token]))
+        except (ImportError, AttributeError):
+            return None
+    return None
+
+
+@functools.cache
+def fields(cls: type) -> dict[str, tuple[Any, bool]]:
+    """Output properties of a resource class or output type: Pulumi name -> (type, optional)."""
+    from pulumi import Output
+    from pulumi import _types
+
+    try:
+        hints = _types._raw_return_hints(cls)
+    except Exception:  # noqa: BLE001 - an SDK whose hints do not resolve: nothing to derive
+        return {}
+    out: dict[str, tuple[Any, bool]] = {}
+    for name, hint in hints.items():
+        if typing.get_origin(hint) is Output:
+            args = typing.get_args(hint)
+            hint = args[0] if args else Any
+        optional = _types._is_optional_type(hint)
+        out[name] = (_types.unwrap_optional_type(hint), optional)
+    return out
+
+
+# -- values ------------------------------------------------------------------------------------
+
+class Context:
+    """What a value is derived from: the resource's type, name, ID, and the cloud it lives in."""
+
+    def __init__(self, token: str, name: str, resource_id: str, account: str, region: str, partition: str,
+                 dns_suffix: str) -> None:
+        self.token, self.name, self.id = token, name, resource_id
+        self.account, self.region, self.partition, self.dns_suffix = account, region, partition, dns_suffix
+        module = token.split(":")[1] if token.count(":") == 2 else ""
+        self.service = module.split("/")[0].split(".")[0] or "resource"
+
+    def hex(self, *parts: str, length: int = 16) -> str:
+        return uid(self.token, self.name, *parts).replace("-", "")[:length]
+
+    def arn(self, what: str) -> str:
+        return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{what}"
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def _string(key: str, ctx: Context) -> str:
+    lower = key.lower()
+    if key == "id":
+        return ctx.id
+    if lower in ("ownerid", "accountid", "awsaccountid", "registryid"):
+        return ctx.account
+    if lower in ("region", "awsregion"):
+        return ctx.region
+    if lower == "availabilityzone":
+        return ctx.region + "a"
+    if lower == "availabilityzoneid":
+        return ctx.region[:2] + ctx.region.split("-")[-1] + "-az1"
+    if key == "arn":
+        return ctx.arn(f"{_kebab(ctx.token.rsplit(':', 1)[-1])}/{ctx.id}")
+    if key.endswith("Arn"):
+        return ctx.arn(f"{_kebab(key[:-3])}/{ctx.name}-{ctx.hex(key, length=7)}")
+    if lower.endswith("zoneid") and "availability" not in lower:
+        return "Z" + ctx.hex(key, length=13).upper()  # a Route 53 hosted zone
+    if key.endswith("Id"):
+        prefix = _ID_PREFIX.get(key[:-2])
+        return f"{prefix}-0{ctx.hex(key)}" if prefix else ctx.hex(key, length=20)
+    if lower.endswith(("endpoint", "dnsname", "hostname", "domainname", "domain", "address", "fqdn")):
+        return f"{ctx.name}-{ctx.hex(key, length=10)}.{ctx.service}.{ctx.region}.{ctx.dns_suffix}"
+    if key == "name" or key.endswith("Name"):
+        return ctx.id if key == "name" else f"{ctx.name}-{ctx.hex(key, length=7)}"
+    if lower.endswith(("url", "uri")):
+        return f"https://{ctx.name}-{ctx.hex(key, length=10)}.{ctx.service}.{ctx.region}.{ctx.dns_suffix}"
+    if lower.endswith(("date", "time", "timestamp")) or key.endswith("At"):
+        return CREATED
+    return ""
+
+
+def value_of(key: str, typ: Any, ctx: Context, depth: int = 0) -> Any:
+    """A plausible value of type ``typ`` for the output ``key``; ``None`` where none can be made."""
+    origin = typing.get_origin(typ)
+    if typ is str:
+        return _string(key, ctx)
+    if typ is bool:
+        return False
+    if typ is int or typ is float:
+        return typ(0)
+    if origin is typing.Literal:
+        return typing.get_args(typ)[0]
+    if origin in (list, tuple, set, frozenset) or _is_abc(origin, "Sequence"):
+        return []
+    if origin is dict or _is_abc(origin, "Mapping"):
+        return {}
+    if typ is Any:
+        return {}
+    if isinstance(typ, type) and _is_output_type(typ):
+        return object_of(typ, ctx, depth + 1) if depth < _MAX_DEPTH else {}
+    return None  # resources (references), unions, unresolved names: nothing to invent
+
+
+def _is_abc(origin: Any, name: str) -> bool:
+    import collections.abc as abc
+
+    return origin is not None and isinstance(origin, type) and issubclass(origin, getattr(abc, name))
+
+
+def _is_output_type(cls: type) -> bool:
+    from pulumi import _types
+
+    return _types.is_output_type(cls)
+
+
+def object_of(cls: type, ctx: Context, depth: int = 0) -> dict[str, Any]:
+    """An object of output type ``cls`` with its required fields."""
+    out: dict[str, Any] = {}
+    for key, (typ, optional) in fields(cls).items():
+        if optional:
+            continue
+        value = value_of(key, typ, ctx, depth)
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def complete(state: dict[str, Any], ctx: Context) -> None:
+    """Add to ``state`` every required output of ``ctx.token``'s SDK class it lacks (nested ones too)."""
+    cls = sdk_class(ctx.token)
+    if cls is None:
+        return
+    for key, (typ, optional) in fields(cls).items():
+        if optional or key in ("urn",):
+            continue
+        if state.get(key) is None:
+            value = value_of(key, typ, ctx)
+            if value is not None:
+                state[key] = value
+        elif isinstance(state[key], dict) and isinstance(typ, type) and _is_output_type(typ):
+            _complete_nested(state[key], typ, ctx, 1)
+
+
+def _complete_nested(obj: dict[str, Any], cls: type, ctx: Context, depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        return
+    for key, (typ, optional) in fields(cls).items():
+        if optional:
+            continue
+        if obj.get(key) is None:
+            value = value_of(key, typ, ctx, depth)
+            if value is not None:
+                obj[key] = value
+
+
+# -- Kubernetes --------------------------------------------------------------------------------
+
+def kubernetes_object(token: str, name: str, state: dict[str, Any], ctx: Context) -> None:
+    """What the API server (and pulumi-kubernetes) fill in on an object just created.
+
+    ``metadata``: the name (pulumi-kubernetes auto-names ``<name>-<8 characters>``), the namespace
+    (``default`` for namespaced kinds), ``uid``, ``creationTimestamp``, ``generation``,
+    ``resourceVersion``; labels and annotations stay the program's. ``status`` is present and empty for
+    kinds that have one; a Service of type LoadBalancer (and an Ingress) gets the load balancer's host name
+    AWS gives it; a Service gets a cluster IP.
+    """
+    kind = str(state.get("kind") or token.rsplit(":", 1)[-1])
+    metadata = state.get("metadata") if isinstance(state.get("metadata"), dict) else {}
+    metadata = dict(metadata)
+    if not metadata.get("name"):
+        metadata["name"] = f"{name}-{ctx.hex('autoname', length=8)}"
+    if is_namespaced(kind):
+        metadata.setdefault("namespace", "default")
+    metadata.setdefault("uid", uid(ctx.token, ctx.name, "uid"))
+    metadata.setdefault("creationTimestamp", CREATED)
+    metadata.setdefault("generation", 1)
+    metadata.setdefault("resourceVersion", str(int(ctx.hex("rv", length=6), 16)))
+    state["metadata"] = metadata
+    cls = sdk_class(token)
+    has_status = cls is not None and "status" in fields(cls)
+    if kind == "Service":
+        spec = dict(state.get("spec") or {}) if isinstance(state.get("spec"), dict) else {}
+        spec.setdefault("type", "ClusterIP")
+        if spec.get("clusterIP") != "None":
+            octets = bytes.fromhex(ctx.hex("cluster-ip", length=4))
+            spec.setdefault("clusterIP", f"10.100.{octets[0]}.{max(octets[1], 1)}")
+        state["spec"] = spec
+        ingress = [{"hostname": _elb_hostname(ctx, metadata["name"])}] if spec["type"] == "LoadBalancer" else None
+        state.setdefault("status", {"loadBalancer": {"ingress": ingress} if ingress else {}})
+    elif kind == "Ingress":
+        state.setdefault("status", {"loadBalancer": {"ingress": [{"hostname": _elb_hostname(ctx, metadata["name"])}]}})
+    elif has_status:
+        state.setdefault("status", {})
+
+
+def _elb_hostname(ctx: Context, name: str) -> str:
+    """The DNS name AWS gives a Service's load balancer (``<32 hex>-<10 digits>.<region>.elb.amazonaws.com``)."""
+    digits = str(int(ctx.hex("elb-digits", length=10), 16))[:10]
+    return f"a{ctx.hex('elb', name, length=31)}-{digits}.{ctx.region}.elb.{ctx.dns_suffix}"
