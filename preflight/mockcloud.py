@@ -22,7 +22,7 @@ from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-from . import outputs, std
+from . import _wire, outputs, std
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-west-2"
@@ -163,6 +163,10 @@ class MockCloud(Mocks):
             resource_id = seed[:8] + "-" + seed[8:12] + "-" + seed[12:16] + "-" + seed[16:20] + "-" + seed[20:32]
         else:
             resource_id = state.get("name") or f"{args.name}-{seed[:7]}"
+        if token == "pulumi:pulumi:StackReference":
+            # Another stack's outputs: unknown offline (no backend), in every phase.
+            state.update({"outputs": _wire.UNKNOWN, "secretOutputNames": []})
+            return str(resource_id), state
         if token.startswith("aws:"):
             self._aws_defaults(token, args, resource_id, state)
             handler = _RESOURCE_HANDLERS.get(token)

@@ -10,6 +10,7 @@ resources registered without an explicit provider.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import threading
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from .mockcloud import UnknownResult, known_at_preview
 from .transforms import TransformRunner
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 @dataclass
@@ -178,6 +180,17 @@ def preview_state(token: str, inputs: struct_pb2.Struct, state: dict[str, Any]) 
     return out
 
 
+def _invoke_id(token: str, args: struct_pb2.Struct) -> str:
+    """A stable ID for an invoke's stand-in result, from its token and arguments."""
+    digest = hashlib.sha256(token.encode() + engine_properties(args).SerializeToString(deterministic=True))
+    prefix = {"getVpc": "vpc", "getVpcs": "vpc", "getSubnet": "subnet", "getSubnets": "subnet", "getSecurityGroup": "sg",
+              "getSecurityGroups": "sg", "getZone": "Z"}.get(
+        token.rsplit(":", 1)[-1], "")
+    if prefix == "Z":
+        return "Z" + digest.hexdigest()[:13].upper()
+    return f"{prefix}-0{digest.hexdigest()[:16]}" if prefix else digest.hexdigest()[:16]
+
+
 def _without_references(request: Any, field_name: str) -> Any:
     """``request`` with resource references in ``field_name`` downgraded (see ``RegisterResource``)."""
     value = getattr(request, field_name)
@@ -209,6 +222,8 @@ class RecordingMonitor(MockMonitor):
         self._on_register = on_register
         self._lock = threading.Lock()
         self._seq = 0
+        self.stand_ins: set[str] = set()
+        """Unanswerable invokes whose result was a stand-in of its type (see :func:`.outputs.stand_in_result`)."""
         self.unknown_invokes: dict[str, str] = {}
         """Invokes answered as unknown (token -> why): preflight has no answer without a cloud."""
         self.duplicate_urn = ""
@@ -428,6 +443,12 @@ class RecordingMonitor(MockMonitor):
         return empty_pb2.Empty()
 
     def ReadResource(self, request: Any) -> resource_pb2.ReadResourceResponse:
+        if request.type == STACK_REFERENCE:
+            # Another stack's outputs: no backend to read them offline (the mock cloud answers them unknown);
+            # named in the report like an invoke preflight cannot answer.
+            with self._lock:
+                self.unknown_invokes.setdefault(f"{STACK_REFERENCE} {request.id or request.name}",
+                                                "another stack's outputs need its backend")
         response = super().ReadResource(_without_references(request, "properties"))
         provider = request.provider or self._default_provider(request.type.split(":", 1)[0], request.version)
         self._store(RecordedResource(
@@ -453,7 +474,18 @@ class RecordingMonitor(MockMonitor):
         except UnknownResult as exc:
             with self._lock:
                 self.unknown_invokes.setdefault(request.tok, str(exc))
-            return resource_pb2.ResourceInvokeResponse(unknown=True)
+            token = request.tok
+            ctx = self.mocks.context(token, token.rsplit(":", 1)[-1], _invoke_id(token, request.args))
+            result = outputs.stand_in_result(token, ctx)
+            if result is None:
+                return resource_pb2.ResourceInvokeResponse(unknown=True)
+            with self._lock:
+                self.stand_ins.add(token)
+            # A stand-in of the result's type: a plain (non-Output) invoke's caller builds its result object
+            # at once, and an unknown there ends the program; the report names the invoke.
+            found = struct_pb2.Struct()
+            found.update(result)
+            return resource_pb2.ResourceInvokeResponse(**{"return": found})
 
     def Call(self, request: Any) -> provider_pb2.CallResponse:
         """A component method (``cluster.get_kubeconfig()``): answered from the component's recorded outputs.
@@ -500,6 +532,12 @@ class RecordingMonitor(MockMonitor):
         found.update({"urn": urn, "id": record.id})
         found.get_or_create_struct("state").CopyFrom(record.outputs or struct_pb2.Struct())
         return resource_pb2.ResourceInvokeResponse(**{"return": found})
+
+    @property
+    def unanswered(self) -> bool:
+        """Whether a value stayed unknown for want of an answer offline (not a stand-in)."""
+        with self._lock:
+            return any(key not in self.stand_ins for key in self.unknown_invokes)
 
     # -- views -----------------------------------------------------------------------------
     def snapshot(self) -> list[RecordedResource]:

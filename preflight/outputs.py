@@ -20,9 +20,9 @@ the same values on every run. In the preview phase the monitor turns all of thes
 
 from __future__ import annotations
 
-import functools
-import importlib
 import re
+import sys
+import types
 import typing
 import uuid
 from typing import Any
@@ -68,12 +68,12 @@ def uid(*parts: str) -> str:
 # -- the SDK's view of a type ------------------------------------------------------------------
 
 def sdk_class(token: str) -> type | None:
-    """The Python class of resource type ``token`` in its SDK, if the program imported that SDK."""
-    return _sdk_class(token)
+    """The Python class of resource type ``token`` in its SDK, if the program imported that SDK.
 
-
-@functools.cache
-def _sdk_class(token: str) -> type | None:
+    Looked up in already-loaded modules only: the monitor runs on the SDK's executor threads while the
+    program may be importing on its own, and the SDKs' lazily loaded modules are not safe to load from two
+    threads at once (Python 3.11's ``LazyLoader``).
+    """
     parts = token.split(":")
     if len(parts) != 3:
         return None
@@ -82,33 +82,95 @@ def _sdk_class(token: str) -> type | None:
     modules = getattr(rpc, "_RESOURCE_MODULES", {})
     for module in list(modules.get(f"{parts[0]}:{parts[1]}", [])):
         info = getattr(module, "mod_info", None)
-        if not isinstance(info, dict) or token not in (info.get("classes") or {}):
-            continue
-        try:
-            return typing.cast(type, getattr(importlib.import_module(info["fqn"]), info["classes"][token]))
-        except (ImportError, AttributeError):
-            return None
+        if isinstance(info, dict) and token in (info.get("classes") or {}):
+            found = _loaded(f"{info['fqn']}.{info['classes'][token]}")
+            return found if isinstance(found, type) else None
     return None
 
 
-@functools.cache
-def fields(cls: type) -> dict[str, tuple[Any, bool]]:
-    """Output properties of a resource class or output type: Pulumi name -> (type, optional)."""
-    from pulumi import Output
-    from pulumi import _types
+def _loaded(dotted: str, namespace: dict[str, Any] | None = None) -> Any:
+    """The object a dotted name refers to, through modules already loaded; None if that needs an import."""
+    head, *rest = dotted.split(".")
+    if namespace is not None and head in namespace:
+        obj = namespace[head]
+    else:
+        obj, rest = sys.modules.get(head), rest
+    for i, part in enumerate(rest):
+        if isinstance(obj, types.ModuleType):
+            if type(obj) is not types.ModuleType:  # a lazy module not loaded yet
+                return None
+            attrs = object.__getattribute__(obj, "__dict__")
+            obj = attrs.get(part, sys.modules.get(f"{attrs.get('__name__')}.{part}"))
+        else:
+            obj = getattr(obj, part, None) if isinstance(obj, type) else None
+        if obj is None:
+            return None
+    if isinstance(obj, types.ModuleType) and type(obj) is not types.ModuleType:
+        return None
+    return obj
 
-    try:
-        hints = _types._raw_return_hints(cls)
-    except Exception:  # noqa: BLE001 - an SDK whose hints do not resolve: nothing to derive
-        return {}
+
+_FIELDS: dict[type, dict[str, tuple[Any, bool]]] = {}
+
+
+def fields(cls: type) -> dict[str, tuple[Any, bool]]:
+    """Output properties of a resource class or output type: Pulumi name -> (type, optional).
+
+    Types are normalised: ``str``, ``int``, ``float``, ``bool``, ``list``, ``dict``, ``Any``, a Literal, an
+    output type or a resource class, or ``None`` where the annotation names something not loaded.
+    """
+    cached = _FIELDS.get(cls)
+    if cached is not None:
+        return cached
     out: dict[str, tuple[Any, bool]] = {}
-    for name, hint in hints.items():
-        if typing.get_origin(hint) is Output:
-            args = typing.get_args(hint)
-            hint = args[0] if args else Any
-        optional = _types._is_optional_type(hint)
-        out[name] = (_types.unwrap_optional_type(hint), optional)
+    for klass in reversed(cls.__mro__):
+        for prop in list(vars(klass).values()):
+            fget = getattr(prop, "fget", None) if isinstance(prop, property) else None
+            name = getattr(fget, "_pulumi_name", None)
+            if not name:
+                continue
+            hint = getattr(fget, "__annotations__", {}).get("return")
+            module = sys.modules.get(getattr(fget, "__module__", ""), None)
+            namespace = dict(vars(module)) if module is not None and type(module) is types.ModuleType else {}
+            typ, optional = _normalise(hint, namespace)
+            out[str(name)] = (typ, optional)
+    if all(typ is not None for typ, _ in out.values()):
+        _FIELDS[cls] = out  # kept only when complete: a module loaded later may resolve the rest
     return out
+
+
+_SEQUENCES = {list, tuple, set, frozenset}
+
+
+def _normalise(hint: Any, namespace: dict[str, Any]) -> tuple[Any, bool]:
+    """(type, optional) for a return annotation, resolving forward references without importing."""
+    from pulumi import Output
+
+    if isinstance(hint, typing.ForwardRef):
+        hint = hint.__forward_arg__
+    if isinstance(hint, str):
+        hint = hint.strip()
+        if re.fullmatch(r"[A-Za-z_][\w.]*", hint):
+            return _normalise(_loaded(hint, namespace), namespace) if _loaded(hint, namespace) is not None else (None, False)
+        return None, False
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Output or hint is Output:
+        return _normalise(args[0], namespace) if args else (Any, False)
+    if origin is typing.Union:
+        rest = [a for a in args if a is not type(None)]
+        typ, _ = _normalise(rest[0], namespace) if len(rest) == 1 else (None, False)
+        return typ, len(rest) != len(args)
+    if origin is typing.Literal:
+        return hint, False
+    if origin in _SEQUENCES or _is_abc(origin, "Sequence"):
+        return list, False
+    if origin is dict or _is_abc(origin, "Mapping"):
+        return dict, False
+    if hint is Any or hint in (str, int, float, bool):
+        return hint, False
+    if isinstance(hint, type):
+        return hint, False
+    return None, False
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -168,18 +230,17 @@ def _string(key: str, ctx: Context) -> str:
 
 def value_of(key: str, typ: Any, ctx: Context, depth: int = 0) -> Any:
     """A plausible value of type ``typ`` for the output ``key``; ``None`` where none can be made."""
-    origin = typing.get_origin(typ)
     if typ is str:
         return _string(key, ctx)
     if typ is bool:
         return False
     if typ is int or typ is float:
         return typ(0)
-    if origin is typing.Literal:
+    if typing.get_origin(typ) is typing.Literal:
         return typing.get_args(typ)[0]
-    if origin in (list, tuple, set, frozenset) or _is_abc(origin, "Sequence"):
+    if typ is list:
         return []
-    if origin is dict or _is_abc(origin, "Mapping"):
+    if typ is dict:
         return {}
     if typ is Any:
         return {}
@@ -284,3 +345,61 @@ def _elb_hostname(ctx: Context, name: str) -> str:
     """The DNS name AWS gives a Service's load balancer (``<32 hex>-<10 digits>.<region>.elb.amazonaws.com``)."""
     digits = str(int(ctx.hex("elb-digits", length=10), 16))[:10]
     return f"a{ctx.hex('elb', name, length=31)}-{digits}.{ctx.region}.elb.{ctx.dns_suffix}"
+
+
+# -- invokes preflight cannot answer -----------------------------------------------------------
+
+#: Elements an unknown list result gets, so that a program indexing it (``ids[0]``, ``ids[1]``) still runs.
+UNKNOWN_LIST_LENGTH = 2
+
+
+def stand_in_result(token: str, ctx: Context) -> dict[str, Any] | None:
+    """A result of invoke ``token`` with a stand-in of its type for every field; None if the type is not found.
+
+    A plain invoke (``aws.ec2.get_vpc(...)``, not ``get_vpc_output``) hands its caller an object built at
+    once, whose constructor checks each field's type: an unknown (or ``None`` everywhere) would end the
+    program. Strings are shaped after their names (``id`` ``vpc-0...``, ``...Arn`` ARNs ...); lists of
+    strings get :data:`UNKNOWN_LIST_LENGTH` IDs, so that ``ids[0]`` and ``ids[1]`` work.
+    """
+    cls = _result_class(token)
+    if cls is None:
+        return None
+    result: dict[str, Any] = {}
+    for key, (typ, optional) in fields(cls).items():
+        if typ is list and key.lower().endswith("ids"):
+            prefix = ctx.id.split("-", 1)[0] + "-0" if "-" in ctx.id else ""
+            result[key] = [f"{prefix}{ctx.hex(key, str(i))}" for i in range(UNKNOWN_LIST_LENGTH)]
+            continue
+        value = value_of(key, typ, ctx)
+        if value is not None:
+            result[key] = value
+    return result
+
+
+def _result_class(token: str) -> type | None:
+    """``aws:ec2/getVpc:getVpc`` -> ``pulumi_aws.ec2.get_vpc.GetVpcResult`` (if that module is loaded)."""
+    parts = token.split(":")
+    if len(parts) != 3 or not parts[2]:
+        return None
+    package, module, function = parts
+    from pulumi.runtime import rpc
+
+    root = ""
+    for key, modules in list(getattr(rpc, "_RESOURCE_MODULES", {}).items()):
+        if key.split(":", 1)[0] == package:
+            info = getattr(modules[0], "mod_info", None) if modules else None
+            if isinstance(info, dict) and info.get("fqn"):
+                root = str(info["fqn"]).split(".")[0]
+                break
+    if not root:
+        root = "pulumi_" + package.replace("-", "_")
+    sub = module.split("/")[0]
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", function).lower()
+    result = function[:1].upper() + function[1:] + "Result"
+    for path in (f"{root}.{sub}.{snake}", f"{root}.{snake}"):
+        loaded = sys.modules.get(path)  # the function's own module (its package re-exports the function)
+        if loaded is not None and type(loaded) is types.ModuleType:
+            found = object.__getattribute__(loaded, "__dict__").get(result)
+            if isinstance(found, type):
+                return found
+    return None

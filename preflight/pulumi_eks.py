@@ -477,10 +477,7 @@ def component_outputs(token: str, name: str, urn: str, inputs: dict[str, Any], c
     ctx = outputs.Context(token, name, name, identity.account, identity.region, identity.partition,
                           identity.dns_suffix)
 
-    def ref_to(typ: type, key: str) -> dict[str, Any] | None:
-        resource_token = _resource_token(typ)
-        if not resource_token:
-            return None
+    def ref_to(resource_token: str, key: str) -> dict[str, Any]:
         found = by_type.get(resource_token)
         if found is not None:
             return reference(found.urn, found.id)
@@ -492,9 +489,10 @@ def component_outputs(token: str, name: str, urn: str, inputs: dict[str, Any], c
     def build(fields: dict[str, tuple[Any, bool]], path: str, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, (typ, optional) in fields.items():
-            if _resource_token(typ):
-                ref = ref_to(typ, key)
-                if ref is not None and (not optional or _resource_token(typ) in by_type):
+            token_of = _resource_token(typ) or _REF_TOKENS.get(path + key, "")
+            if token_of:
+                ref = ref_to(token_of, key)
+                if not optional or token_of in by_type:
                     out[key] = ref
             elif not optional:
                 if isinstance(typ, type) and depth < 2 and outputs.fields(typ) and _is_output(typ):
@@ -543,6 +541,16 @@ def component_outputs(token: str, name: str, urn: str, inputs: dict[str, Any], c
             referred[oidc] = {"url": issuer, "clientIdLists": ["sts.amazonaws.com"]}
     return state, referred
 
+
+#: Resource-typed outputs of the components, by path: used where the SDK's annotation names a class in a
+#: module the program has not loaded yet.
+_REF_TOKENS = {
+    "eksCluster": "aws:eks/cluster:Cluster", "core.cluster": "aws:eks/cluster:Cluster",
+    "core.clusterIamRole": "aws:iam/role:Role", "core.provider": "pulumi:providers:kubernetes",
+    "core.eksNodeAccess": "kubernetes:core/v1:ConfigMap", "awsProvider": "pulumi:providers:aws",
+    "core.awsProvider": "pulumi:providers:aws", "autoScalingGroup": "aws:autoscaling/group:Group",
+    "nodeGroup": "aws:eks/nodeGroup:NodeGroup",
+}
 
 #: Names pulumi-eks gives the children its outputs refer to (``<name>-<suffix>``), by output key.
 _CHILD_NAMES = {"clusterIamRole": "eksRole", "oidcProvider": "oidcProvider", "provider": "eks-k8s",

@@ -45,6 +45,8 @@ class ProgramRun:
     messages: list[tuple[str, str, str]] = field(default_factory=list)
     """(severity, urn, message) logged by the program through ``pulumi.log``."""
     invokes: list[str] = field(default_factory=list)
+    unanswered: bool = False
+    """A value stayed unknown for want of an answer offline (a stack reference, an invoke)."""
 
     @property
     def stack(self) -> RecordedResource | None:
@@ -228,6 +230,18 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
                        f"{project.unreadable_why}. The program ran with placeholders in their place and failed:\n"
                        + "\n".join(f"  {line}" for line in failure.splitlines()))
         raise PreflightError(failure)
-    notes = [("warning", "", f"invoke {tok}: no answer offline ({why}); its result was unknown")
+    notes = [("warning", "", _unanswered(tok, why, tok in monitor.stand_ins))
              for tok, why in sorted(monitor.unknown_invokes.items())]
-    return ProgramRun(resources=monitor.snapshot(), messages=engine.messages + notes, invokes=list(monitor.invokes))
+    return ProgramRun(resources=monitor.snapshot(), messages=engine.messages + notes, invokes=list(monitor.invokes),
+                      unanswered=monitor.unanswered)
+
+
+def _unanswered(what: str, why: str, stand_in: bool) -> str:
+    """The report entry for an invoke (or stack reference) preflight could not answer offline."""
+    if what.startswith("pulumi:pulumi:StackReference "):
+        return (f"stack reference {what.split(' ', 1)[1]}: no answer offline ({why}); its outputs were unknown, "
+                "as in a preview that cannot read them")
+    if stand_in:
+        return (f"invoke {what}: no answer offline ({why}); the program ran with stand-in values of its result "
+                "type (IDs, names, empty lists), so what depends on them is not the real cloud's")
+    return f"invoke {what}: no answer offline ({why}); its result was unknown"
