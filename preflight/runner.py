@@ -96,14 +96,36 @@ def _program_context(project: Project) -> Iterator[Path]:
     os.environ["PULUMI_STACK"] = project.stack
     sys.argv = [str(main)]
     os.chdir(program_dir)
+    # The language host puts the program's directory first on sys.path; this checkout's own packages
+    # (infra, components, policies, tests) must not shadow a program's packages of the same name.
+    foreign = project.root.resolve() != _CHECKOUT  # this checkout's own program sees its own packages
+    own = {str(_CHECKOUT), str(_CHECKOUT) + os.sep, "", "."} if foreign else set()
+    sys.path[:] = [str(program_dir)] + [p for p in saved[1] if p not in own and p != str(program_dir)]
+    hidden = {name: sys.modules.pop(name) for name in list(sys.modules)
+              if foreign and name.split(".")[0] in _CHECKOUT_PACKAGES and _from_checkout(sys.modules[name])}
     try:
         yield main
     finally:
+        if foreign:  # the program's own infra/... goes; this checkout's come back
+            for name in [n for n in sys.modules if n.split(".")[0] in _CHECKOUT_PACKAGES]:
+                sys.modules.pop(name, None)
+            sys.modules.update(hidden)
         os.chdir(saved[0])
         sys.path[:] = saved[1]
         sys.argv[:] = saved[2]
         os.environ.clear()
         os.environ.update(saved[3])
+
+
+_CHECKOUT = Path(__file__).resolve().parent.parent
+#: This checkout's top-level packages besides preflight: a program never sees them unless it is this checkout.
+_CHECKOUT_PACKAGES = frozenset({"infra", "components", "policies", "tests"})
+
+
+def _from_checkout(module: Any) -> bool:
+    """Whether ``module`` was loaded from this checkout."""
+    path = getattr(module, "__file__", None) or next(iter(getattr(module, "__path__", []) or []), None)
+    return bool(path) and _CHECKOUT in Path(path).resolve().parents
 
 
 def _program_location(tb: Any, program_root: Path) -> str:
