@@ -280,14 +280,14 @@ def preflight(opts: Options) -> Report:
             monitor = RecordingMonitor(MockCloud(identity, stack=project.stack, project=project.name, preview=preview),
                                        project.config, on_register=starter.submit if starter else None,
                                        preview=preview)
-            # Values preflight cannot give (stack references, invokes it cannot answer) stay unknown in the up
-            # phase too; the SDK only keeps unknowns in a dry run, so when the preview phase met such values the
-            # up phase runs as one (with --phase up alone, the program meets them as None).
+            # Stack references' outputs stay unknown in the up phase too; the SDK keeps a resource's unknown
+            # outputs only in a dry run, so a program whose preview phase read one runs its up phase as one.
+            # (With --phase up alone there is no earlier phase to tell: the program meets them as None.)
             as_preview = preview or any(p.run.unanswered for p in done)
             run = run_program(project, monitor, dry_run=as_preview, timeout=opts.timeout)
             if as_preview and not preview:
-                run.messages.append(("warning", "", "up phase: the program ran as in a preview (unknown values kept) "
-                                                    "because values above have no answer offline"))
+                run.messages.append(("warning", "", "up phase: the program ran as in a preview (unknown values kept), "
+                                                    "as the stack reference above has no outputs offline"))
             timer.lap(f"program ({phase})")
             done.append(_PhaseRun(phase, run, starter))
             finishing.append(pool.submit(_finish_analysis, done[-1], timer))

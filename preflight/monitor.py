@@ -10,6 +10,7 @@ resources registered without an explicit provider.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import importlib.metadata
 import threading
@@ -31,6 +32,10 @@ from .transforms import TransformRunner
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+PLAIN_INVOKE: contextvars.ContextVar[bool] = contextvars.ContextVar("preflight_plain_invoke", default=False)
+"""Set while the program makes a plain invoke (``aws.ec2.get_vpc(...)``, not ``get_vpc_output``): the SDK
+carries it into the executor thread that calls :meth:`RecordingMonitor.Invoke` (see :mod:`.runner`)."""
 
 
 @dataclass
@@ -475,6 +480,8 @@ class RecordingMonitor(MockMonitor):
             with self._lock:
                 self.unknown_invokes.setdefault(request.tok, str(exc))
             token = request.tok
+            if not PLAIN_INVOKE.get():  # an Output-form invoke: unknown, as a preview without the cloud has it
+                return resource_pb2.ResourceInvokeResponse(unknown=True)
             ctx = self.mocks.context(token, token.rsplit(":", 1)[-1], _invoke_id(token, request.args))
             result = outputs.stand_in_result(token, ctx)
             if result is None:
@@ -535,9 +542,10 @@ class RecordingMonitor(MockMonitor):
 
     @property
     def unanswered(self) -> bool:
-        """Whether a value stayed unknown for want of an answer offline (not a stand-in)."""
+        """Whether the program read a stack reference: its outputs are unknown, which the SDK keeps only in a
+        dry run (an unknown invoke result it keeps in any run)."""
         with self._lock:
-            return any(key not in self.stand_ins for key in self.unknown_invokes)
+            return any(key.startswith(STACK_REFERENCE) for key in self.unknown_invokes)
 
     # -- views -----------------------------------------------------------------------------
     def snapshot(self) -> list[RecordedResource]:

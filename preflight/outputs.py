@@ -94,8 +94,8 @@ def _loaded(dotted: str, namespace: dict[str, Any] | None = None) -> Any:
     if namespace is not None and head in namespace:
         obj = namespace[head]
     else:
-        obj, rest = sys.modules.get(head), rest
-    for i, part in enumerate(rest):
+        obj = sys.modules.get(head)
+    for part in rest:
         if isinstance(obj, types.ModuleType):
             if type(obj) is not types.ModuleType:  # a lazy module not loaded yet
                 return None
@@ -365,7 +365,7 @@ def stand_in_result(token: str, ctx: Context) -> dict[str, Any] | None:
     if cls is None:
         return None
     result: dict[str, Any] = {}
-    for key, (typ, optional) in fields(cls).items():
+    for key, (typ, _optional) in fields(cls).items():
         if typ is list and key.lower().endswith("ids"):
             prefix = ctx.id.split("-", 1)[0] + "-0" if "-" in ctx.id else ""
             result[key] = [f"{prefix}{ctx.hex(key, str(i))}" for i in range(UNKNOWN_LIST_LENGTH)]

@@ -30,7 +30,7 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.proto import engine_pb2
 
 from .errors import PreflightError
-from .monitor import STACK_TYPE, RecordedResource, RecordingMonitor
+from .monitor import PLAIN_INVOKE, STACK_TYPE, RecordedResource, RecordingMonitor
 from .project import Project
 
 _SEVERITY = {engine_pb2.DEBUG: "debug", engine_pb2.INFO: "info", engine_pb2.WARNING: "warning",
@@ -170,6 +170,29 @@ class _ProgramTimeout(BaseException):
 
 
 @contextlib.contextmanager
+def _plain_invokes_marked() -> Iterator[None]:
+    """``pulumi.runtime.invoke`` (what a plain, non-Output invoke calls) marks its calls for the monitor.
+
+    A plain invoke's caller builds the result object at once, so an invoke preflight cannot answer gets a
+    stand-in of its result type there; an Output-form invoke's stays unknown (see ``RecordingMonitor.Invoke``).
+    """
+    original = pulumi.runtime.invoke
+
+    def marked(*args: Any, **kwargs: Any) -> Any:
+        token = PLAIN_INVOKE.set(True)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            PLAIN_INVOKE.reset(token)
+
+    pulumi.runtime.invoke = marked  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pulumi.runtime.invoke = original  # type: ignore[assignment]
+
+
+@contextlib.contextmanager
 def _guarded(timeout: float | None) -> Iterator[None]:
     """``os._exit`` raises instead of ending preflight; past ``timeout`` seconds the run is interrupted."""
     real_exit = os._exit
@@ -212,7 +235,8 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     failure: str | None = None
-    with _program_context(project) as main, _fresh_program_modules(project.root), _collector_paused():
+    with _program_context(project) as main, _fresh_program_modules(project.root), _collector_paused(), \
+            _plain_invokes_marked():
         program: Callable[[], Any] = lambda: runpy.run_path(str(main), run_name="__main__")  # noqa: E731
         try:
             with _guarded(timeout):
