@@ -22,6 +22,7 @@ from typing import Any
 from . import pulumi_eks
 from .analyzer import Analysis, PackInfo, Unchecked, Violation, load_policy_config, start_pack
 from .errors import PreflightError
+from .isolated import interpreter, run_in_virtualenv
 from .k8s import ManifestError, is_kubernetes_object, supported_versions, validate_object
 from .mockcloud import DEFAULT_ACCOUNT, DEFAULT_REGION, CloudIdentity, MockCloud
 from .monitor import RecordedResource, RecordingMonitor
@@ -259,6 +260,7 @@ def preflight(opts: Options) -> Report:
     region = project.config.get("aws:region") or DEFAULT_REGION
     identity = CloudIdentity(account=opts.account, region=region)
     phases = PHASES[opts.phase]
+    python = interpreter(project)  # before anything starts: a missing virtualenv is exit 2 at once
 
     timer = _Timer()
     # Every phase's pack boots now, while the first program runs.
@@ -284,7 +286,14 @@ def preflight(opts: Options) -> Report:
             # outputs only in a dry run, so a program whose preview phase read one runs its up phase as one.
             # (With --phase up alone there is no earlier phase to tell: the program meets them as None.)
             as_preview = preview or any(p.run.unanswered for p in done)
-            run = run_program(project, monitor, dry_run=as_preview, timeout=opts.timeout)
+            if python is None:
+                run = run_program(project, monitor, dry_run=as_preview, timeout=opts.timeout)
+            else:  # the virtualenv Pulumi.yaml names: a child process; its records are judged here
+                run = run_in_virtualenv(python, project, preview=preview, dry_run=as_preview, account=opts.account,
+                                        region=region, timeout=opts.timeout)
+                for record in run.resources:
+                    if starter is not None:
+                        starter.submit(record)
             if as_preview and not preview:
                 run.messages.append(("warning", "", "up phase: the program ran as in a preview (unknown values kept), "
                                                     "as the stack reference above has no outputs offline"))
