@@ -64,7 +64,9 @@ def run_in_virtualenv(python: Path, project: Project, *, preview: bool, dry_run:
                                           "result": str(result)}))
         site = sysconfig.get_paths()["purelib"]
         try:
-            proc = subprocess.run([str(python), "-c", _BOOTSTRAP, str(CHECKOUT), site, str(request)],
+            # PYTHONPATH (which may name this checkout) and PYTHONHOME would reach into the program's world.
+            env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+            proc = subprocess.run([str(python), "-c", _BOOTSTRAP, str(CHECKOUT), site, str(request)], env=env,
                                   stdout=sys.stderr, stderr=subprocess.PIPE, text=True,
                                   timeout=(timeout + 60) if timeout else None, check=False)
         except subprocess.TimeoutExpired:
