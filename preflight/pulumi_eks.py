@@ -530,7 +530,9 @@ def component_outputs(token: str, name: str, urn: str, inputs: dict[str, Any], c
         if group is not None:
             plain["defaultNodeGroupAsgName"] = str(group.outputs.get("name") or group.id)
         state.update(plain)
+        state["eksCluster"] = reference(cluster.urn, cluster.id)
         core = state.setdefault("core", {})
+        core["cluster"] = state["eksCluster"]
         core.update({"endpoint": endpoint, "vpcId": vpc.get("vpcId", ""), "subnetIds": list(vpc.get("subnetIds") or []),
                      "kubeconfig": kubeconfig, "tags": c.get("tags") or {}})
         if c.get("encryptionConfig"):
