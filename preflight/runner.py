@@ -264,7 +264,8 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     if monitor.duplicate_urn:
         failure = (f"the program registered two resources with URN {monitor.duplicate_urn}; the engine refuses "
                    "this (Duplicate resource URN): give one of them another name")
-    errors = [m for sev, _urn, m in engine.messages if sev == "error"]
+    # Sorted: the SDK's threads log in an order that varies between runs, and the message must not.
+    errors = sorted(m for sev, _urn, m in engine.messages if sev == "error")
     if failure is None and errors:
         failure = "the program logged an error: " + errors[0]
     if failure is not None:
