@@ -90,6 +90,16 @@ def sdk_class(token: str) -> type | None:
 
 def _loaded(dotted: str, namespace: dict[str, Any] | None = None) -> Any:
     """The object a dotted name refers to, through modules already loaded; None if that needs an import."""
+    found = _walk(dotted, namespace)
+    if found is None and namespace is None and "." in dotted:  # a package that does not re-export the module
+        module, _, name = dotted.rpartition(".")
+        loaded = sys.modules.get(module)
+        if loaded is not None and type(loaded) is types.ModuleType:
+            found = object.__getattribute__(loaded, "__dict__").get(name)
+    return found
+
+
+def _walk(dotted: str, namespace: dict[str, Any] | None) -> Any:
     head, *rest = dotted.split(".")
     if namespace is not None and head in namespace:
         obj = namespace[head]
@@ -140,6 +150,7 @@ def fields(cls: type) -> dict[str, tuple[Any, bool]]:
 
 
 _SEQUENCES = {list, tuple, set, frozenset}
+_BUILTINS: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "Any": Any}
 
 
 def _normalise(hint: Any, namespace: dict[str, Any]) -> tuple[Any, bool]:
@@ -150,13 +161,18 @@ def _normalise(hint: Any, namespace: dict[str, Any]) -> tuple[Any, bool]:
         hint = hint.__forward_arg__
     if isinstance(hint, str):
         hint = hint.strip()
+        if hint in _BUILTINS:
+            return _BUILTINS[hint], False
         if re.fullmatch(r"[A-Za-z_][\w.]*", hint):
             return _normalise(_loaded(hint, namespace), namespace) if _loaded(hint, namespace) is not None else (None, False)
-        return None, False
+        try:  # a whole annotation as text (a module with ``from __future__ import annotations``)
+            return _normalise(eval(hint, dict(namespace)), namespace)  # noqa: S307 - the SDK's own annotation
+        except Exception:  # noqa: BLE001 - a name not loaded: nothing to derive
+            return None, False
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is Output or hint is Output:
         return _normalise(args[0], namespace) if args else (Any, False)
-    if origin is typing.Union:
+    if origin is typing.Union or origin is types.UnionType:
         rest = [a for a in args if a is not type(None)]
         typ, _ = _normalise(rest[0], namespace) if len(rest) == 1 else (None, False)
         return typ, len(rest) != len(args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
@@ -130,3 +131,80 @@ def test_pulumi_eks_component_outputs_refer_to_the_modelled_children() -> None:
     assert out["core"]["oidcProvider"]["id"] == out["oidcProviderArn"]
     assert out["oidcProviderArn"].endswith(out["oidcIssuer"]) and out["kubeconfig"]["kind"] == "Config"
     assert json.loads(out["kubeconfigJson"]) == out["kubeconfig"]
+
+
+# -- any SDK: outputs come from the class the SDK registers for the type ------------------------------
+
+class _Module:
+    """What a generated SDK registers for a module (``_utilities.Module``): its classes by type token."""
+
+    def __init__(self, classes: dict[str, str]) -> None:
+        self.mod_info = {"pkg": "fakenative", "mod": "eks", "fqn": __name__, "classes": classes}
+
+    def version(self) -> None:
+        return None
+
+    def construct(self, name: str, typ: str, urn: str) -> None:
+        raise NotImplementedError
+
+
+def test_outputs_of_any_registered_sdk_type_aws_native_style() -> None:
+    """An aws-native-like SDK (none is installed here): the same derivation from its registered class."""
+    pulumi.runtime.register_resource_module("fakenative", "eks", _Module({"fakenative:eks:Cluster": "FakeCluster"}))
+    _, state = _new("fakenative:eks:Cluster", "prod", {"name": "prod"})
+    assert state["arn"] == "arn:aws:eks:eu-west-1:111122223333:cluster/prod"
+    assert state["endpoint"].startswith("prod-") and state["endpoint"].endswith(".eks.eu-west-1.amazonaws.com")
+    assert state["clusterSecurityGroupId"].startswith("sg-0") and state["openIdConnectIssuerUrl"].startswith("https://")
+    assert state["certificateAuthorityData"] == "" and state["accessConfig"] == {"authenticationMode": ""}
+    assert "encryptionConfigKeyArn" not in state, "optional: the provider returns nothing"
+
+
+class FakeAccessConfig:
+    pass
+
+
+def _output_types() -> None:
+    """Define the fake SDK's classes as generated code does (``@pulumi.output_type``, ``@pulumi.getter``)."""
+    global FakeAccessConfig, FakeCluster
+
+    @pulumi.output_type
+    class FakeAccessConfig:  # type: ignore[no-redef]
+        @property
+        @pulumi.getter(name="authenticationMode")
+        def authentication_mode(self) -> str: ...
+
+        @property
+        @pulumi.getter(name="bootstrapClusterCreatorAdminPermissions")
+        def bootstrap(self) -> bool | None: ...
+
+    class FakeCluster(pulumi.CustomResource):  # type: ignore[no-redef]
+        @property
+        @pulumi.getter
+        def arn(self) -> pulumi.Output[str]: ...
+
+        @property
+        @pulumi.getter
+        def endpoint(self) -> pulumi.Output[str]: ...
+
+        @property
+        @pulumi.getter(name="clusterSecurityGroupId")
+        def cluster_security_group_id(self) -> pulumi.Output[str]: ...
+
+        @property
+        @pulumi.getter(name="openIdConnectIssuerUrl")
+        def open_id_connect_issuer_url(self) -> pulumi.Output[str]: ...
+
+        @property
+        @pulumi.getter(name="certificateAuthorityData")
+        def certificate_authority_data(self) -> pulumi.Output[str]: ...
+
+        @property
+        @pulumi.getter(name="accessConfig")
+        def access_config(self) -> pulumi.Output[FakeAccessConfig]: ...
+
+        @property
+        @pulumi.getter(name="encryptionConfigKeyArn")
+        def encryption_config_key_arn(self) -> pulumi.Output[str | None]: ...
+
+
+_output_types()
