@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ def _project(tmp_path: Path, config: dict[str, object]) -> Path:
     for part in ("infra", "components"):
         shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
     (tmp_path / "Pulumi.qa.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     return tmp_path
 
