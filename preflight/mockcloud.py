@@ -149,6 +149,8 @@ class MockCloud(Mocks):
         self.stack = stack
         self.project = project
         self.preview = preview
+        self.derived: dict[tuple[str, str], list[str]] = {}
+        """Outputs :mod:`.outputs` derived from the SDK's types, by (type, name): dotted paths."""
 
     # -- resources -------------------------------------------------------------------------
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -180,12 +182,14 @@ class MockCloud(Mocks):
             ctx = self.context(token, args.name, str(resource_id))
             if token.startswith("kubernetes:") and "kind" in state and "apiVersion" in state:
                 # pulumi-kubernetes types every field of an object as an output; the API server's are these.
-                outputs.kubernetes_object(token, args.name, state, ctx)
+                derived = outputs.kubernetes_object(token, args.name, state, ctx)
                 if not args.resource_id:  # pulumi-kubernetes' ID: <namespace>/<name>, or the name
                     meta = state["metadata"]
                     resource_id = f"{meta['namespace']}/{meta['name']}" if meta.get("namespace") else meta["name"]
             else:
-                outputs.complete(state, ctx)
+                derived = outputs.complete(state, ctx)
+            if self.preview and derived:  # read (and dropped) by the recording monitor
+                self.derived[(token, args.name)] = derived
         return str(resource_id), state
 
     def context(self, token: str, name: str, resource_id: str) -> outputs.Context:

@@ -185,6 +185,31 @@ def preview_state(token: str, inputs: struct_pb2.Struct, state: dict[str, Any]) 
     return out
 
 
+def _without(props: struct_pb2.Struct, paths: list[str]) -> struct_pb2.Struct:
+    """``props`` without the values at dotted ``paths`` that are unknown (``props`` itself if none)."""
+    out: struct_pb2.Struct | None = None
+    for path in paths:
+        *parents, last = path.split(".")
+        node = props
+        for part in parents:
+            field = node.fields.get(part)
+            if field is None or field.WhichOneof("kind") != "struct_value":
+                break
+            node = field.struct_value
+        else:
+            field = node.fields.get(last)
+            if field is None or field.string_value != UNKNOWN:
+                continue
+            if out is None:
+                out = struct_pb2.Struct()
+                out.CopyFrom(props)
+            node = out
+            for part in parents:
+                node = node.fields[part].struct_value
+            del node.fields[last]
+    return props if out is None else out
+
+
 def _invoke_id(token: str, args: struct_pb2.Struct) -> str:
     """A stable ID for an invoke's stand-in result, from its token and arguments."""
     digest = hashlib.sha256(token.encode() + engine_properties(args).SerializeToString(deterministic=True))
@@ -372,8 +397,12 @@ class RecordingMonitor(MockMonitor):
             # The engine's registry gives a new provider the unknown ID; other resources get "" (no ID yet).
             resource_id = UNKNOWN if request.type.startswith("pulumi:providers:") else ""
             obj_proto = preview_state(request.type, engine_properties(request.object), state)
+            # The program gets every computed output unknown; the pack's view keeps leaving out those only
+            # the SDK's types add (as before they existed), so no rule loses a verdict it had at preview.
+            analyzed_outputs = _without(obj_proto, self.mocks.derived.pop((request.type, request.name), []))
         else:
             obj_proto = _serialize_state(state)
+            analyzed_outputs = obj_proto
 
         timeouts = request.customTimeouts
         record = RecordedResource(
@@ -402,7 +431,7 @@ class RecordingMonitor(MockMonitor):
             deleted_with=request.deletedWith,
             import_id=request.importId,
             version=request.version,
-            outputs=obj_proto if (request.custom or request.remote) else None,
+            outputs=analyzed_outputs if (request.custom or request.remote) else None,
             modelled=modelled,
         )
         self._store(record)

@@ -289,11 +289,15 @@ def object_of(cls: type, ctx: Context, depth: int = 0) -> dict[str, Any]:
     return out
 
 
-def complete(state: dict[str, Any], ctx: Context) -> None:
-    """Add to ``state`` every required output of ``ctx.token``'s SDK class it lacks (nested ones too)."""
+def complete(state: dict[str, Any], ctx: Context) -> list[str]:
+    """Add to ``state`` every required output of ``ctx.token``'s SDK class it lacks (nested ones too).
+
+    Returns the dotted paths added.
+    """
     cls = sdk_class(ctx.token)
     if cls is None:
-        return
+        return []
+    added: list[str] = []
     for key, (typ, optional) in fields(cls).items():
         if optional or key in ("urn",):
             continue
@@ -301,13 +305,16 @@ def complete(state: dict[str, Any], ctx: Context) -> None:
             value = value_of(key, typ, ctx)
             if value is not None:
                 state[key] = value
+                added.append(key)
         elif isinstance(state[key], dict) and isinstance(typ, type) and _is_output_type(typ):
-            _complete_nested(state[key], typ, ctx, 1)
+            added += [f"{key}.{sub}" for sub in _complete_nested(state[key], typ, ctx, 1)]
+    return added
 
 
-def _complete_nested(obj: dict[str, Any], cls: type, ctx: Context, depth: int) -> None:
+def _complete_nested(obj: dict[str, Any], cls: type, ctx: Context, depth: int) -> list[str]:
+    added: list[str] = []
     if depth > _MAX_DEPTH:
-        return
+        return added
     for key, (typ, optional) in fields(cls).items():
         if optional:
             continue
@@ -315,19 +322,24 @@ def _complete_nested(obj: dict[str, Any], cls: type, ctx: Context, depth: int) -
             value = value_of(key, typ, ctx, depth)
             if value is not None:
                 obj[key] = value
+                added.append(key)
+    return added
 
 
 # -- Kubernetes --------------------------------------------------------------------------------
 
-def kubernetes_object(token: str, name: str, state: dict[str, Any], ctx: Context) -> None:
+def kubernetes_object(token: str, name: str, state: dict[str, Any], ctx: Context) -> list[str]:
     """What the API server (and pulumi-kubernetes) fill in on an object just created.
 
     ``metadata``: the name (pulumi-kubernetes auto-names ``<name>-<8 characters>``), the namespace
     (``default`` for namespaced kinds), ``uid``, ``creationTimestamp``, ``generation``,
     ``resourceVersion``; labels and annotations stay the program's. ``status`` is present and empty for
     kinds that have one; a Service of type LoadBalancer (and an Ingress) gets the load balancer's host name
-    AWS gives it; a Service gets a cluster IP.
+    AWS gives it; a Service gets a cluster IP. Returns the dotted paths the server filled in.
     """
+    before_meta = set(state["metadata"]) if isinstance(state.get("metadata"), dict) else set()
+    before_spec = set(state["spec"]) if isinstance(state.get("spec"), dict) else set()
+    had_status = "status" in state
     kind = str(state.get("kind") or token.rsplit(":", 1)[-1])
     metadata = state.get("metadata") if isinstance(state.get("metadata"), dict) else {}
     metadata = dict(metadata)
@@ -355,6 +367,10 @@ def kubernetes_object(token: str, name: str, state: dict[str, Any], ctx: Context
         state.setdefault("status", {"loadBalancer": {"ingress": [{"hostname": _elb_hostname(ctx, metadata["name"])}]}})
     elif has_status:
         state.setdefault("status", {})
+    added = [f"metadata.{k}" for k in state["metadata"] if k not in before_meta and k != "name"]
+    if isinstance(state.get("spec"), dict):
+        added += [f"spec.{k}" for k in state["spec"] if k not in before_spec]
+    return added + (["status"] if "status" in state and not had_status else [])
 
 
 def _elb_hostname(ctx: Context, name: str) -> str:
