@@ -107,7 +107,8 @@ def _program_context(project: Project) -> Iterator[Path]:
         yield main
     finally:
         if foreign:  # the program's own infra/... goes; this checkout's come back
-            for name in [n for n in sys.modules if n.split(".")[0] in _CHECKOUT_PACKAGES]:
+            # list() first: a Python-level loop over sys.modules races the SDK's threads' imports.
+            for name in [n for n in list(sys.modules) if n.split(".")[0] in _CHECKOUT_PACKAGES]:
                 sys.modules.pop(name, None)
             sys.modules.update(hidden)
         os.chdir(saved[0])
