@@ -598,7 +598,9 @@ class Analysis:
             raise PreflightError(f"the policy pack failed while analyzing resources: {_describe(self._error)}"
                                  + _tail(self.pack.stderr))
         request = analyzer_pb2.AnalyzeStackRequest()
-        for r in (r for r in resources if not r.read):  # reads are not in the engine's list either
+        # In URN order: registration order follows the SDK's threads, and a stack policy that names "the first"
+        # resource of a kind must name the same one on every run and in both phases.
+        for r in sorted((r for r in resources if not r.read), key=lambda r: r.urn):  # reads: not in the engine's list
             entry = request.resources.add(type=r.type, name=r.name, urn=r.urn, parent=r.parent,
                                           dependencies=r.dependencies, options=_options(r))
             entry.properties.CopyFrom(engine_properties(r.outputs) if r.outputs is not None else struct_pb2.Struct())

@@ -25,6 +25,7 @@ import yaml
 from . import lifecycle, pulumi_eks, upgrade
 from .analyzer import Analysis, PackInfo, Unchecked, Violation, load_policy_config, start_pack
 from .errors import PreflightError
+from .isolated import interpreter, run_in_virtualenv
 from .k8s import ManifestError, is_custom_resource, is_kubernetes_object, supported_versions, validate_object
 from .locations import entry_file
 from .mockcloud import DEFAULT_ACCOUNT, DEFAULT_REGION, CloudIdentity, MockCloud
@@ -206,6 +207,8 @@ def _check_manifests(resources: list[RecordedResource], version: str) -> tuple[i
             continue
         secrets: list[str] = []
         manifest = plain(r.outputs if r.outputs is not None else r.inputs, secrets)  # a Secret's real data
+        if isinstance(manifest, dict):
+            manifest.pop("status", None)  # the API server's, not the program's (the up phase fills it)
         if _has_unknowns(manifest) and not is_custom_resource(r.type):
             unseen.append(NotVisible(r.urn, r.type, "holds values unknown until `pulumi up`: validated in the up "
                                                     "phase (--phase up or both)"))
@@ -285,6 +288,7 @@ def preflight(opts: Options) -> Report:
     region = project.config.get("aws:region") or DEFAULT_REGION
     identity = CloudIdentity(account=opts.account, region=region)
     phases = PHASES[opts.phase]
+    python = interpreter(project)  # before anything starts: a missing virtualenv is exit 2 at once
 
     timer = _Timer()
     # Every phase's pack boots now, while the first program runs.
@@ -306,7 +310,21 @@ def preflight(opts: Options) -> Report:
             monitor = RecordingMonitor(MockCloud(identity, stack=project.stack, project=project.name, preview=preview),
                                        project.config, on_register=starter.submit if starter else None,
                                        preview=preview)
-            run = run_program(project, monitor, dry_run=preview, timeout=opts.timeout)
+            # Stack references' outputs stay unknown in the up phase too; the SDK keeps a resource's unknown
+            # outputs only in a dry run, so a program whose preview phase read one runs its up phase as one.
+            # (With --phase up alone there is no earlier phase to tell: the program meets them as None.)
+            as_preview = preview or any(p.run.unanswered for p in done)
+            if python is None:
+                run = run_program(project, monitor, dry_run=as_preview, timeout=opts.timeout)
+            else:  # the virtualenv Pulumi.yaml names: a child process; its records are judged here
+                run = run_in_virtualenv(python, project, preview=preview, dry_run=as_preview, account=opts.account,
+                                        region=region, timeout=opts.timeout)
+                for record in run.resources:
+                    if starter is not None:
+                        starter.submit(record)
+            if as_preview and not preview:
+                run.messages.append(("warning", "", "up phase: the program ran as in a preview (unknown values kept), "
+                                                    "as the stack reference above has no outputs offline"))
             timer.lap(f"program ({phase})")
             done.append(_PhaseRun(phase, run, starter))
             finishing.append(pool.submit(_finish_analysis, done[-1], timer))

@@ -10,6 +10,8 @@ resources registered without an explicit provider.
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
 import importlib.metadata
 import threading
 import urllib.parse
@@ -20,16 +22,21 @@ from typing import Any
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, Mocks
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from . import pulumi_eks
+from . import outputs, pulumi_eks
 from ._wire import SECRET_SIG, SIG_KEY, UNKNOWN, engine_properties, is_secret
 from .mockcloud import UnknownResult, known_at_preview
 from .transforms import TransformRunner
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+PLAIN_INVOKE: contextvars.ContextVar[bool] = contextvars.ContextVar("preflight_plain_invoke", default=False)
+"""Set while the program makes a plain invoke (``aws.ec2.get_vpc(...)``, not ``get_vpc_output``): the SDK
+carries it into the executor thread that calls :meth:`RecordingMonitor.Invoke` (see :mod:`.runner`)."""
 
 
 @dataclass
@@ -198,6 +205,42 @@ def preview_state(token: str, inputs: struct_pb2.Struct, state: dict[str, Any]) 
     return out
 
 
+def _without(props: struct_pb2.Struct, paths: list[str]) -> struct_pb2.Struct:
+    """``props`` without the values at dotted ``paths`` that are unknown (``props`` itself if none)."""
+    out: struct_pb2.Struct | None = None
+    for path in paths:
+        *parents, last = path.split(".")
+        node = props
+        for part in parents:
+            field = node.fields.get(part)
+            if field is None or field.WhichOneof("kind") != "struct_value":
+                break
+            node = field.struct_value
+        else:
+            field = node.fields.get(last)
+            if field is None or field.string_value != UNKNOWN:
+                continue
+            if out is None:
+                out = struct_pb2.Struct()
+                out.CopyFrom(props)
+            node = out
+            for part in parents:
+                node = node.fields[part].struct_value
+            del node.fields[last]
+    return props if out is None else out
+
+
+def _invoke_id(token: str, args: struct_pb2.Struct) -> str:
+    """A stable ID for an invoke's stand-in result, from its token and arguments."""
+    digest = hashlib.sha256(token.encode() + engine_properties(args).SerializeToString(deterministic=True))
+    prefix = {"getVpc": "vpc", "getVpcs": "vpc", "getSubnet": "subnet", "getSubnets": "subnet", "getSecurityGroup": "sg",
+              "getSecurityGroups": "sg", "getZone": "Z"}.get(
+        token.rsplit(":", 1)[-1], "")
+    if prefix == "Z":
+        return "Z" + digest.hexdigest()[:13].upper()
+    return f"{prefix}-0{digest.hexdigest()[:16]}" if prefix else digest.hexdigest()[:16]
+
+
 def _without_references(request: Any, field_name: str) -> Any:
     """``request`` with resource references in ``field_name`` downgraded (see ``RegisterResource``)."""
     value = getattr(request, field_name)
@@ -229,12 +272,16 @@ class RecordingMonitor(MockMonitor):
         self._on_register = on_register
         self._lock = threading.Lock()
         self._seq = 0
+        self.stand_ins: set[str] = set()
+        """Unanswerable invokes whose result was a stand-in of its type (see :func:`.outputs.stand_in_result`)."""
         self.unknown_invokes: dict[str, str] = {}
         """Invokes answered as unknown (token -> why): preflight has no answer without a cloud."""
         self.duplicate_urn = ""
         """The first URN registered twice (the engine refuses the second registration)."""
         self._claimed: set[str] = set()
         self._component_inputs: dict[str, dict[str, Any]] = {}
+        self._referred: dict[str, dict[str, Any]] = {}
+        """Inputs of the resources a modelled component's outputs refer to without a modelled child, by URN."""
         self.transforms = TransformRunner()
         """The program's resource and stack transforms, run as the engine runs them."""
 
@@ -313,8 +360,37 @@ class RecordingMonitor(MockMonitor):
         # sends a local component's inputs); preflight registers the children that carry its configuration.
         response = self._register(urn, request, own_transforms, analyzed=struct_pb2.Struct() if modelled else None)
         if modelled:
-            self._model_children(urn, request)
+            children = self._model_children(urn, request)
+            response = self._component_outputs(urn, request, children)
         return response
+
+    def _component_outputs(self, urn: str, request: Any, children: list[str]) -> resource_pb2.RegisterResourceResponse:
+        """A modelled component's outputs, from its modelled children: unknown in a first preview."""
+        if self.preview:
+            cls = outputs.sdk_class(request.type)
+            keys = sorted(outputs.fields(cls)) if cls is not None else []
+            out = struct_pb2.Struct()
+            out.update(dict.fromkeys(keys, UNKNOWN))
+            with self._lock:
+                record = self.records[urn]
+                record.outputs = out
+            return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id, object=out)
+        built = []
+        for child_urn in children:
+            child = self.records[child_urn]
+            built.append(pulumi_eks.Built(child.type, child.name, child_urn, child.id,
+                                          json_format.MessageToDict(child.outputs or struct_pb2.Struct())))
+        state, referred = pulumi_eks.component_outputs(request.type, request.name, urn,
+                                                       self._component_inputs.get(urn, {}), built,
+                                                       self.mocks.identity, get_stack())
+        with self._lock:
+            self._referred.update(referred)
+        out = struct_pb2.Struct()
+        out.update(state)
+        with self._lock:
+            record = self.records[urn]
+            record.outputs = out
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id, object=out)
 
     def _register(self, urn: str, request: Any, own_transforms: list[Any], analyzed: struct_pb2.Struct | None = None,
                   modelled: str = "") -> resource_pb2.RegisterResourceResponse:
@@ -341,8 +417,12 @@ class RecordingMonitor(MockMonitor):
             # The engine's registry gives a new provider the unknown ID; other resources get "" (no ID yet).
             resource_id = UNKNOWN if request.type.startswith("pulumi:providers:") else ""
             obj_proto = preview_state(request.type, engine_properties(request.object), state)
+            # The program gets every computed output unknown; the pack's view keeps leaving out those only
+            # the SDK's types add (as before they existed), so no rule loses a verdict it had at preview.
+            analyzed_outputs = _without(obj_proto, self.mocks.derived.pop((request.type, request.name), []))
         else:
             obj_proto = _serialize_state(state)
+            analyzed_outputs = obj_proto
 
         timeouts = request.customTimeouts
         record = RecordedResource(
@@ -371,7 +451,7 @@ class RecordingMonitor(MockMonitor):
             deleted_with=request.deletedWith,
             import_id=request.importId,
             version=request.version,
-            outputs=obj_proto if (request.custom or request.remote) else None,
+            outputs=analyzed_outputs if (request.custom or request.remote) else None,
             modelled=modelled,
         )
         record.source_file, record.source_line = source_position(request)
@@ -381,7 +461,7 @@ class RecordingMonitor(MockMonitor):
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, record.id, None)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=record.id, object=obj_proto)
 
-    def _model_children(self, urn: str, request: Any) -> None:
+    def _model_children(self, urn: str, request: Any) -> list[str]:
         """Register the children pulumi-eks would create for the component at ``urn`` (see :mod:`.pulumi_eks`)."""
         inputs = json_format.MessageToDict(engine_properties(request.object))
         with self._lock:
@@ -411,12 +491,19 @@ class RecordingMonitor(MockMonitor):
             self._claim(child_urn)
             self._register(child_urn, self.transforms.apply(child_request), [], modelled=pulumi_eks.REASON)
             by_name[child.name] = child_urn
+        return list(by_name.values())
 
     def RegisterStackTransform(self, request: Any) -> empty_pb2.Empty:
         self.transforms.register_stack(request)
         return empty_pb2.Empty()
 
     def ReadResource(self, request: Any) -> resource_pb2.ReadResourceResponse:
+        if request.type == STACK_REFERENCE:
+            # Another stack's outputs: no backend to read them offline (the mock cloud answers them unknown);
+            # named in the report like an invoke preflight cannot answer.
+            with self._lock:
+                self.unknown_invokes.setdefault(f"{STACK_REFERENCE} {request.id or request.name}",
+                                                "another stack's outputs need its backend")
         response = super().ReadResource(_without_references(request, "properties"))
         provider = request.provider or self._default_provider(request.type.split(":", 1)[0], request.version)
         self._store(RecordedResource(
@@ -443,18 +530,73 @@ class RecordingMonitor(MockMonitor):
         except UnknownResult as exc:
             with self._lock:
                 self.unknown_invokes.setdefault(request.tok, str(exc))
-            return resource_pb2.ResourceInvokeResponse(unknown=True)
+            token = request.tok
+            if not PLAIN_INVOKE.get():  # an Output-form invoke: unknown, as a preview without the cloud has it
+                return resource_pb2.ResourceInvokeResponse(unknown=True)
+            ctx = self.mocks.context(token, token.rsplit(":", 1)[-1], _invoke_id(token, request.args))
+            result = outputs.stand_in_result(token, ctx)
+            if result is None:
+                return resource_pb2.ResourceInvokeResponse(unknown=True)
+            with self._lock:
+                self.stand_ins.add(token)
+            # A stand-in of the result's type: a plain (non-Output) invoke's caller builds its result object
+            # at once, and an unknown there ends the program; the report names the invoke.
+            found = struct_pb2.Struct()
+            found.update(result)
+            return resource_pb2.ResourceInvokeResponse(**{"return": found})
+
+    def Call(self, request: Any) -> provider_pb2.CallResponse:
+        """A component method (``cluster.get_kubeconfig()``): answered from the component's recorded outputs.
+
+        Unknown in a first preview, as the provider has not created the component yet; a method preflight
+        has no answer for is unknown too, and named in the report like an unanswerable invoke.
+        """
+        with self._lock:
+            self.invokes.append(request.tok)
+        args = json_format.MessageToDict(engine_properties(request.args))
+        with self._lock:
+            record = self.records.get(str(args.get("__self__") or ""))
+        method = pulumi_eks.METHODS.get(request.tok)
+        result: Any = UNKNOWN
+        if method is None:
+            with self._lock:
+                self.unknown_invokes.setdefault(request.tok, f"{request.tok} is a method its provider answers")
+        elif not self.preview and record is not None and record.outputs is not None:
+            result = method(json_format.MessageToDict(record.outputs), args)
+        out = struct_pb2.Struct()
+        out.update({"result": result} if not isinstance(result, dict) else result)
+        return provider_pb2.CallResponse(**{"return": out})
 
     def _get_resource(self, urn: str) -> resource_pb2.ResourceInvokeResponse:
         """``pulumi:pulumi:getResource``: a registered resource's URN, ID and state (resource references)."""
         with self._lock:
             record = self.records.get(urn)
-        if record is None:
-            raise Exception(f"unknown resource {urn}")  # what the SDK's MockMonitor raises
         found = struct_pb2.Struct()
+        if record is None:
+            # A resource a remote component's outputs refer to that preflight does not model (pulumi-eks'
+            # IAM role, OIDC provider...): the mock cloud's state for it, unknown in a first preview.
+            parts = urn.split("::")
+            if len(parts) != 4:
+                raise Exception(f"unknown resource {urn}")  # what the SDK's MockMonitor raises
+            token, name = parts[2].rsplit("$", 1)[-1], parts[3]
+            with self._lock:
+                inputs = dict(self._referred.get(urn, {}))
+            resource_id, state = self.mocks.new_resource(MockResourceArgs(typ=token, name=name, inputs=inputs,
+                                                                          custom=True))
+            found.update({"urn": urn, "id": UNKNOWN if self.preview else str(resource_id)})
+            found.get_or_create_struct("state").CopyFrom(
+                preview_state(token, struct_pb2.Struct(), state) if self.preview else _serialize_state(state))
+            return resource_pb2.ResourceInvokeResponse(**{"return": found})
         found.update({"urn": urn, "id": record.id})
         found.get_or_create_struct("state").CopyFrom(record.outputs or struct_pb2.Struct())
         return resource_pb2.ResourceInvokeResponse(**{"return": found})
+
+    @property
+    def unanswered(self) -> bool:
+        """Whether the program read a stack reference: its outputs are unknown, which the SDK keeps only in a
+        dry run (an unknown invoke result it keeps in any run)."""
+        with self._lock:
+            return any(key.startswith(STACK_REFERENCE) for key in self.unknown_invokes)
 
     # -- views -----------------------------------------------------------------------------
     def snapshot(self) -> list[RecordedResource]:

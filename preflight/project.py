@@ -49,6 +49,8 @@ class Project:
     """What would let preflight read them."""
     warnings: tuple[str, ...] = ()
     """What the CLI would warn about while reading the stack (e.g. a key with no value)."""
+    virtualenv: Path | None = None
+    """The virtualenv ``runtime.options.virtualenv`` names (resolved against the project directory), if any."""
     tags: dict[str, str] = field(default_factory=dict)
     """Stack tags as Pulumi Cloud sets them: pulumi:project, pulumi:runtime, pulumi:description and the
     ``pulumi:tags`` config; they reach the policy pack's ``ConfigureStack``."""
@@ -247,6 +249,11 @@ def load_project(program_dir: Path, stack: str) -> Project:
             f"{project_file}: runtime is {runtime_name!r}; preflight runs Python programs (runtime: python)"
         )
 
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    venv = options.get("virtualenv") if isinstance(options, dict) else None
+    if venv is not None and (not isinstance(venv, str) or not venv.strip()):
+        raise PreflightError(f"{project_file}: runtime.options.virtualenv must be a directory path (e.g. venv)")
+
     main = root / str(spec.get("main") or ".")
     if not main.exists():
         raise PreflightError(f"{project_file}: main points to {main}, which does not exist")
@@ -316,4 +323,5 @@ def load_project(program_dir: Path, stack: str) -> Project:
         unreadable_secrets=unreadable,
         unreadable_why=why_unreadable if unreadable else "",
         warnings=tuple(warnings),
+        virtualenv=root / venv if venv else None,
     )

@@ -33,13 +33,15 @@ on the component or its ancestors apply to these children, as the engine applies
 from __future__ import annotations
 
 import base64
+import functools
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from ._wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
+from ._wire import RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
 from .mockcloud import CloudIdentity, stable_hex
 
 CLUSTER = "eks:index:Cluster"
@@ -431,3 +433,186 @@ def _union(deps: dict[str, list[str]], keys: Iterable[str]) -> list[str]:
 def _deps_of(deps: dict[str, list[str]], mapping: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
     """Child property dependencies from the component's: each child property depends on the inputs it is made of."""
     return {prop: urns for prop, keys in mapping.items() if (urns := _union(deps, keys))}
+
+
+# -- the components' outputs, from the modelled children ---------------------------------------
+
+@dataclass
+class Built:
+    """A registered child, as the component's outputs refer to it."""
+
+    type: str
+    name: str
+    urn: str
+    id: str
+    outputs: dict[str, Any]
+
+
+def reference(urn: str, resource_id: str = "") -> dict[str, Any]:
+    """A resource reference in wire form (the SDK turns it into the resource object)."""
+    ref: dict[str, Any] = {SIG_KEY: RESOURCE_SIG, "urn": urn}
+    if resource_id:
+        ref["id"] = resource_id
+    return ref
+
+
+def component_outputs(token: str, name: str, urn: str, inputs: dict[str, Any], children: list[Built],
+                      identity: CloudIdentity, stack: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The outputs a pulumi-eks component registers in ``pulumi up``, from the children preflight modelled.
+
+    Resource outputs refer to the modelled child of that type where there is one (``eksCluster``,
+    ``core.cluster``, ``core.provider``, ``core.eksNodeAccess``, ``autoScalingGroup``, ``nodeGroup``), else to
+    the child pulumi-eks would create (``<name>-eksRole``, ...), which ``getResource`` answers from the mock
+    cloud. Plain outputs are derived from those children: kubeconfig, endpoint, OIDC issuer and provider ARN,
+    security group IDs, the default node group's autoscaling group. Also returns the inputs of the
+    resources referred to without a modelled child, by URN (what ``getResource`` answers from).
+    """
+    referred: dict[str, dict[str, Any]] = {}
+    from . import mockcloud, outputs
+
+    cls = outputs.sdk_class(token)
+    by_type: dict[str, Built] = {}
+    for child in children:
+        by_type.setdefault(child.type, child)
+    ctx = outputs.Context(token, name, name, identity.account, identity.region, identity.partition,
+                          identity.dns_suffix)
+
+    def ref_to(resource_token: str, key: str) -> dict[str, Any]:
+        found = by_type.get(resource_token)
+        if found is not None:
+            return reference(found.urn, found.id)
+        child_name = f"{name}-{_CHILD_NAMES.get(key, key)}"
+        qualified = urn.split("::")[2]
+        child_urn = f"{urn.rsplit('::', 2)[0]}::{qualified}${resource_token}::{child_name}"
+        return reference(child_urn, "" if resource_token.startswith("pulumi:providers:") else child_name)
+
+    def build(fields: dict[str, tuple[Any, bool]], path: str, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, (typ, optional) in fields.items():
+            token_of = _resource_token(typ) or _REF_TOKENS.get(path + key, "")
+            if token_of:
+                ref = ref_to(token_of, key)
+                if not optional or token_of in by_type:
+                    out[key] = ref
+            elif not optional:
+                if isinstance(typ, type) and depth < 2 and outputs.fields(typ) and _is_output(typ):
+                    out[key] = build(outputs.fields(typ), f"{path}{key}.", depth + 1)
+                else:
+                    value = outputs.value_of(key, typ, ctx, depth + 1)
+                    if value is not None:
+                        out[key] = value
+        return out
+
+    state = build(outputs.fields(cls), "", 0) if cls is not None else {}
+    cluster = by_type.get("aws:eks/cluster:Cluster")
+    if token == CLUSTER and cluster is not None:
+        c = cluster.outputs
+        cluster_name = str(c.get("name") or cluster.id)
+        endpoint = str(c.get("endpoint") or "")
+        ca = str(_dig(c, "certificateAuthority", "data") or "")
+        kubeconfig = mockcloud.kubeconfig(cluster_name, endpoint, ca, identity.region)
+        vpc = c.get("vpcConfig") if isinstance(c.get("vpcConfig"), dict) else {}
+        issuer = str(_dig(c, "identities", 0, "oidcs", 0, "issuer") or "")
+        prefix = f"{urn.rsplit('::', 2)[0]}::{urn.split('::')[2]}$"
+        role_arn = str(c.get("roleArn") or "")
+        referred[f"{prefix}aws:iam/role:Role::{name}-eksRole"] = {"name": role_arn.rsplit("/", 1)[-1]} if role_arn else {}
+        hex_ = stable_hex(stack, "node-sg", name, length=16)
+        plain = {
+            "kubeconfig": kubeconfig,
+            "kubeconfigJson": json.dumps(kubeconfig),
+            "clusterSecurityGroupId": (vpc.get("securityGroupIds") or [vpc.get("clusterSecurityGroupId", "")])[0],
+            "nodeSecurityGroupId": f"sg-0{hex_}",
+            "oidcIssuer": issuer.removeprefix("https://"),
+            "oidcProviderUrl": issuer.removeprefix("https://"),
+            "oidcProviderArn": identity.arn("iam", f"oidc-provider/{issuer.removeprefix('https://')}"),
+        }
+        group = by_type.get("aws:autoscaling/group:Group")
+        if group is not None:
+            plain["defaultNodeGroupAsgName"] = str(group.outputs.get("name") or group.id)
+        state.update(plain)
+        state["eksCluster"] = reference(cluster.urn, cluster.id)
+        core = state.setdefault("core", {})
+        core["cluster"] = state["eksCluster"]
+        core.update({"endpoint": endpoint, "vpcId": vpc.get("vpcId", ""), "subnetIds": list(vpc.get("subnetIds") or []),
+                     "kubeconfig": kubeconfig, "tags": c.get("tags") or {}})
+        if c.get("encryptionConfig"):
+            core["encryptionConfig"] = c["encryptionConfig"]
+        if _truthy(inputs.get("createOidcProvider")):
+            oidc = f"{prefix}aws:iam/openIdConnectProvider:OpenIdConnectProvider::{name}-oidcProvider"
+            core["oidcProvider"] = reference(oidc, plain["oidcProviderArn"])
+            referred[oidc] = {"url": issuer, "clientIdLists": ["sts.amazonaws.com"]}
+    return state, referred
+
+
+#: Resource-typed outputs of the components, by path: used where the SDK's annotation names a class in a
+#: module the program has not loaded yet.
+_REF_TOKENS = {
+    "eksCluster": "aws:eks/cluster:Cluster", "core.cluster": "aws:eks/cluster:Cluster",
+    "core.clusterIamRole": "aws:iam/role:Role", "core.provider": "pulumi:providers:kubernetes",
+    "core.eksNodeAccess": "kubernetes:core/v1:ConfigMap", "awsProvider": "pulumi:providers:aws",
+    "core.awsProvider": "pulumi:providers:aws", "autoScalingGroup": "aws:autoscaling/group:Group",
+    "nodeGroup": "aws:eks/nodeGroup:NodeGroup",
+}
+
+#: Names pulumi-eks gives the children its outputs refer to (``<name>-<suffix>``), by output key.
+_CHILD_NAMES = {"clusterIamRole": "eksRole", "oidcProvider": "oidcProvider", "provider": "eks-k8s",
+                "eksNodeAccess": "nodeAccess", "clusterSecurityGroup": "eksClusterSecurityGroup",
+                "nodeSecurityGroup": "nodeSecurityGroup", "awsProvider": "aws-provider"}
+
+
+def _dig(value: Any, *path: Any) -> Any:
+    """``value[path[0]][path[1]]...``, or None where the shape differs."""
+    for step in path:
+        if isinstance(step, int) and isinstance(value, list) and len(value) > step:
+            value = value[step]
+        elif isinstance(step, str) and isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+    return value
+
+
+def _is_output(typ: type) -> bool:
+    from pulumi import _types
+
+    return _types.is_output_type(typ)
+
+
+@functools.cache
+def _resource_token(typ: Any) -> str:
+    """The type token of a resource class (``pulumi_aws.eks.Cluster`` -> ``aws:eks/cluster:Cluster``), else ""."""
+    import pulumi
+
+    if not isinstance(typ, type) or not issubclass(typ, pulumi.Resource):
+        return ""
+    from pulumi.runtime import rpc
+
+    if issubclass(typ, pulumi.ProviderResource):
+        package = typ.__module__.split(".")[0].removeprefix("pulumi_").replace("_", "-")
+        return f"pulumi:providers:{package}"
+    for modules in list(getattr(rpc, "_RESOURCE_MODULES", {}).values()):
+        for module in modules:
+            info = getattr(module, "mod_info", None)
+            if isinstance(info, dict) and typ.__module__.rsplit(".", 1)[0] == info.get("fqn"):
+                for tok, cls_name in (info.get("classes") or {}).items():
+                    if cls_name == typ.__name__:
+                        return str(tok)
+    return ""
+
+
+def _get_kubeconfig(outputs: dict[str, Any], args: dict[str, Any]) -> str:
+    """``Cluster.getKubeconfig``: the cluster's kubeconfig as JSON, assuming ``roleArn`` / ``profileName`` if given."""
+    config = json.loads(json.dumps(outputs.get("kubeconfig") or {}))
+    for user in config.get("users") or []:
+        exec_ = (user.get("user") or {}).get("exec") or {}
+        if args.get("roleArn"):
+            exec_.setdefault("args", []).extend(["--role-arn", str(args["roleArn"])])
+        if args.get("profileName"):
+            exec_.setdefault("env", []).append({"name": "AWS_PROFILE", "value": str(args["profileName"])})
+    return json.dumps(config)
+
+
+#: Methods of the modelled components, by ``Call`` token: (component outputs, arguments) -> result.
+METHODS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {
+    "eks:index:Cluster/getKubeconfig": _get_kubeconfig,
+}

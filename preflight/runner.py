@@ -30,7 +30,7 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.proto import engine_pb2
 
 from .errors import PreflightError
-from .monitor import STACK_TYPE, RecordedResource, RecordingMonitor
+from .monitor import PLAIN_INVOKE, STACK_TYPE, RecordedResource, RecordingMonitor
 from .project import Project
 
 _SEVERITY = {engine_pb2.DEBUG: "debug", engine_pb2.INFO: "info", engine_pb2.WARNING: "warning",
@@ -45,6 +45,8 @@ class ProgramRun:
     messages: list[tuple[str, str, str]] = field(default_factory=list)
     """(severity, urn, message) logged by the program through ``pulumi.log``."""
     invokes: list[str] = field(default_factory=list)
+    unanswered: bool = False
+    """A value stayed unknown for want of an answer offline (a stack reference, an invoke)."""
 
     @property
     def stack(self) -> RecordedResource | None:
@@ -94,14 +96,37 @@ def _program_context(project: Project) -> Iterator[Path]:
     os.environ["PULUMI_STACK"] = project.stack
     sys.argv = [str(main)]
     os.chdir(program_dir)
+    # The language host puts the program's directory first on sys.path; this checkout's own packages
+    # (infra, components, policies, tests) must not shadow a program's packages of the same name.
+    foreign = project.root.resolve() != _CHECKOUT  # this checkout's own program sees its own packages
+    own = {str(_CHECKOUT), str(_CHECKOUT) + os.sep, "", "."} if foreign else set()
+    sys.path[:] = [str(program_dir)] + [p for p in saved[1] if p not in own and p != str(program_dir)]
+    hidden = {name: sys.modules.pop(name) for name in list(sys.modules)
+              if foreign and name.split(".")[0] in _CHECKOUT_PACKAGES and _from_checkout(sys.modules[name])}
     try:
         yield main
     finally:
+        if foreign:  # the program's own infra/... goes; this checkout's come back
+            # list() first: a Python-level loop over sys.modules races the SDK's threads' imports.
+            for name in [n for n in list(sys.modules) if n.split(".")[0] in _CHECKOUT_PACKAGES]:
+                sys.modules.pop(name, None)
+            sys.modules.update(hidden)
         os.chdir(saved[0])
         sys.path[:] = saved[1]
         sys.argv[:] = saved[2]
         os.environ.clear()
         os.environ.update(saved[3])
+
+
+_CHECKOUT = Path(__file__).resolve().parent.parent
+#: This checkout's top-level packages besides preflight: a program never sees them unless it is this checkout.
+_CHECKOUT_PACKAGES = frozenset({"infra", "components", "policies", "tests"})
+
+
+def _from_checkout(module: Any) -> bool:
+    """Whether ``module`` was loaded from this checkout."""
+    path = getattr(module, "__file__", None) or next(iter(getattr(module, "__path__", []) or []), None)
+    return bool(path) and _CHECKOUT in Path(path).resolve().parents
 
 
 def _program_location(tb: Any, program_root: Path) -> str:
@@ -143,6 +168,29 @@ class _ProgramExited(BaseException):
 
 class _ProgramTimeout(BaseException):
     """The program ran past ``--timeout``."""
+
+
+@contextlib.contextmanager
+def _plain_invokes_marked() -> Iterator[None]:
+    """``pulumi.runtime.invoke`` (what a plain, non-Output invoke calls) marks its calls for the monitor.
+
+    A plain invoke's caller builds the result object at once, so an invoke preflight cannot answer gets a
+    stand-in of its result type there; an Output-form invoke's stays unknown (see ``RecordingMonitor.Invoke``).
+    """
+    original = pulumi.runtime.invoke
+
+    def marked(*args: Any, **kwargs: Any) -> Any:
+        token = PLAIN_INVOKE.set(True)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            PLAIN_INVOKE.reset(token)
+
+    pulumi.runtime.invoke = marked  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pulumi.runtime.invoke = original  # type: ignore[assignment]
 
 
 @contextlib.contextmanager
@@ -188,7 +236,8 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     failure: str | None = None
-    with _program_context(project) as main, _fresh_program_modules(project.root), _collector_paused():
+    with _program_context(project) as main, _fresh_program_modules(project.root), _collector_paused(), \
+            _plain_invokes_marked():
         program: Callable[[], Any] = lambda: runpy.run_path(str(main), run_name="__main__")  # noqa: E731
         try:
             with _guarded(timeout):
@@ -216,7 +265,8 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     if monitor.duplicate_urn:
         failure = (f"the program registered two resources with URN {monitor.duplicate_urn}; the engine refuses "
                    "this (Duplicate resource URN): give one of them another name")
-    errors = [m for sev, _urn, m in engine.messages if sev == "error"]
+    # Sorted: the SDK's threads log in an order that varies between runs, and the message must not.
+    errors = sorted(m for sev, _urn, m in engine.messages if sev == "error")
     if failure is None and errors:
         failure = "the program logged an error: " + errors[0]
     if failure is not None:
@@ -228,6 +278,18 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
                        f"{project.unreadable_why}. The program ran with placeholders in their place and failed:\n"
                        + "\n".join(f"  {line}" for line in failure.splitlines()))
         raise PreflightError(failure)
-    notes = [("warning", "", f"invoke {tok}: no answer offline ({why}); its result was unknown")
+    notes = [("warning", "", _unanswered(tok, why, tok in monitor.stand_ins))
              for tok, why in sorted(monitor.unknown_invokes.items())]
-    return ProgramRun(resources=monitor.snapshot(), messages=engine.messages + notes, invokes=list(monitor.invokes))
+    return ProgramRun(resources=monitor.snapshot(), messages=engine.messages + notes, invokes=list(monitor.invokes),
+                      unanswered=monitor.unanswered)
+
+
+def _unanswered(what: str, why: str, stand_in: bool) -> str:
+    """The report entry for an invoke (or stack reference) preflight could not answer offline."""
+    if what.startswith("pulumi:pulumi:StackReference "):
+        return (f"stack reference {what.split(' ', 1)[1]}: no answer offline ({why}); its outputs were unknown, "
+                "as in a preview that cannot read them")
+    if stand_in:
+        return (f"invoke {what}: no answer offline ({why}); the program ran with stand-in values of its result "
+                "type (IDs, names, empty lists), so what depends on them is not the real cloud's")
+    return f"invoke {what}: no answer offline ({why}); its result was unknown"

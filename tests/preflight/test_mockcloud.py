@@ -196,7 +196,12 @@ def test_get_resource_answers_from_the_recorded_outputs() -> None:
     assert found["urn"] == registered.urn and found["id"] == registered.id
     assert found["state"]["cidrBlock"] == "10.0.0.0/16"
     assert found["state"]["arn"].endswith(f":vpc/{registered.id}")
-    args.update({"urn": "urn:pulumi:dev::p::aws:ec2/vpc:Vpc::missing"})
+    # A resource a remote component's outputs refer to without a modelled child: the mock cloud's state for it.
+    args.update({"urn": "urn:pulumi:dev::p::eks:index:Cluster$aws:iam/role:Role::c-eksRole"})
+    found = json_format.MessageToDict(getattr(monitor.Invoke(resource_pb2.ResourceInvokeRequest(
+        tok="pulumi:pulumi:getResource", args=args)), "return"))
+    assert found["state"]["arn"] == f"arn:aws:iam::123456789012:role/{found['id']}" and found["id"].startswith("c-eksRole-")
+    args.update({"urn": "not-a-urn"})
     with pytest.raises(Exception, match="unknown resource"):
         monitor.Invoke(resource_pb2.ResourceInvokeRequest(tok="pulumi:pulumi:getResource", args=args))
 

@@ -30,6 +30,7 @@ def _project(tmp_path: Path, config: dict[str, object]) -> Path:
     for part in ("infra", "components"):
         shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
     (tmp_path / "Pulumi.qa.yaml").write_text(HEADER + yaml.safe_dump({"config": config}, sort_keys=False))
     return tmp_path
 
@@ -104,6 +105,7 @@ def _digests(root: Path) -> dict[str, str]:
 def test_the_readme_steps_make_a_qa_environment_the_suite_tests_with_no_other_edit(tmp_path: Path) -> None:
     copy = tmp_path / "checkout"
     shutil.copytree(REPO, copy, ignore=SKIP)
+    (copy / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
     before = _digests(copy)
     # Steps 2 and 3: the stack file (the closest one, changed) and its policy config.
     (copy / "Pulumi.qa.yaml").write_text(HEADER + yaml.safe_dump({"config": _from_staging()}, sort_keys=False))

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,7 @@ def _secret_stack(tmp_path: Path, secrets: dict[str, str]) -> Path:
     for name in ("infra", "components"):
         (tmp_path / name).symlink_to(REPO / name)
     (tmp_path / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
+    (tmp_path / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
     salt, encrypt = _encrypter("pass")
     stack = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())
     stack["encryptionsalt"] = salt

@@ -180,6 +180,7 @@ def _project_with(tmp_path: Path, overrides: dict[str, object]) -> Path:
     for name in ("infra", "components"):
         (tmp_path / name).symlink_to(REPO / name)
     (tmp_path / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
+    (tmp_path / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
     stack = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())
     for key, value in overrides.items():
         if value is None:  # None removes the key
