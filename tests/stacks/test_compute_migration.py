@@ -4,6 +4,7 @@ old node groups and what they need with the same URNs, step 2 removes them. Each
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ def _run(tmp_path: Path, **changes: Any) -> tuple[dict[str, Any], set[str]]:
     for part in ("infra", "components"):
         shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
     config = yaml.safe_load((REPO / "Pulumi.staging.yaml").read_text())["config"]
     for key, value in changes.items():
         if value is None:
