@@ -45,6 +45,7 @@ schema: $(STAMP)
 # Regenerate the docs that describe code (tests fail when they are stale).
 docs: $(STAMP)
 	$(PY) -m infra.environments
+	$(PY) -m infra.config_reference
 	$(PY) -m infra.architecture
 	$(PY) -m policies.docs
 

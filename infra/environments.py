@@ -1,9 +1,9 @@
-"""The environments table of the README, generated from the stack files (``python -m infra.environments``).
+"""The environments table of docs/USER-GUIDE.md, generated from the stack files (``python -m infra.environments``).
 
 Each ``Pulumi.<stack>.yaml`` is validated exactly as the program validates it (``build_config``), and the
 table says what the validated config means: zones and NAT gateways, the API endpoint, VPC endpoints,
 capacity, log retention, protection, storage drivers, sample apps and how updates arrive. A test fails
-when the README's table and the stack files disagree.
+when the guide's table and the stack files disagree.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import yaml
 from infra.config import NAMESPACE, StackConfig, build_config
 
 REPO = Path(__file__).resolve().parent.parent
-README = REPO / "README.md"
+README = REPO / "docs" / "USER-GUIDE.md"  # the document holding the table (the README links to it)
 START, END = "<!-- environments:start -->", "<!-- environments:end -->"
 
 
@@ -104,7 +104,7 @@ def render(readme: str) -> str:
     """``readme`` with the table between the markers replaced by the current one."""
     pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
     if not pattern.search(readme):
-        raise ValueError(f"README.md has no {START} ... {END} block")
+        raise ValueError(f"{README.name} has no {START} ... {END} block")
     return pattern.sub(lambda _: f"{START}\n{table()}\n{END}", readme)
 
 

@@ -38,7 +38,7 @@ if str(PACK_DIR) not in sys.path:
     sys.path.insert(0, str(PACK_DIR))
 
 from _metadata import Rule, anchor_id, id_sort_key, registry  # noqa: E402
-from pulumi_policy import EnforcementLevel, Policy  # noqa: E402
+from pulumi_policy import EnforcementLevel, Policy, StackValidationPolicy  # noqa: E402
 
 OUTPUT = REPO / "docs" / "POLICIES.md"
 CONFIG_DIR = PACK_DIR / "config"
@@ -182,6 +182,17 @@ def _anchors(rule: Rule) -> str:
     return _ids([_named("PCP", e) for e in m.pcp] + [_named("AWSGuard", e) for e in m.ag], sep="<br>")
 
 
+def _kind(rule: Rule) -> str:
+    """``stack`` for a policy that judges the whole stack at once (``AnalyzeStack``), else ``resource``."""
+    return "stack" if isinstance(rule.policy, StackValidationPolicy) else "resource"
+
+
+def _config(rule: Rule) -> str:
+    """The properties a ``--policy-pack-config`` entry may give the policy, from its config schema."""
+    schema = rule.policy.config_schema
+    return ", ".join(f"`{name}`" for name in (schema.properties if schema is not None else {}))
+
+
 def render(rules: Mapping[str, Rule], levels: Mapping[str, Mapping[str, str]]) -> str:
     """The Markdown document: intro, summaries, one row per policy sorted by catalogue id then name."""
     ordered = sorted(rules.values(), key=lambda r: (id_sort_key(r.metadata.id), r.name))
@@ -203,6 +214,9 @@ def render(rules: Mapping[str, Rule], levels: Mapping[str, Mapping[str, str]]) -
         "does: the policy's default (advisory, from the pack), then the pack's initial config "
         "(`MANDATORY_BASELINE` is mandatory), then `policies/config/<env>.json` (`\"all\"` first, then the "
         "policy's own entry). A mandatory violation fails the preview; an advisory one is reported.",
+        "- **Kind**: `resource` policies judge each resource as it registers (`Analyze`); `stack` policies judge "
+        "the whole stack at once, following references between resources (`AnalyzeStack`). **Config**: the "
+        "properties the policy's entry in a `--policy-pack-config` file may set.",
         "- **Side**: the shared-responsibility side the rule enforces. Every rule here is on the customer side, "
         "*security in the cloud*; **Relies on (AWS side)** is the control AWS operates, *security of the cloud*, "
         "that makes the customer's setting effective.",
@@ -229,15 +243,16 @@ def render(rules: Mapping[str, Rule], levels: Mapping[str, Mapping[str, str]]) -
     for env in envs:
         counted = Counter(levels[env][r.name] for r in ordered)
         out.append(f"| {env} | " + " | ".join(str(counted[level]) for level in LEVELS) + " |")
-    header = ["Id", "Policy", "Severity", *envs, "Side", "Relies on (AWS side)", "CIS", "EKS Best Practices",
-              "checkov", "PSS", "Other anchors", "Remediation"]
+    header = ["Id", "Policy", "Kind", "What it checks", "Severity", *envs, "Side", "Relies on (AWS side)", "CIS",
+              "EKS Best Practices", "checkov", "PSS", "Other anchors", "Remediation", "Config"]
     out += ["", f"## Rules ({len(ordered)} policies)", "", "| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
     for r in ordered:
         m = r.metadata
-        cells = [m.id, f"`{r.name}`", r.severity, *(levels[env][r.name] for env in envs), m.side,
+        cells = [m.id, f"`{r.name}`", _kind(r), _cell(str(r.policy.description)), r.severity,
+                 *(levels[env][r.name] for env in envs), m.side,
                  _cell(m.aws_control), _ids(m.cis), _ids(m.bpg, sep="<br>"), _ids(m.checkov),
                  _ids(m.pss, sep="<br>"), _anchors(r),
-                 _cell(r.remediation)]
+                 _cell(r.remediation), _config(r)]
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 

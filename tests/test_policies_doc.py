@@ -145,7 +145,7 @@ def test_disabled_policies_say_disabled_in_the_doc() -> None:
     levels["dev"] = {**levels["dev"], "kubernetes-helm-disallow-release": "disabled"}
     row = next(line for line in docs.render(registry(), levels).splitlines()
                if "`kubernetes-helm-disallow-release`" in line)
-    assert row.split(" | ")[3:6] == ["disabled", "mandatory", "mandatory"]
+    assert row.split(" | ")[5:8] == ["disabled", "mandatory", "mandatory"]
 
 
 # The command ----------------------------------------------------------------------------------------------------
@@ -164,3 +164,15 @@ def test_the_module_runs_from_the_repo_root_in_a_fresh_process() -> None:
     proc = subprocess.run([sys.executable, "-m", "policies.docs", "--check"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr or STALE
+
+
+def test_rows_name_the_kind_and_the_config_properties() -> None:
+    rows = {cells[1].strip("`"): cells for cells in (line.split(" | ") for line in docs.generate().splitlines())
+            if len(cells) > 2 and cells[1].startswith("`")}
+    header = next(line for line in docs.generate().splitlines() if line.startswith("| Id |")).split(" | ")
+    kind, config = header.index("Kind"), header.index("Config |")
+    assert rows["aws-ec2-vpc-enable-flow-logs"][kind] == "stack", "E8 follows vpcId to the flow logs of the stack"
+    assert rows["aws-ec2-securitygroup-disallow-public-internet-ingress"][kind] == "resource"
+    assert rows["aws-ec2-securitygroup-disallow-public-internet-ingress"][config].strip(" |") == "`allowedPublicPorts`"
+    assert rows["aws-eks-cluster-enable-secrets-encryption"][config].strip(" |") == "", "a policy without config"
+    assert {p.name for p in ASSEMBLY.policies} == set(rows)

@@ -44,13 +44,15 @@ def test_every_stack_is_ready_for_the_next_minor(stack: str) -> None:
 
 @pytest.mark.e2e
 def test_a_version_eks_does_not_offer_yet_and_a_skipped_minor_are_reported() -> None:
-    code, report = upgrade("--stack", "staging", "--upgrade-to", "1.37")
+    code, report = upgrade("--stack", "dev", "--upgrade-to", "1.37")
     messages = [f["message"] for f in report["upgrade"]["findings"] if f["severity"] == "blocking"]
     assert code == 1 and report["summary"]["result"] == "fail"
     assert any("skips 1 minor version(s)" in m and "upgrade to 1.36 first" in m for m in messages)
     assert any(m.startswith("EKS does not offer Kubernetes 1.37 on 2026-12-06") and "newest 1.36" in m for m in messages)
     assert any("no EKS-optimised AMI release for Kubernetes 1.37" in m for m in messages)
-    assert any("EKS lists no vpc-cni version for Kubernetes 1.37" in m for m in messages)
+    # dev runs EKS Auto Mode (no vpc-cni add-on of its own): its EKS add-ons are EFS's CSI driver and metrics-server.
+    assert any("EKS lists no aws-efs-csi-driver version for Kubernetes 1.37" in m for m in messages)
+    assert any("EKS lists no metrics-server version for Kubernetes 1.37" in m for m in messages)
 
 
 @pytest.mark.e2e

@@ -1,5 +1,5 @@
 """Adding an environment is its stack file and its policy config, then `make docs` and `make snapshot`
-(README, "Adding an environment"): nothing else is edited, and the suite's stack tests cover it."""
+(docs/USER-GUIDE.md, "Adding an environment"): nothing else is edited, and the suite's stack tests cover it."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _project(tmp_path: Path, config: dict[str, object]) -> Path:
 
 
 def _from_staging(**changes: object) -> dict[str, object]:
-    """Staging's stack file moved to eu-west-1 as the README says: region, zones, CIDR, and the certificate of
+    """Staging's stack file moved to eu-west-1 as the user guide says: region, zones, CIDR, and the certificate of
     the sample app (an ACM certificate is used only in its own region)."""
     config = yaml.safe_load((REPO / "Pulumi.staging.yaml").read_text())["config"]
     config.update({"aws:region": "eu-west-1", "eks-platform:vpcCidr": "10.50.0.0/16",
@@ -102,7 +102,7 @@ def _digests(root: Path) -> dict[str, str]:
     return out
 
 
-def test_the_readme_steps_make_a_qa_environment_the_suite_tests_with_no_other_edit(tmp_path: Path) -> None:
+def test_the_user_guide_steps_make_a_qa_environment_the_suite_tests_with_no_other_edit(tmp_path: Path) -> None:
     copy = tmp_path / "checkout"
     shutil.copytree(REPO, copy, ignore=SKIP)
     (copy / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
@@ -118,8 +118,8 @@ def test_the_readme_steps_make_a_qa_environment_the_suite_tests_with_no_other_ed
                               timeout=900)
         assert done.returncode == 0, done.stderr
     changed = {path for path, digest in _digests(copy).items() if before.get(path) != digest}
-    assert changed == {"Pulumi.qa.yaml", "policies/config/qa.json", "tests/snapshots/urns-qa.txt", "README.md"}
-    assert "| `qa` | eu-west-1 | 3 AZs, 3 NAT gateways |" in (copy / "README.md").read_text()
+    assert changed == {"Pulumi.qa.yaml", "policies/config/qa.json", "tests/snapshots/urns-qa.txt", "docs/USER-GUIDE.md"}
+    assert "| `qa` | eu-west-1 | 3 AZs, 3 NAT gateways |" in (copy / "docs" / "USER-GUIDE.md").read_text()
 
     # The suite's tests of every stack, run in the copy: each has a qa case, and all pass.
     report = tmp_path / "junit.xml"
