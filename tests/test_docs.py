@@ -59,7 +59,7 @@ def test_every_policy_in_the_pack_is_documented() -> None:
 
 
 def test_the_environments_table_matches_the_stack_files() -> None:
-    from infra.environments import render
+    from tools.environments import render
 
     readme = (REPO / "README.md").read_text()
     assert render(readme) == readme, "the README's environments table is stale: run `make docs`"
@@ -67,7 +67,7 @@ def test_the_environments_table_matches_the_stack_files() -> None:
 
 @pytest.mark.e2e
 def test_the_architecture_diagram_matches_the_prod_stack() -> None:
-    from infra.architecture import DOC, diagram, render
+    from tools.architecture import DOC, diagram, render
 
     doc = DOC.read_text()
     assert render(doc, diagram()) == doc, "docs/ARCHITECTURE.md's component diagram is stale: run `make docs`"

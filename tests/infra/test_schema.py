@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from infra.schema import PATH, render
+from tools.schema import PATH, render
 from tests.conftest import STACKS
 
 REPO = Path(__file__).resolve().parent.parent.parent

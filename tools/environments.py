@@ -1,4 +1,4 @@
-"""The environments table of the README, generated from the stack files (``python -m infra.environments``).
+"""The environments table of the README, generated from the stack files (``python -m tools.environments``).
 
 Each ``Pulumi.<stack>.yaml`` is validated exactly as the program validates it (``build_config``), and the
 table says what the validated config means: zones and NAT gateways, the API endpoint, VPC endpoints,
