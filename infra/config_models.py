@@ -12,6 +12,7 @@ accepts ``"3"`` for an integer key); inside objects nothing is coerced.
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import re
 from types import UnionType
@@ -49,8 +50,7 @@ def int_in(low: int, high: int, example: int) -> Any:
     return Annotated[StrictInt, AfterValidator(check), Field(ge=low, le=high, examples=[example])]
 
 
-def matching(pattern: str, what: str, example: str) -> Any:
-    """A strict string matching ``pattern``."""
+def _matcher(pattern: str, what: str, example: str) -> Any:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -58,12 +58,66 @@ def matching(pattern: str, what: str, example: str) -> Any:
             raise ValueError(f"{value!r} is not {what}. Example: {example}")
         return value
 
-    return Annotated[StrictStr, AfterValidator(check), Field(pattern=pattern, examples=[example])]
+    return check
+
+
+def matching(pattern: str, what: str, example: str) -> Any:
+    """A strict string matching ``pattern``."""
+    return Annotated[StrictStr, AfterValidator(_matcher(pattern, what, example)),
+                     Field(pattern=pattern, examples=[example])]
 
 
 #: Keys of config collections become part of resource names: keep them short, lowercase and stable.
 NAME_KEY = r"^[a-z][a-z0-9-]{0,30}$"
-InstanceType = matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", "an EC2 instance type", "m7i.large")
+_INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)?$"  # m7i.large, m7i.metal-24xl
+
+
+@functools.cache
+def known_instance_types() -> frozenset[str]:
+    """The EC2 instance types of the installed pulumi-aws (``pulumi_aws.ec2.InstanceType``, 1,405 in 7.51)."""
+    from pulumi_aws.ec2 import InstanceType as SdkInstanceTypes
+
+    return frozenset(str(t.value) for t in SdkInstanceTypes)
+
+
+def _sdk() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"pulumi-aws {version('pulumi-aws')}"
+    except PackageNotFoundError:  # pragma: no cover - the program needs pulumi-aws
+        return "pulumi-aws"
+
+
+def check_instance_type(value: str) -> str:
+    """Refuse a size its family does not have (``m7i.larg``): the SDK lists every size of a family it knows.
+    A family the SDK does not know passes here: it may be newer than the SDK (see :func:`instance_type_advisory`)."""
+    known = known_instance_types()
+    if value in known:
+        return value
+    family, _, size = value.partition(".")
+    sizes = sorted(t.split(".", 1)[1] for t in known if t.split(".", 1)[0] == family)
+    if sizes:
+        near = difflib.get_close_matches(value, [f"{family}.{s}" for s in sizes], n=1, cutoff=0.6)
+        raise ValueError(f"{value!r} is not an EC2 instance type: {family} comes in {', '.join(sizes)} ({_sdk()})"
+                         + (f"; did you mean {near[0]}?" if near else ""))
+    return value
+
+
+def instance_type_advisory(value: str) -> str | None:
+    """For an instance type of a family the SDK does not know: a warning, not a refusal. AWS adds families
+    between SDK releases, and EKS checks the type when it creates the nodes; a typo is named with its nearest
+    known type."""
+    known = known_instance_types()
+    if value in known or value.split(".", 1)[0] in {t.split(".", 1)[0] for t in known}:
+        return None
+    near = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.7)
+    return (f"{value!r} is not an instance type {_sdk()} knows; if it is newer than the SDK this is fine (EKS "
+            "checks it when it creates the nodes), otherwise fix it" + (f": did you mean {near[0]}?" if near else ""))
+
+
+InstanceType = Annotated[StrictStr, AfterValidator(_matcher(_INSTANCE_TYPE, "an EC2 instance type", "m7i.large")),
+                         AfterValidator(check_instance_type), Field(pattern=_INSTANCE_TYPE, examples=["m7i.large"])]
 RoleArn = matching(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]+$", "an IAM role ARN (never a user)",
                    "arn:aws:iam::123456789012:role/payments-dev")
 NamespaceName = matching(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "a Kubernetes namespace name (DNS-1123 label)",
@@ -634,6 +688,10 @@ def _explain(error: dict[str, Any]) -> str:
         return str(error["msg"]).removeprefix("Value error, ")
     if kind == "missing":
         return "required"
+    if kind == "bool_type" and isinstance(value, str) and value.lower() in ("y", "yes", "on", "n", "no", "off"):
+        word = "true" if value.lower() in ("y", "yes", "on") else "false"
+        return (f"must be true or false, got {value!r} (the Pulumi CLI reads YAML 1.2, where {value} is a string, "
+                f"not a boolean): write {word}")
     if kind in _KINDS:
         if value is None:
             return f"must be {_KINDS[kind]}, got null (remove the line to use the default)"
