@@ -25,7 +25,7 @@ from preflight import yamlread
 #: The top-level sections of a stack file the Pulumi CLI reads (``ProjectStack``).
 SECTIONS = ("config", "encryptedkey", "encryptionsalt", "environment", "secretsprovider")
 
-_KEY = re.compile(r"^([A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+)")
+_KEY = re.compile(r"^([A-Za-z0-9_-]+:[A-Za-z0-9_-]+)")
 
 
 @dataclass(frozen=True)
@@ -92,18 +92,32 @@ def locate(errors: Iterable[str], source: StackFile | None) -> list[str]:
     return source.locate(errors) if source else list(errors)
 
 
+def _project_file(root: Path) -> Path | None:
+    return next((root / n for n in ("Pulumi.yaml", "Pulumi.yml") if (root / n).is_file()), None)
+
+
 def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """``path`` relative to its project (the nearest directory above it with a Pulumi.yaml), as users name it."""
+    path = path.resolve()
+    for root in path.parents:
+        if _project_file(root):
+            return str(path.relative_to(root))
+    return str(path)
+
+
+def _roots() -> list[Path]:
+    """Where the project is: the nearest directory with a Pulumi.yaml from the working directory up (the CLI and
+    preflight run the program in its ``main`` directory), then this repository."""
+    cwd = Path.cwd().resolve()
+    near = next((d for d in (cwd, *cwd.parents) if _project_file(d)), None)
+    return [d for d in (near, Path(__file__).resolve().parent.parent) if d is not None]
 
 
 def find(stack: str, roots: Iterable[Path] | None = None) -> Path | None:
-    """``Pulumi.<stack>.yaml`` of the first project among ``roots`` (default: the working directory, then this
-    repository) that has one, in the project's ``stackConfigDir`` where it names one."""
-    for root in roots if roots is not None else (Path.cwd(), Path(__file__).resolve().parent.parent):
-        project = next((root / n for n in ("Pulumi.yaml", "Pulumi.yml") if (root / n).is_file()), None)
+    """``Pulumi.<stack>.yaml`` of the first project among ``roots`` (default: :func:`_roots`) that has one, in
+    the project's ``stackConfigDir`` where it names one."""
+    for root in roots if roots is not None else _roots():
+        project = _project_file(root)
         if project is None:
             continue
         config_dir = root
