@@ -46,11 +46,10 @@ NAMESPACE = "eks-platform"
 #: EKS upgrade policies (``upgradePolicy.supportType``): STANDARD is upgraded by EKS when standard support ends;
 #: EXTENDED stays on its version in paid extended support. Which versions are in which support comes from the
 #: EKS lifecycle at preview (``infra/lifecycle.py``), never from a list here.
-SUPPORT_TYPES = ("STANDARD", "EXTENDED")
+SUPPORT_TYPES = models.SUPPORT_TYPES
 
 #: Values CloudWatch Logs accepts for retentionInDays.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
+LOG_RETENTION_DAYS = models.LOG_RETENTION_DAYS
 
 _PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
@@ -755,17 +754,11 @@ def _decode(kind: str, raw: str) -> Any:
     return raw
 
 
-#: Every key this stack reads, with how its wire string decodes.
-CONFIG_KEYS = {"repositoryPrefix": "str", "vpcCidr": "str", "availabilityZones": "int", "zones": "json", "kubernetesVersion": "str", "nodeGroups": "json",
-               "highlyAvailableNat": "bool", "logRetentionDays": "int", "tags": "json",
-               "endpointPublicAccess": "bool", "publicAccessCidrs": "json", "clusterAdminAllowlist": "json",
-               "access": "json", "protectStatefulResources": "bool", "fargateProfiles": "json",
-               "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json",
-               "repositories": "json", "organizationId": "str", "selfManagedNodeGroups": "json",
-               "storage": "json", "addons": "json", "workloads": "json", "podSecurityLevel": "str",
-               "vpcEndpoints": "bool", "computeMode": "str", "karpenter": "json", "retiringNodeGroups": "json",
-               "autoMode": "json",
-               "supportType": "str", "supportWarningDays": "int"}
+#: Every key this stack reads, with how its wire string decodes (from the one statement of the keys,
+#: :class:`infra.config_models.StackKeys`).
+CONFIG_KEYS = models.wire_kinds()
+#: Each key's default where it has one (Pulumi.yaml declares the same; a test holds them equal).
+DEFAULTS = {key: value for key, value in models.defaults().items() if value is not None}
 
 
 def invalid(stack: str, errors: list[str], source: stackfile.StackFile | None = None) -> ConfigError:
@@ -775,9 +768,10 @@ def invalid(stack: str, errors: list[str], source: stackfile.StackFile | None = 
 
 def build_config(stack: str, values: Mapping[str, Any], source: stackfile.StackFile | None = None) -> StackConfig:
     """Validate plain values (keys without namespace) into a :class:`StackConfig`; errors name the lines of
-    ``source``, the stack file the values came from, where given."""
+    ``source``, the stack file the values came from, where given. A key not given takes its default."""
+    values = {**DEFAULTS, **values}
     errors: list[str] = []
-    vpc_cidr = values.get("vpcCidr", "10.0.0.0/16")
+    vpc_cidr = values["vpcCidr"]
     errors += check_vpc_cidr(vpc_cidr)
     azs = values.get("availabilityZones")
     if azs is not None:
@@ -789,30 +783,30 @@ def build_config(stack: str, values: Mapping[str, Any], source: stackfile.StackF
     elif azs is None and values.get("zones") is None:
         errors.append(f"{_key('zones')}: required: the availability zones to use, each pinned to a CIDR slot. "
                       f"{_ZONES_EXAMPLE}")
-    version = values.get("kubernetesVersion", "1.35")
+    version = values["kubernetesVersion"]
     errors += check_kubernetes_version(version)
-    support_type = values.get("supportType", "STANDARD")
-    warning_days = values.get("supportWarningDays", 60)
+    support_type = values["supportType"]
+    warning_days = values["supportWarningDays"]
     errors += check_support(support_type, warning_days)
-    mode = values.get("computeMode", "nodegroups")
+    mode = values["computeMode"]
     node_groups, ng_errors = ({}, []) if mode == "auto" and values.get("nodeGroups") is None else \
         parse_node_groups(values.get("nodeGroups"))
     errors += ng_errors
-    ha_nat = values.get("highlyAvailableNat", True)
+    ha_nat = values["highlyAvailableNat"]
     if not isinstance(ha_nat, bool):
         errors.append(f"{_key('highlyAvailableNat')}: must be true or false, got {ha_nat!r}{yaml11_hint(ha_nat)}")
-    retention = values.get("logRetentionDays", 90)
+    retention = values["logRetentionDays"]
     errors += check_log_retention(retention)
     tags, tag_errors = parse_tags(values.get("tags"))
     errors += tag_errors
-    public = values.get("endpointPublicAccess", False)
-    cidrs = values.get("publicAccessCidrs", [])
+    public = values["endpointPublicAccess"]
+    cidrs = values["publicAccessCidrs"]
     errors += check_endpoint(public, cidrs)
     allowlist, allow_errors = parse_role_list("clusterAdminAllowlist", values.get("clusterAdminAllowlist"))
     errors += allow_errors
     access, access_errors = parse_access(values.get("access"), allowlist)
     errors += access_errors
-    protect = values.get("protectStatefulResources", True)
+    protect = values["protectStatefulResources"]
     if not isinstance(protect, bool):
         errors.append(f"{_key('protectStatefulResources')}: must be true or false, got {protect!r}{yaml11_hint(protect)}")
     fargate, fargate_errors = parse_fargate_profiles(values.get("fargateProfiles"))
@@ -824,7 +818,7 @@ def build_config(stack: str, values: Mapping[str, Any], source: stackfile.StackF
     karpenter, karpenter_errors = parse_karpenter(values.get("karpenter"))
     errors += karpenter_errors
     retiring, retiring_errors = _validated(models.RetiringNodeGroups, "retiringNodeGroups",
-                                           values.get("retiringNodeGroups", []))
+                                           values["retiringNodeGroups"])
     errors += retiring_errors
     retiring = tuple(retiring or ())
     self_managed_raw = values.get("selfManagedNodeGroups")
@@ -835,7 +829,7 @@ def build_config(stack: str, values: Mapping[str, Any], source: stackfile.StackF
     if mode == "auto" and auto_mode is None and not auto_errors:
         auto_mode = models.AutoModeSpec()
     auto = mode == "auto" and not retiring  # while node groups retire, the stack keeps its data-plane add-ons
-    updates, update_errors = parse_updates(values.get("updateChannel", "pinned"), values.get("amiReleaseVersion"),
+    updates, update_errors = parse_updates(values["updateChannel"], values.get("amiReleaseVersion"),
                                            values.get("addonVersions"), version if isinstance(version, str) else "",
                                            optional_addons(storage, addons, node_groups,
                                                            "auto" if auto else "nodegroups"),
@@ -856,10 +850,10 @@ def build_config(stack: str, values: Mapping[str, Any], source: stackfile.StackF
     workloads, workload_errors = parse_workloads(values.get("workloads"), repositories, fargate, addons,
                                                  auto_mode=mode == "auto")
     errors += workload_errors
-    endpoints = values.get("vpcEndpoints", False)
+    endpoints = values["vpcEndpoints"]
     if not isinstance(endpoints, bool):
         errors.append(f"{_key('vpcEndpoints')}: must be true or false, got {endpoints!r}{yaml11_hint(endpoints)}")
-    pod_security = values.get("podSecurityLevel", "restricted")
+    pod_security = values["podSecurityLevel"]
     if pod_security not in ("restricted", "baseline"):
         errors.append(f"{_key('podSecurityLevel')}: 'restricted' (enforced, prod) or 'baseline' (enforced, with "
                       f"restricted warned and audited), got {pod_security!r}")

@@ -28,6 +28,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -739,3 +740,102 @@ def _add(out: dict[str, str], key: str, text: str) -> None:
 def _key(prefix: str, path: str) -> str:
     joint = "." if prefix and path and not path.startswith("[") else ""
     return f"{NAMESPACE}:{prefix}{joint}{path}"
+
+
+# -- every key -----------------------------------------------------------------------------------
+
+#: Scalars as the CLI accepts them at the top level of a stack file: "3" is an integer, "true" a boolean.
+_INTEGER: dict[str, Any] = {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^[+-]?[0-9]+$"}]}
+_BOOLEAN: dict[str, Any] = {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]}
+#: Values CloudWatch Logs accepts for retentionInDays.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+#: EKS upgrade policies (``upgradePolicy.supportType``).
+SUPPORT_TYPES = ("STANDARD", "EXTENDED")
+
+
+def _scalar(kind: type, schema: dict[str, Any]) -> Any:
+    """A top-level scalar key: its type as the program uses it, and its schema as a stack file may write it."""
+    return Annotated[kind | None, WithJsonSchema(schema)]  # type: ignore[operator]
+
+
+class StackKeys(Strict):
+    """Every ``eks-platform:`` key of a stack file, once: its type, its default and its JSON Schema.
+
+    ``infra/config.py`` takes from here which keys exist, how each arrives on the wire (``CONFIG_KEYS``) and
+    the scalars' defaults; the objects are validated by their models above; ``tools/schema.py`` generates the
+    stack file's schema from this class. A default of None means "not set" (the program decides, e.g.
+    ``repositoryPrefix`` is the stack name)."""
+
+    vpc_cidr: _scalar(str, {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$",  # type: ignore[valid-type]
+                            "examples": ["10.20.0.0/16"]}) = "10.0.0.0/16"
+    availability_zones: _scalar(int, {**_INTEGER, "deprecated": True,  # type: ignore[valid-type]
+                                      "description": "Legacy zone count: use zones (the program prints the exact "
+                                                     "pinning)."}) = None
+    zones: Zones | None = None  # type: ignore[valid-type]
+    # Which versions EKS supports is read at preview (aws.eks.get_cluster_versions), not listed here.
+    kubernetes_version: _scalar(str, {"type": "string", "pattern": r"^1\.\d+$",  # type: ignore[valid-type]
+                                      "examples": ["1.35"]}) = "1.35"
+    support_type: _scalar(str, {"enum": list(SUPPORT_TYPES)}) = "STANDARD"  # type: ignore[valid-type]
+    support_warning_days: _scalar(int, {**_INTEGER, "description": "Days before a version's end of support when "  # type: ignore[valid-type]
+                                                                 "the preview warns (0 to 365; default 60)."}) = 60
+    node_groups: NodeGroups | None = None  # type: ignore[valid-type]
+    highly_available_nat: _scalar(bool, _BOOLEAN) = True  # type: ignore[valid-type]
+    log_retention_days: _scalar(int, {"anyOf": [{"enum": list(LOG_RETENTION_DAYS)},  # type: ignore[valid-type]
+                                                {"enum": [str(d) for d in LOG_RETENTION_DAYS]}]}) = 90
+    tags: Tags | None = None  # type: ignore[valid-type]
+    endpoint_public_access: _scalar(bool, _BOOLEAN) = False  # type: ignore[valid-type]
+    public_access_cidrs: Cidrs | None = []  # type: ignore[valid-type]
+    cluster_admin_allowlist: list[RoleArn] | None = []  # type: ignore[valid-type]
+    access: Teams | None = None
+    protect_stateful_resources: _scalar(bool, _BOOLEAN) = True  # type: ignore[valid-type]
+    fargate_profiles: FargateProfiles | None = None
+    update_channel: _scalar(str, {"enum": ["latest", "pinned"]}) = "pinned"  # type: ignore[valid-type]
+    ami_release_version: _scalar(str, {"type": "string", "pattern": r"^\d+\.\d+\.\d+-\d{8}$",  # type: ignore[valid-type]
+                                       "examples": ["1.35.0-20261101"]}) = None
+    addon_versions: AddonVersions | None = None  # type: ignore[valid-type]
+    repositories: Repositories | None = None  # type: ignore[valid-type]
+    organization_id: _scalar(str, {"type": "string", "pattern": "^o-[a-z0-9]{10,32}$"}) = None  # type: ignore[valid-type]
+    self_managed_node_groups: SelfManagedGroups | None = None
+    repository_prefix: _scalar(str, {"type": "string",  # type: ignore[valid-type]
+                                     "pattern": r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$"}) = None
+    storage: StorageSpec | None = None
+    addons: AddonsSpec | None = None
+    workloads: Workloads | None = None
+    pod_security_level: _scalar(str, {"enum": ["restricted", "baseline"]}) = "restricted"  # type: ignore[valid-type]
+    vpc_endpoints: _scalar(bool, _BOOLEAN) = False  # type: ignore[valid-type]
+    compute_mode: _scalar(str, {"enum": list(COMPUTE_MODES)}) = "nodegroups"  # type: ignore[valid-type]
+    karpenter: KarpenterSpec | None = None
+    retiring_node_groups: RetiringNodeGroups | None = []  # type: ignore[valid-type]
+    auto_mode: AutoModeSpec | None = None
+
+
+def _base(annotation: Any) -> Any:
+    """``annotation`` without ``Annotated`` metadata and without ``| None``."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, UnionType):
+        rest = [a for a in get_args(annotation) if a is not type(None)]
+        return _base(rest[0]) if len(rest) == 1 else annotation
+    return annotation
+
+
+def key_annotation(key: str) -> Any:
+    """The type of ``key`` (camelCase, without namespace) without ``| None``: what its schema describes."""
+    field = next(f for f in StackKeys.model_fields.values() if f.alias == key)
+    annotation = field.annotation
+    if get_origin(annotation) in (Union, UnionType):
+        rest = [a for a in get_args(annotation) if a is not type(None)]
+        annotation = rest[0] if len(rest) == 1 else annotation
+    return Annotated[(annotation, *field.metadata)] if field.metadata else annotation
+
+
+def wire_kinds() -> dict[str, str]:
+    """How each key's wire string decodes: ``int``, ``bool``, ``str`` for scalars, ``json`` for objects."""
+    kinds = {bool: "bool", int: "int", str: "str"}
+    return {f.alias or name: kinds.get(_base(f.annotation), "json") for name, f in StackKeys.model_fields.items()}
+
+
+def defaults() -> dict[str, Any]:
+    """The default of each key (None: not set)."""
+    return {f.alias or name: f.default for name, f in StackKeys.model_fields.items()}

@@ -184,3 +184,26 @@ def test_preflight_passes_what_the_program_checks(tmp_path: Path) -> None:
     assert config["eks-platform:kubernetesVersion"] == "1.3"
     assert config["eks-platform:highlyAvailableNat"] == "no"
     assert json.loads(config["eks-platform:zones"]) == {"usw2-az1": 0, "usw2-az2": 1}
+
+
+def test_every_key_is_stated_once_with_its_default_and_pulumi_yaml_agrees() -> None:
+    """StackKeys is the one statement of the keys: their wire kinds, their defaults and their schema."""
+    from infra.config import CONFIG_KEYS, DEFAULTS
+    from infra.config_models import StackKeys
+    from preflight import yamlread
+    from tools.schema import stack_file_schema
+
+    aliases = {f.alias for f in StackKeys.model_fields.values()}
+    assert set(CONFIG_KEYS) == aliases and len(aliases) == 32
+    assert (CONFIG_KEYS["highlyAvailableNat"], CONFIG_KEYS["logRetentionDays"], CONFIG_KEYS["vpcCidr"],
+            CONFIG_KEYS["nodeGroups"]) == ("bool", "int", "str", "json")
+    declared = yamlread.load(Path(__file__).resolve().parents[2] / "Pulumi.yaml").data["config"]
+    for key, decl in declared.items():
+        assert decl.get("default") == DEFAULTS.get(key), key
+    schema = stack_file_schema()["properties"]["config"]["properties"]
+    assert set(schema) >= {f"eks-platform:{k}" for k in aliases}
+    cfg = build_config("test", {"zones": {"usw2-az1": 0, "usw2-az2": 1}, "updateChannel": "latest",
+                                "nodeGroups": {"general": {"instanceTypes": ["m7i.large"], "minSize": 1,
+                                                           "desiredSize": 1, "maxSize": 2}}})
+    assert (cfg.vpc_cidr, cfg.kubernetes_version, cfg.log_retention_days, cfg.highly_available_nat) == \
+        (DEFAULTS["vpcCidr"], DEFAULTS["kubernetesVersion"], DEFAULTS["logRetentionDays"], True)
