@@ -50,7 +50,8 @@ def test_a_version_eks_does_not_offer_yet_and_a_skipped_minor_are_reported() -> 
     assert any("skips 1 minor version(s)" in m and "upgrade to 1.36 first" in m for m in messages)
     assert any(m.startswith("EKS does not offer Kubernetes 1.37 on 2026-12-06") and "newest 1.36" in m for m in messages)
     assert any("no EKS-optimised AMI release for Kubernetes 1.37" in m for m in messages)
-    assert any("EKS lists no vpc-cni version for Kubernetes 1.37" in m for m in messages)
+    # dev runs Auto Mode (AWS runs vpc-cni there): the add-ons it installs are judged, e.g. the EFS CSI driver.
+    assert any("EKS lists no aws-efs-csi-driver version for Kubernetes 1.37" in m for m in messages)
 
 
 @pytest.mark.e2e
