@@ -200,9 +200,13 @@ def _check_type(key: str, value: Any, declared: str, path: Path) -> None:
     elif declared == "boolean":
         ok = isinstance(value, bool) or value in ("true", "false")
     if not ok:
+        hint = ""
+        if declared == "boolean" and isinstance(value, str) and value.lower() in ("y", "yes", "on", "n", "no", "off"):
+            hint = (f" (the CLI reads YAML 1.2, where {value} is a string, not a boolean): write "
+                    f"{'true' if value.lower() in ('y', 'yes', 'on') else 'false'}")
         raise PreflightError(
             f"{path}: config key '{key}' must be of type {declared} (declared in Pulumi.yaml), "
-            f"got {type(value).__name__} {value!r}"
+            f"got {type(value).__name__} {value!r}{hint}"
         )
 
 

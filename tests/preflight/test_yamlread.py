@@ -97,3 +97,14 @@ def test_preflight_refuses_an_alias_bomb_naming_the_file_and_line(tmp_path: Path
         load_project(_project(tmp_path, _bomb()), "dev")
     with pytest.raises(PreflightError, match=r"Pulumi\.dev\.yaml:2: the alias \*x refers to a node that contains it"):
         load_project(_project(tmp_path, "config:\n  demo:x: &x [*x]\n"), "dev")
+
+
+def test_a_declared_boolean_given_no_is_refused_saying_to_write_false(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\nconfig:\n  flag: {type: boolean}\n")
+    (tmp_path / "__main__.py").write_text("")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  demo:flag: no\n")
+    with pytest.raises(PreflightError, match=r"got str 'no' \(the CLI reads YAML 1\.2, where no is a string, not a "
+                                             r"boolean\): write false"):
+        load_project(tmp_path, "dev")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  demo:flag: false\n")
+    assert load_project(tmp_path, "dev").config == {"demo:flag": "false"}
