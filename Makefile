@@ -40,13 +40,13 @@ lint: $(STAMP)
 
 # Regenerate schema/stack-config.schema.json from the config models (a test fails when they disagree).
 schema: $(STAMP)
-	$(PY) -m infra.schema
+	$(PY) -m tools.schema
 
 # Regenerate the docs that describe code (tests fail when they are stale).
 docs: $(STAMP)
-	$(PY) -m infra.environments
-	$(PY) -m infra.config_reference
-	$(PY) -m infra.architecture
+	$(PY) -m tools.environments
+	$(PY) -m tools.config_reference
+	$(PY) -m tools.architecture
 	$(PY) -m policies.docs
 
 # Record the stacks' URNs after a reviewed change (tests/stacks/test_urn_snapshot.py holds them to it).

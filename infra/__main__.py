@@ -40,6 +40,7 @@ from components.storage_ebs import EbsStorage, EbsStorageArgs  # noqa: E402
 from components.storage_efs import EfsStorage, EfsStorageArgs  # noqa: E402
 from components.storage_fsx import FsxLustreStorage, FsxLustreStorageArgs, FsxStaticFileSystemArgs  # noqa: E402
 from components.workload import AlbSpec, HpaSpec, NlbSpec, ResourcesSpec, VpaSpec, Workload, WorkloadArgs  # noqa: E402
+from infra import stackfile  # noqa: E402
 from infra.config import (  # noqa: E402
     ConfigError,
     auto_mode_args,
@@ -52,9 +53,11 @@ from infra.config import (  # noqa: E402
 from infra.lifecycle import enforce as enforce_version_lifecycle  # noqa: E402
 
 cfg = load_config()
+for advice in stackfile.locate(cfg.advisories, cfg.source):  # values that may be right but cannot be checked
+    pulumi.log.warn(advice)
 # The EKS version lifecycle, read now (aws.eks.get_cluster_versions): a version past its end of standard support
 # is refused unless the stack chose supportType EXTENDED; one near an end of support gives a warning.
-enforce_version_lifecycle(cfg.kubernetes_version, cfg.support_type, cfg.support_warning_days)
+enforce_version_lifecycle(cfg.kubernetes_version, cfg.support_type, cfg.support_warning_days, cfg.source)
 #: Auto Mode's StorageClass, named apart from the EBS CSI driver's `gp3`, which a stack moving to Auto Mode keeps
 #: until its node groups are retired. Its IngressClass is `alb`, the name the pack's load balancer rules judge.
 AUTO_STORAGE_CLASS, AUTO_INGRESS_CLASS = "auto-ebs", "alb"
@@ -63,12 +66,12 @@ plan, migrating = compute_plan(cfg)
 (pulumi.log.warn if migrating else pulumi.log.info)(plan)
 
 if cfg.availability_zones is not None:  # a legacy count: refused, with the pinning that keeps today's subnets
-    raise ConfigError(zones_migration(cfg.availability_zones,
-                                      sorted(aws.get_availability_zones(state="available").names)))
+    raise ConfigError("\n".join(stackfile.locate([zones_migration(
+        cfg.availability_zones, sorted(aws.get_availability_zones(state="available").names))], cfg.source)))
 # Every zone the region offers this account, whatever its state today: a pinned zone that is impaired
 # for a while keeps its subnets; one the region no longer offers is an error, never a reshuffle.
 offered = aws.get_availability_zones()
-zones = resolve_zones(cfg.zones, list(offered.names), list(offered.zone_ids))
+zones = resolve_zones(cfg.zones, list(offered.names), list(offered.zone_ids), cfg.source)
 
 # Where the stack deploys, read once (invokes answered before anything exists, so known at the first preview).
 region = aws.get_region().region

@@ -37,18 +37,19 @@ from components.compute import Taint
 from components.karpenter import DisruptionBudget, KarpenterTaint, NodeClassArgs, NodePoolArgs
 from components.workload import FARGATE_LABEL
 from infra import config_models as models
+from infra import stackfile
 from infra.config_models import messages
+from preflight import yamlread
 
 NAMESPACE = "eks-platform"
 
 #: EKS upgrade policies (``upgradePolicy.supportType``): STANDARD is upgraded by EKS when standard support ends;
 #: EXTENDED stays on its version in paid extended support. Which versions are in which support comes from the
 #: EKS lifecycle at preview (``infra/lifecycle.py``), never from a list here.
-SUPPORT_TYPES = ("STANDARD", "EXTENDED")
+SUPPORT_TYPES = models.SUPPORT_TYPES
 
 #: Values CloudWatch Logs accepts for retentionInDays.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
+LOG_RETENTION_DAYS = models.LOG_RETENTION_DAYS
 
 _PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
@@ -135,6 +136,10 @@ class StackConfig:
     """EKS Auto Mode's built-in pools, custom NodeClasses and NodePools (``computeMode: auto``)."""
     retiring_node_groups: tuple[str, ...] = ()
     """Managed node groups kept while workloads move to the new mode's capacity (a compute migration)."""
+    advisories: tuple[str, ...] = ()
+    """Warnings about values that may be right but cannot be checked (an instance type newer than pulumi-aws)."""
+    source: stackfile.StackFile | None = field(default=None, compare=False, repr=False)
+    """The stack file the values came from, where the program found it: errors then name its lines."""
 
     @property
     def migrating(self) -> bool:
@@ -243,7 +248,8 @@ def parse_zones(value: Any) -> tuple[dict[str, int], list[str]]:
     return ({str(z): int(s) for z, s in value.items()} if not errors else {}), errors
 
 
-def resolve_zones(zones: Mapping[str, int], names: list[str], zone_ids: list[str]) -> list[tuple[str, int]]:
+def resolve_zones(zones: Mapping[str, int], names: list[str], zone_ids: list[str],
+                  source: stackfile.StackFile | None = None) -> list[tuple[str, int]]:
     """(AZ name, slot) for each pinned zone, by slot; a zone the region does not offer is a ConfigError."""
     by_id = dict(zip(zone_ids, names, strict=False))
     resolved, errors = [], []
@@ -259,7 +265,7 @@ def resolve_zones(zones: Mapping[str, int], names: list[str], zone_ids: list[str
     if len({n for n, _ in resolved}) != len(resolved):
         errors.append(f"{_key('zones')}: the same zone is given twice (once by name, once by zone ID)")
     if errors:
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(stackfile.locate(errors, source)))
     return resolved
 
 
@@ -275,8 +281,24 @@ def zones_migration(count: int, available: list[str]) -> str:
             f"    {_key('zones')}:\n{pinned}")
 
 
+#: YAML 1.1's boolean words: the Pulumi CLI reads YAML 1.2, where they are strings.
+_YAML11_BOOLS = {"y": True, "yes": True, "on": True, "n": False, "no": False, "off": False}
+
+
+def yaml11_hint(value: Any) -> str:
+    """For a boolean key given ``no``/``yes``/``on``/``off``: why it is a string, and what to write."""
+    if isinstance(value, str) and value.lower() in _YAML11_BOOLS:
+        return (f" (the Pulumi CLI reads YAML 1.2, where {value} is a string, not a boolean): write "
+                f"{str(_YAML11_BOOLS[value.lower()]).lower()}")
+    return ""
+
+
 def check_kubernetes_version(value: Any) -> list[str]:
     """The shape of a version; whether EKS supports it on the day is read at preview (``infra/lifecycle.py``)."""
+    if isinstance(value, float) and re.fullmatch(r"1\.\d", str(value)):
+        # "1.30" written unquoted, which YAML reads as the number 1.3 (see also check_numbers_read).
+        return [f"{_key('kubernetesVersion')}: YAML read a number ({value}): an unquoted {value}0 is the number "
+                f"{value}, not the version. Quote it in the stack file: {_key('kubernetesVersion')}: \"{value}0\""]
     if not isinstance(value, str) or not re.fullmatch(r"1\.\d+", value):
         return [f"{_key('kubernetesVersion')}: must be a minor version string such as \"1.35\" (quote it in YAML), "
                 f"got {value!r}"]
@@ -303,7 +325,7 @@ def check_log_retention(value: Any) -> list[str]:
 
 def check_endpoint(public: Any, cidrs: Any) -> list[str]:
     if not isinstance(public, bool):
-        return [f"{_key('endpointPublicAccess')}: must be true or false, got {public!r}"]
+        return [f"{_key('endpointPublicAccess')}: must be true or false, got {public!r}{yaml11_hint(public)}"]
     valid, errors = _validated(models.Cidrs, "publicAccessCidrs", cidrs)  # each a CIDR, none twice or overlapping
     if errors:
         return errors
@@ -732,23 +754,24 @@ def _decode(kind: str, raw: str) -> Any:
     return raw
 
 
-#: Every key this stack reads, with how its wire string decodes.
-CONFIG_KEYS = {"repositoryPrefix": "str", "vpcCidr": "str", "availabilityZones": "int", "zones": "json", "kubernetesVersion": "str", "nodeGroups": "json",
-               "highlyAvailableNat": "bool", "logRetentionDays": "int", "tags": "json",
-               "endpointPublicAccess": "bool", "publicAccessCidrs": "json", "clusterAdminAllowlist": "json",
-               "access": "json", "protectStatefulResources": "bool", "fargateProfiles": "json",
-               "updateChannel": "str", "amiReleaseVersion": "str", "addonVersions": "json",
-               "repositories": "json", "organizationId": "str", "selfManagedNodeGroups": "json",
-               "storage": "json", "addons": "json", "workloads": "json", "podSecurityLevel": "str",
-               "vpcEndpoints": "bool", "computeMode": "str", "karpenter": "json", "retiringNodeGroups": "json",
-               "autoMode": "json",
-               "supportType": "str", "supportWarningDays": "int"}
+#: Every key this stack reads, with how its wire string decodes (from the one statement of the keys,
+#: :class:`infra.config_models.StackKeys`).
+CONFIG_KEYS = models.wire_kinds()
+#: Each key's default where it has one (Pulumi.yaml declares the same; a test holds them equal).
+DEFAULTS = {key: value for key, value in models.defaults().items() if value is not None}
 
 
-def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
-    """Validate plain values (keys without namespace) into a :class:`StackConfig`."""
+def invalid(stack: str, errors: list[str], source: stackfile.StackFile | None = None) -> ConfigError:
+    """The error for ``errors``: one line each, ``file:line:`` first where the key is in the stack file."""
+    return ConfigError(f"invalid configuration for stack '{stack}':\n  " + "\n  ".join(stackfile.locate(errors, source)))
+
+
+def build_config(stack: str, values: Mapping[str, Any], source: stackfile.StackFile | None = None) -> StackConfig:
+    """Validate plain values (keys without namespace) into a :class:`StackConfig`; errors name the lines of
+    ``source``, the stack file the values came from, where given. A key not given takes its default."""
+    values = {**DEFAULTS, **values}
     errors: list[str] = []
-    vpc_cidr = values.get("vpcCidr", "10.0.0.0/16")
+    vpc_cidr = values["vpcCidr"]
     errors += check_vpc_cidr(vpc_cidr)
     azs = values.get("availabilityZones")
     if azs is not None:
@@ -760,32 +783,32 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     elif azs is None and values.get("zones") is None:
         errors.append(f"{_key('zones')}: required: the availability zones to use, each pinned to a CIDR slot. "
                       f"{_ZONES_EXAMPLE}")
-    version = values.get("kubernetesVersion", "1.35")
+    version = values["kubernetesVersion"]
     errors += check_kubernetes_version(version)
-    support_type = values.get("supportType", "STANDARD")
-    warning_days = values.get("supportWarningDays", 60)
+    support_type = values["supportType"]
+    warning_days = values["supportWarningDays"]
     errors += check_support(support_type, warning_days)
-    mode = values.get("computeMode", "nodegroups")
+    mode = values["computeMode"]
     node_groups, ng_errors = ({}, []) if mode == "auto" and values.get("nodeGroups") is None else \
         parse_node_groups(values.get("nodeGroups"))
     errors += ng_errors
-    ha_nat = values.get("highlyAvailableNat", True)
+    ha_nat = values["highlyAvailableNat"]
     if not isinstance(ha_nat, bool):
-        errors.append(f"{_key('highlyAvailableNat')}: must be true or false, got {ha_nat!r}")
-    retention = values.get("logRetentionDays", 90)
+        errors.append(f"{_key('highlyAvailableNat')}: must be true or false, got {ha_nat!r}{yaml11_hint(ha_nat)}")
+    retention = values["logRetentionDays"]
     errors += check_log_retention(retention)
     tags, tag_errors = parse_tags(values.get("tags"))
     errors += tag_errors
-    public = values.get("endpointPublicAccess", False)
-    cidrs = values.get("publicAccessCidrs", [])
+    public = values["endpointPublicAccess"]
+    cidrs = values["publicAccessCidrs"]
     errors += check_endpoint(public, cidrs)
     allowlist, allow_errors = parse_role_list("clusterAdminAllowlist", values.get("clusterAdminAllowlist"))
     errors += allow_errors
     access, access_errors = parse_access(values.get("access"), allowlist)
     errors += access_errors
-    protect = values.get("protectStatefulResources", True)
+    protect = values["protectStatefulResources"]
     if not isinstance(protect, bool):
-        errors.append(f"{_key('protectStatefulResources')}: must be true or false, got {protect!r}")
+        errors.append(f"{_key('protectStatefulResources')}: must be true or false, got {protect!r}{yaml11_hint(protect)}")
     fargate, fargate_errors = parse_fargate_profiles(values.get("fargateProfiles"))
     errors += fargate_errors
     storage, storage_errors = parse_storage(values.get("storage"))
@@ -795,7 +818,7 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     karpenter, karpenter_errors = parse_karpenter(values.get("karpenter"))
     errors += karpenter_errors
     retiring, retiring_errors = _validated(models.RetiringNodeGroups, "retiringNodeGroups",
-                                           values.get("retiringNodeGroups", []))
+                                           values["retiringNodeGroups"])
     errors += retiring_errors
     retiring = tuple(retiring or ())
     self_managed_raw = values.get("selfManagedNodeGroups")
@@ -806,7 +829,7 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     if mode == "auto" and auto_mode is None and not auto_errors:
         auto_mode = models.AutoModeSpec()
     auto = mode == "auto" and not retiring  # while node groups retire, the stack keeps its data-plane add-ons
-    updates, update_errors = parse_updates(values.get("updateChannel", "pinned"), values.get("amiReleaseVersion"),
+    updates, update_errors = parse_updates(values["updateChannel"], values.get("amiReleaseVersion"),
                                            values.get("addonVersions"), version if isinstance(version, str) else "",
                                            optional_addons(storage, addons, node_groups,
                                                            "auto" if auto else "nodegroups"),
@@ -827,10 +850,10 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     workloads, workload_errors = parse_workloads(values.get("workloads"), repositories, fargate, addons,
                                                  auto_mode=mode == "auto")
     errors += workload_errors
-    endpoints = values.get("vpcEndpoints", False)
+    endpoints = values["vpcEndpoints"]
     if not isinstance(endpoints, bool):
-        errors.append(f"{_key('vpcEndpoints')}: must be true or false, got {endpoints!r}")
-    pod_security = values.get("podSecurityLevel", "restricted")
+        errors.append(f"{_key('vpcEndpoints')}: must be true or false, got {endpoints!r}{yaml11_hint(endpoints)}")
+    pod_security = values["podSecurityLevel"]
     if pod_security not in ("restricted", "baseline"):
         errors.append(f"{_key('podSecurityLevel')}: 'restricted' (enforced, prod) or 'baseline' (enforced, with "
                       f"restricted warned and audited), got {pod_security!r}")
@@ -841,8 +864,12 @@ def build_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
                               f"({_key('amiReleaseVersion')} is an AL2023 release); use an AL2023 AMI type in "
                               "pinned stacks, or updateChannel 'latest'")
     if errors:
-        raise ConfigError(f"invalid configuration for stack '{stack}':\n  " + "\n  ".join(errors))
-    return StackConfig(stack=stack, vpc_cidr=vpc_cidr, availability_zones=azs, kubernetes_version=version,
+        raise invalid(stack, errors, source)
+    advisories = [f"{_key('nodeGroups')}.{name}.instanceTypes[{i}]: {advice}" for name, group in node_groups.items()
+                  for i, kind in enumerate(group.instance_types) if (advice := models.instance_type_advisory(kind))]
+    advisories += [f"{_key('selfManagedNodeGroups')}.{name}.instanceType: {advice}"
+                   for name, group in self_managed.items() if (advice := models.instance_type_advisory(group.instance_type))]
+    return StackConfig(source=source, advisories=tuple(advisories), stack=stack, vpc_cidr=vpc_cidr, availability_zones=azs, kubernetes_version=version,
                        node_groups=node_groups, support_type=support_type, support_warning_days=warning_days, highly_available_nat=ha_nat, log_retention_days=retention,
                        tags=tags, endpoint_public_access=public, public_access_cidrs=tuple(cidrs),
                        cluster_admin_allowlist=allowlist, access=access, protect_stateful_resources=protect,
@@ -961,17 +988,53 @@ def _secret_keys() -> frozenset[str]:
     return frozenset(k.split(":", 1)[1] for k in names if k.startswith(f"{NAMESPACE}:"))
 
 
+def stack_file(stack: str) -> stackfile.StackFile | None:
+    """This stack's file read with positions (see :mod:`infra.stackfile`), or None where there is none."""
+    path = stackfile.find(stack)
+    if path is None:
+        return None
+    try:
+        return stackfile.read(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except ValueError as exc:  # yamlread.YamlError: names file and line
+        raise ConfigError(f"invalid configuration for stack '{stack}':\n  {exc}") from None
+
+
+def check_numbers_read(source: stackfile.StackFile) -> list[str]:
+    """String keys written as unquoted numbers whose text the program never sees: YAML reads ``1.30`` as the
+    number 1.3 and the CLI passes "1.3" (likewise ``010``, ``1_000``, ``0x10``)."""
+    errors = []
+    for key, kind in CONFIG_KEYS.items():
+        for name in (_key(key), key):
+            scalar = source.doc.scalars.get(("config", name))
+            if kind != "str" or scalar is None or not scalar.plain:
+                continue
+            value = yamlread.core_scalar(scalar.text)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and json.dumps(value) != scalar.text:
+                errors.append(f"{_key(key)}: YAML read a number ({json.dumps(value)}) from the unquoted {scalar.text}, "
+                              f"so the program gets \"{json.dumps(value)}\". Quote it in the stack file: {name}: "
+                              f"\"{scalar.text}\"")
+    return errors
+
+
 def load_config() -> StackConfig:
     """Read and validate this stack's ``eks-platform:*`` config (raises :class:`ConfigError`)."""
     secret_keys = _secret_keys()
     config = all_config()
+    stack = pulumi.get_stack()
+    source = stack_file(stack)
+    file_errors = stackfile.check(source, NAMESPACE) + source.locate(check_numbers_read(source)) if source else []
     namespace_errors = check_namespaces(config) + check_region_bound_arns(config) + check_secret_keys(secret_keys)
-    if namespace_errors:
-        raise ConfigError(f"invalid configuration for stack '{pulumi.get_stack()}':\n  " + "\n  ".join(namespace_errors))
+    if file_errors or namespace_errors:
+        raise ConfigError(f"invalid configuration for stack '{stack}':\n  "
+                          + "\n  ".join(file_errors + stackfile.locate(namespace_errors, source)))
     cfg = pulumi.Config(NAMESPACE)
     values = {}
     for key, kind in CONFIG_KEYS.items():
         raw = cfg.get(key)
         if raw is not None:
             values[key] = _decode(kind, raw)
-    return dataclasses.replace(build_config(pulumi.get_stack(), values), secret_keys=secret_keys)
+    return dataclasses.replace(build_config(stack, values, source), secret_keys=secret_keys)

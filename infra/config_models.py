@@ -12,6 +12,7 @@ accepts ``"3"`` for an integer key); inside objects nothing is coerced.
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import re
 from types import UnionType
@@ -27,6 +28,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -49,8 +51,7 @@ def int_in(low: int, high: int, example: int) -> Any:
     return Annotated[StrictInt, AfterValidator(check), Field(ge=low, le=high, examples=[example])]
 
 
-def matching(pattern: str, what: str, example: str) -> Any:
-    """A strict string matching ``pattern``."""
+def _matcher(pattern: str, what: str, example: str) -> Any:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -58,12 +59,66 @@ def matching(pattern: str, what: str, example: str) -> Any:
             raise ValueError(f"{value!r} is not {what}. Example: {example}")
         return value
 
-    return Annotated[StrictStr, AfterValidator(check), Field(pattern=pattern, examples=[example])]
+    return check
+
+
+def matching(pattern: str, what: str, example: str) -> Any:
+    """A strict string matching ``pattern``."""
+    return Annotated[StrictStr, AfterValidator(_matcher(pattern, what, example)),
+                     Field(pattern=pattern, examples=[example])]
 
 
 #: Keys of config collections become part of resource names: keep them short, lowercase and stable.
 NAME_KEY = r"^[a-z][a-z0-9-]{0,30}$"
-InstanceType = matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", "an EC2 instance type", "m7i.large")
+_INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)?$"  # m7i.large, m7i.metal-24xl
+
+
+@functools.cache
+def known_instance_types() -> frozenset[str]:
+    """The EC2 instance types of the installed pulumi-aws (``pulumi_aws.ec2.InstanceType``, 1,405 in 7.51)."""
+    from pulumi_aws.ec2 import InstanceType as SdkInstanceTypes
+
+    return frozenset(str(t.value) for t in SdkInstanceTypes)
+
+
+def _sdk() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"pulumi-aws {version('pulumi-aws')}"
+    except PackageNotFoundError:  # pragma: no cover - the program needs pulumi-aws
+        return "pulumi-aws"
+
+
+def check_instance_type(value: str) -> str:
+    """Refuse a size its family does not have (``m7i.larg``): the SDK lists every size of a family it knows.
+    A family the SDK does not know passes here: it may be newer than the SDK (see :func:`instance_type_advisory`)."""
+    known = known_instance_types()
+    if value in known:
+        return value
+    family, _, size = value.partition(".")
+    sizes = sorted(t.split(".", 1)[1] for t in known if t.split(".", 1)[0] == family)
+    if sizes:
+        near = difflib.get_close_matches(value, [f"{family}.{s}" for s in sizes], n=1, cutoff=0.6)
+        raise ValueError(f"{value!r} is not an EC2 instance type: {family} comes in {', '.join(sizes)} ({_sdk()})"
+                         + (f"; did you mean {near[0]}?" if near else ""))
+    return value
+
+
+def instance_type_advisory(value: str) -> str | None:
+    """For an instance type of a family the SDK does not know: a warning, not a refusal. AWS adds families
+    between SDK releases, and EKS checks the type when it creates the nodes; a typo is named with its nearest
+    known type."""
+    known = known_instance_types()
+    if value in known or value.split(".", 1)[0] in {t.split(".", 1)[0] for t in known}:
+        return None
+    near = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.7)
+    return (f"{value!r} is not an instance type {_sdk()} knows; if it is newer than the SDK this is fine (EKS "
+            "checks it when it creates the nodes), otherwise fix it" + (f": did you mean {near[0]}?" if near else ""))
+
+
+InstanceType = Annotated[StrictStr, AfterValidator(_matcher(_INSTANCE_TYPE, "an EC2 instance type", "m7i.large")),
+                         AfterValidator(check_instance_type), Field(pattern=_INSTANCE_TYPE, examples=["m7i.large"])]
 RoleArn = matching(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]+$", "an IAM role ARN (never a user)",
                    "arn:aws:iam::123456789012:role/payments-dev")
 NamespaceName = matching(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "a Kubernetes namespace name (DNS-1123 label)",
@@ -634,6 +689,10 @@ def _explain(error: dict[str, Any]) -> str:
         return str(error["msg"]).removeprefix("Value error, ")
     if kind == "missing":
         return "required"
+    if kind == "bool_type" and isinstance(value, str) and value.lower() in ("y", "yes", "on", "n", "no", "off"):
+        word = "true" if value.lower() in ("y", "yes", "on") else "false"
+        return (f"must be true or false, got {value!r} (the Pulumi CLI reads YAML 1.2, where {value} is a string, "
+                f"not a boolean): write {word}")
     if kind in _KINDS:
         if value is None:
             return f"must be {_KINDS[kind]}, got null (remove the line to use the default)"
@@ -681,3 +740,102 @@ def _add(out: dict[str, str], key: str, text: str) -> None:
 def _key(prefix: str, path: str) -> str:
     joint = "." if prefix and path and not path.startswith("[") else ""
     return f"{NAMESPACE}:{prefix}{joint}{path}"
+
+
+# -- every key -----------------------------------------------------------------------------------
+
+#: Scalars as the CLI accepts them at the top level of a stack file: "3" is an integer, "true" a boolean.
+_INTEGER: dict[str, Any] = {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^[+-]?[0-9]+$"}]}
+_BOOLEAN: dict[str, Any] = {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]}
+#: Values CloudWatch Logs accepts for retentionInDays.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+#: EKS upgrade policies (``upgradePolicy.supportType``).
+SUPPORT_TYPES = ("STANDARD", "EXTENDED")
+
+
+def _scalar(kind: type, schema: dict[str, Any]) -> Any:
+    """A top-level scalar key: its type as the program uses it, and its schema as a stack file may write it."""
+    return Annotated[kind | None, WithJsonSchema(schema)]  # type: ignore[operator]
+
+
+class StackKeys(Strict):
+    """Every ``eks-platform:`` key of a stack file, once: its type, its default and its JSON Schema.
+
+    ``infra/config.py`` takes from here which keys exist, how each arrives on the wire (``CONFIG_KEYS``) and
+    the scalars' defaults; the objects are validated by their models above; ``tools/schema.py`` generates the
+    stack file's schema from this class. A default of None means "not set" (the program decides, e.g.
+    ``repositoryPrefix`` is the stack name)."""
+
+    vpc_cidr: _scalar(str, {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$",  # type: ignore[valid-type]
+                            "examples": ["10.20.0.0/16"]}) = "10.0.0.0/16"
+    availability_zones: _scalar(int, {**_INTEGER, "deprecated": True,  # type: ignore[valid-type]
+                                      "description": "Legacy zone count: use zones (the program prints the exact "
+                                                     "pinning)."}) = None
+    zones: Zones | None = None  # type: ignore[valid-type]
+    # Which versions EKS supports is read at preview (aws.eks.get_cluster_versions), not listed here.
+    kubernetes_version: _scalar(str, {"type": "string", "pattern": r"^1\.\d+$",  # type: ignore[valid-type]
+                                      "examples": ["1.35"]}) = "1.35"
+    support_type: _scalar(str, {"enum": list(SUPPORT_TYPES)}) = "STANDARD"  # type: ignore[valid-type]
+    support_warning_days: _scalar(int, {**_INTEGER, "description": "Days before a version's end of support when "  # type: ignore[valid-type]
+                                                                 "the preview warns (0 to 365; default 60)."}) = 60
+    node_groups: NodeGroups | None = None  # type: ignore[valid-type]
+    highly_available_nat: _scalar(bool, _BOOLEAN) = True  # type: ignore[valid-type]
+    log_retention_days: _scalar(int, {"anyOf": [{"enum": list(LOG_RETENTION_DAYS)},  # type: ignore[valid-type]
+                                                {"enum": [str(d) for d in LOG_RETENTION_DAYS]}]}) = 90
+    tags: Tags | None = None  # type: ignore[valid-type]
+    endpoint_public_access: _scalar(bool, _BOOLEAN) = False  # type: ignore[valid-type]
+    public_access_cidrs: Cidrs | None = []  # type: ignore[valid-type]
+    cluster_admin_allowlist: list[RoleArn] | None = []  # type: ignore[valid-type]
+    access: Teams | None = None
+    protect_stateful_resources: _scalar(bool, _BOOLEAN) = True  # type: ignore[valid-type]
+    fargate_profiles: FargateProfiles | None = None
+    update_channel: _scalar(str, {"enum": ["latest", "pinned"]}) = "pinned"  # type: ignore[valid-type]
+    ami_release_version: _scalar(str, {"type": "string", "pattern": r"^\d+\.\d+\.\d+-\d{8}$",  # type: ignore[valid-type]
+                                       "examples": ["1.35.0-20261101"]}) = None
+    addon_versions: AddonVersions | None = None  # type: ignore[valid-type]
+    repositories: Repositories | None = None  # type: ignore[valid-type]
+    organization_id: _scalar(str, {"type": "string", "pattern": "^o-[a-z0-9]{10,32}$"}) = None  # type: ignore[valid-type]
+    self_managed_node_groups: SelfManagedGroups | None = None
+    repository_prefix: _scalar(str, {"type": "string",  # type: ignore[valid-type]
+                                     "pattern": r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$"}) = None
+    storage: StorageSpec | None = None
+    addons: AddonsSpec | None = None
+    workloads: Workloads | None = None
+    pod_security_level: _scalar(str, {"enum": ["restricted", "baseline"]}) = "restricted"  # type: ignore[valid-type]
+    vpc_endpoints: _scalar(bool, _BOOLEAN) = False  # type: ignore[valid-type]
+    compute_mode: _scalar(str, {"enum": list(COMPUTE_MODES)}) = "nodegroups"  # type: ignore[valid-type]
+    karpenter: KarpenterSpec | None = None
+    retiring_node_groups: RetiringNodeGroups | None = []  # type: ignore[valid-type]
+    auto_mode: AutoModeSpec | None = None
+
+
+def _base(annotation: Any) -> Any:
+    """``annotation`` without ``Annotated`` metadata and without ``| None``."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, UnionType):
+        rest = [a for a in get_args(annotation) if a is not type(None)]
+        return _base(rest[0]) if len(rest) == 1 else annotation
+    return annotation
+
+
+def key_annotation(key: str) -> Any:
+    """The type of ``key`` (camelCase, without namespace) without ``| None``: what its schema describes."""
+    field = next(f for f in StackKeys.model_fields.values() if f.alias == key)
+    annotation = field.annotation
+    if get_origin(annotation) in (Union, UnionType):
+        rest = [a for a in get_args(annotation) if a is not type(None)]
+        annotation = rest[0] if len(rest) == 1 else annotation
+    return Annotated[(annotation, *field.metadata)] if field.metadata else annotation
+
+
+def wire_kinds() -> dict[str, str]:
+    """How each key's wire string decodes: ``int``, ``bool``, ``str`` for scalars, ``json`` for objects."""
+    kinds = {bool: "bool", int: "int", str: "str"}
+    return {f.alias or name: kinds.get(_base(f.annotation), "json") for name, f in StackKeys.model_fields.items()}
+
+
+def defaults() -> dict[str, Any]:
+    """The default of each key (None: not set)."""
+    return {f.alias or name: f.default for name, f in StackKeys.model_fields.items()}

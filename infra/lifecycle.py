@@ -111,14 +111,14 @@ def cluster_versions() -> list[dict[str, Any]]:
              "endOfExtendedSupportDate": v.end_of_extended_support_date} for v in result.cluster_versions]
 
 
-def enforce(version: str, support_type: str, warning_days: int) -> None:
+def enforce(version: str, support_type: str, warning_days: int, source: Any = None) -> None:
     """Read the lifecycle, refuse the version (:class:`~infra.config.ConfigError`) or warn, as documented above."""
     import pulumi
 
-    from infra.config import ConfigError
+    from infra.config import invalid
 
     errors, warnings = check_lifecycle(version, support_type, cluster_versions(), today(), warning_days)
     if errors:
-        raise ConfigError(f"invalid configuration for stack '{pulumi.get_stack()}':\n  " + "\n  ".join(errors))
+        raise invalid(pulumi.get_stack(), errors, source)
     for warning in warnings:
         pulumi.log.warn(warning)

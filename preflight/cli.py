@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from . import lifecycle, pulumi_eks, upgrade
+from . import lifecycle, pulumi_eks, upgrade, yamlread
 from .analyzer import Analysis, PackInfo, Unchecked, Violation, load_policy_config, start_pack
 from .errors import PreflightError
 from .isolated import interpreter, run_in_virtualenv
@@ -408,8 +406,8 @@ def stack_files(program: Path) -> list[str]:
     project_file = next((program / n for n in ("Pulumi.yaml", "Pulumi.yml") if (program / n).is_file()), None)
     if project_file is not None:
         try:
-            spec = yaml.safe_load(project_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError, yaml.YAMLError):
+            spec = yamlread.load(project_file).data
+        except (OSError, ValueError):  # YamlError and UnicodeDecodeError are ValueErrors
             spec = None  # load_project names what is wrong with it
         if isinstance(spec, dict) and spec.get("stackConfigDir"):
             config_dir = program / str(spec["stackConfigDir"])

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from . import yamlread
 from .errors import PreflightError
 from .secrets import Decrypter, SecretsUnavailable
 
@@ -66,36 +65,18 @@ class Project:
             return raw
 
 
-class _DuplicateKey(yaml.YAMLError):
-    """A mapping names the same key twice; YAML loaders silently keep the last one."""
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses a key given twice in one mapping: it is never what a person meant
-    (a second ``general:`` node group, a second ``vpcCidr``), and the last one would win silently."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if key in seen:
-                raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: key {key!r} is given twice in the same "
-                                    f"mapping (first on line {seen[key] + 1}); keep one")
-            seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)
-
-
 def _load_yaml(path: Path) -> dict[str, Any]:
+    """``path`` read as the CLI reads it (YAML 1.2 core schema, merge keys; aliases bounded): see yamlread."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
+        data = yamlread.load(path).data
     except OSError as exc:
         raise PreflightError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise PreflightError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    except _DuplicateKey as exc:
-        raise PreflightError(f"{path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise PreflightError(f"{path} is not valid YAML: {exc}") from None
+    except yamlread.YamlError as exc:
+        where = f"{path}:{exc.line}" if exc.line else str(path)
+        raise PreflightError(f"{where}: {exc.message}" if exc.checked else f"{where} is not valid YAML: "
+                             f"{exc.message}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -221,9 +202,13 @@ def _check_type(key: str, value: Any, declared: str, path: Path) -> None:
     elif declared == "boolean":
         ok = isinstance(value, bool) or value in ("true", "false")
     if not ok:
+        hint = ""
+        if declared == "boolean" and isinstance(value, str) and value.lower() in ("y", "yes", "on", "n", "no", "off"):
+            hint = (f" (the CLI reads YAML 1.2, where {value} is a string, not a boolean): write "
+                    f"{'true' if value.lower() in ('y', 'yes', 'on') else 'false'}")
         raise PreflightError(
             f"{path}: config key '{key}' must be of type {declared} (declared in Pulumi.yaml), "
-            f"got {type(value).__name__} {value!r}"
+            f"got {type(value).__name__} {value!r}{hint}"
         )
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra import config_reference
 from infra.config import CONFIG_KEYS
 from tests.conftest import REPO
 from tests.policies.fixtures import pack_policies, policy_modules
+from tools import config_reference
 
 README = (REPO / "README.md").read_text()
 DOCS = REPO / "docs"
@@ -83,7 +83,7 @@ def test_the_config_reference_check_fails_while_stale_and_write_fixes_it(tmp_pat
     out = tmp_path / "CONFIG.md"
     out.write_text("# Configuration reference\n\nold\n")
     assert config_reference.main(["--output", str(out), "--check"]) == 1
-    assert "CONFIG.md is stale: run python -m infra.config_reference" in capsys.readouterr().err
+    assert "CONFIG.md is stale: run python -m tools.config_reference" in capsys.readouterr().err
     assert out.read_text() == "# Configuration reference\n\nold\n", "--check writes nothing"
     assert config_reference.main(["--output", str(out)]) == 0
     assert config_reference.main(["--output", str(out), "--check"]) == 0
@@ -162,8 +162,8 @@ def test_slugs_follow_github() -> None:
 
 
 def test_the_environments_table_matches_the_stack_files() -> None:
-    from infra.environments import README as GUIDE
-    from infra.environments import render
+    from tools.environments import README as GUIDE
+    from tools.environments import render
 
     doc = GUIDE.read_text()
     assert render(doc) == doc, f"the environments table of {GUIDE.name} is stale: run `make docs`"
@@ -171,7 +171,7 @@ def test_the_environments_table_matches_the_stack_files() -> None:
 
 @pytest.mark.e2e
 def test_the_architecture_diagram_matches_the_prod_stack() -> None:
-    from infra.architecture import DOC, diagram, render
+    from tools.architecture import DOC, diagram, render
 
     doc = DOC.read_text()
     assert render(doc, diagram()) == doc, "docs/ARCHITECTURE.md's component diagram is stale: run `make docs`"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infra.config import ConfigError, auto_mode_args, build_config, compute_plan, karpenter_args
-from infra.environments import load
+from tools.environments import load
 
 SYSTEM = {"instanceTypes": ["m7i.large"], "minSize": 2, "maxSize": 3,
           "taints": [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]}

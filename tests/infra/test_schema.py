@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 import yaml
 
-from infra.schema import PATH, render
 from tests.conftest import STACKS
+from tools.schema import PATH, render
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SCHEMA = json.loads(PATH.read_text())

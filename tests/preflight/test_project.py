@@ -78,9 +78,9 @@ def test_missing_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "fragment"), [
     ("config:\n  eks-platform:vpcCidr: 10.1.0.0/16\n  eks-platform:vpcCidr: 10.2.0.0/16\n",
-     "line 3: key 'eks-platform:vpcCidr' is given twice in the same mapping (first on line 2); keep one"),
+     "Pulumi.dev.yaml:3: key 'eks-platform:vpcCidr' is given twice in the same mapping (first on line 2); keep one"),
     ("config:\n  eks-platform:nodeGroups:\n    general: {minSize: 1}\n    general: {minSize: 2}\n",
-     "line 4: key 'general' is given twice"),
+     "Pulumi.dev.yaml:4: key 'general' is given twice"),
 ])
 def test_a_key_given_twice_is_refused_naming_both_lines(tmp_path: Path, text: str, fragment: str) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: twice\nruntime: python\n")
@@ -89,7 +89,7 @@ def test_a_key_given_twice_is_refused_naming_both_lines(tmp_path: Path, text: st
     with pytest.raises(PreflightError) as caught:
         load_project(tmp_path, "dev")
     message = str(caught.value)
-    assert message.startswith(f"{tmp_path / 'Pulumi.dev.yaml'}: line ") and fragment in message
+    assert message.startswith(f"{tmp_path / 'Pulumi.dev.yaml'}:") and fragment in message
 
 
 def _encrypter(passphrase: str) -> tuple[str, object]:

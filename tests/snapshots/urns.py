@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from infra.architecture import declared as offline_resources
-from infra.environments import stacks
+from tools.architecture import declared as offline_resources
+from tools.environments import stacks
 
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOTS = Path(__file__).resolve().parent

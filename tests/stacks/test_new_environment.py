@@ -113,7 +113,7 @@ def test_the_user_guide_steps_make_a_qa_environment_the_suite_tests_with_no_othe
     # Step 4: `make docs` and `make snapshot`; here only their parts a new stack changes (the environments table,
     # qa's URNs), to keep this test short: the other documents and stacks do not depend on it.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")} | {"PYTHONPATH": str(copy)}
-    for command in (["-m", "infra.environments"], ["-m", "tests.snapshots.urns", "qa"]):
+    for command in (["-m", "tools.environments"], ["-m", "tests.snapshots.urns", "qa"]):
         done = subprocess.run([sys.executable, *command], cwd=copy, env=env, capture_output=True, text=True,
                               timeout=900)
         assert done.returncode == 0, done.stderr

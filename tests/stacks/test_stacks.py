@@ -25,7 +25,7 @@ MODES = {"dev": "auto", "staging": "karpenter", "prod": "karpenter"}
 
 def _config(stack: str) -> Any:
     """The stack file's validated config, read as the program reads it."""
-    from infra.environments import load
+    from tools.environments import load
 
     return load(stack)[0]
 

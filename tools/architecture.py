@@ -1,5 +1,5 @@
 """The component diagram of docs/ARCHITECTURE.md, generated from an offline run of the prod stack
-(``python -m infra.architecture``, part of ``make docs``); a test fails when the committed one is stale.
+(``python -m tools.architecture``, part of ``make docs``); a test fails when the committed one is stale.
 
 The diagram is preflight's own (the one its pull-request comment shows): a node per component, a box for a
 component holding others, and ``A --> B`` when a resource in A depends on one in B.

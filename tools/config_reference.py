@@ -1,6 +1,6 @@
 """The configuration reference, ``docs/CONFIG.md``, generated from the stack files' JSON Schema.
 
-``python -m infra.config_reference`` (``make docs``) renders ``schema/stack-config.schema.json`` (itself
+``python -m tools.config_reference`` (``make docs``) renders ``schema/stack-config.schema.json`` (itself
 generated from the config models by ``make schema``) as tables: one row per key of a stack file with its type,
 default, allowed values and description, then one table per object the keys hold. Where the schema gives no
 description or default for a top-level key, the key's declaration in ``Pulumi.yaml`` does. ``--check`` exits 1
@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 SCHEMA = REPO / "schema" / "stack-config.schema.json"
 PROJECT = REPO / "Pulumi.yaml"
 OUTPUT = REPO / "docs" / "CONFIG.md"
-COMMAND = "python -m infra.config_reference"
+COMMAND = "python -m tools.config_reference"
 #: Longer enumerations are summarised (``aws:region`` lists every region the provider knows).
 MAX_LISTED = 12
 #: Descriptions of keys that neither the schema nor ``Pulumi.yaml`` describes (provider keys).

@@ -1,4 +1,4 @@
-"""The environments table of docs/USER-GUIDE.md, generated from the stack files (``python -m infra.environments``).
+"""The environments table of docs/USER-GUIDE.md, generated from the stack files (``python -m tools.environments``).
 
 Each ``Pulumi.<stack>.yaml`` is validated exactly as the program validates it (``build_config``), and the
 table says what the validated config means: zones and NAT gateways, the API endpoint, VPC endpoints,
@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from infra import stackfile
 from infra.config import NAMESPACE, StackConfig, build_config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,9 +30,10 @@ def stacks() -> list[str]:
 
 def load(stack: str) -> tuple[StackConfig, dict[str, Any]]:
     """The validated config of ``stack`` and its raw ``config`` block (provider keys included)."""
-    raw = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text()).get("config") or {}
+    source = stackfile.read(REPO / f"Pulumi.{stack}.yaml")  # as the CLI reads it, errors with file:line
+    raw = source.config
     values = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith(f"{NAMESPACE}:")}
-    return build_config(stack, values), raw
+    return build_config(stack, values, source), raw
 
 
 def _compute(cfg: StackConfig) -> str:
