@@ -116,6 +116,18 @@ def test_stack_reference_outputs_are_unknown_in_both_phases() -> None:
 
 
 @pytest.mark.e2e
+def test_stack_reference_in_the_up_phase_alone_runs_again_as_in_a_preview() -> None:
+    """``--phase up``: nothing runs before to say a stack reference is there; the failed run is run again
+    as in a preview, in a fresh process, judged by a fresh pack: the same verdicts as ``--phase both``'s up."""
+    code, data, _ = _twice(PROGRAMS / "real-world-stack-reference", "--phase", "up")
+    assert code == 0
+    assert data["outputs"] == {"vpc": "[unknown]", "firstSubnet": "[unknown]"}
+    assert "up phase: the program ran as in a preview (unknown values kept), as the stack reference above has no " \
+           "outputs offline" in _warnings(data)
+    assert _findings(data) == {("aws-ec2-securitygroup-missing-description", "db", ("up",))}
+
+
+@pytest.mark.e2e
 def test_a_program_runs_in_the_virtualenv_its_project_names(tmp_path: Path) -> None:
     program = tmp_path / "app"
     shutil.copytree(PROGRAMS / "real-world-virtualenv", program)
