@@ -312,27 +312,23 @@ def preflight(opts: Options) -> Report:
             # outputs only in a dry run, so a program whose preview phase read one runs its up phase as one.
             # (With --phase up alone there is no earlier phase to tell: the program meets them as None.)
             as_preview = preview or any(p.run.unanswered for p in done)
-            if python is None:
+            child = python  # the virtualenv Pulumi.yaml names: a child process, its records judged here
+            if child is None:
                 try:
                     run = run_program(project, monitor, dry_run=as_preview, timeout=opts.timeout)
                 except PreflightError:
                     if preview or as_preview or not monitor.unanswered:
                         raise
-                    # --phase up alone: nothing told us beforehand that a stack reference (or an invoke with no
-                    # answer offline) would leave values unknown, and the SDK made them None. Run the program again
-                    # as in a preview, in a fresh process (the SDK's state of the failed run stays here), judged
-                    # by a fresh pack (the first one saw part of the failed run).
+                    # --phase up alone: nothing told us beforehand that a stack reference would leave values
+                    # unknown, and the SDK made them None. Run the program again as in a preview, in a fresh
+                    # process (the SDK's state of the failed run stays here), judged by a fresh pack (the first
+                    # one saw part of the failed run).
                     if starter is not None:
                         starter.close()
                         starter = starters[phase] = _PackStarter(opts, project, policy_config, phase)
-                    as_preview = True
-                    run = run_in_virtualenv(Path(sys.executable), project, preview=False, dry_run=True,
-                                            account=opts.account, region=region, timeout=opts.timeout)
-                    for record in run.resources:
-                        if starter is not None:
-                            starter.submit(record)
-            else:  # the virtualenv Pulumi.yaml names: a child process; its records are judged here
-                run = run_in_virtualenv(python, project, preview=preview, dry_run=as_preview, account=opts.account,
+                    child, as_preview = Path(sys.executable), True
+            if child is not None:
+                run = run_in_virtualenv(child, project, preview=preview, dry_run=as_preview, account=opts.account,
                                         region=region, timeout=opts.timeout)
                 for record in run.resources:
                     if starter is not None:
