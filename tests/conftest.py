@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,25 @@ def resolved(output: Any) -> Any:
 
     run()
     return box["v"]
+
+
+def scratch_program(where: Path, *, copy: bool = False) -> Path:
+    """This project's program in ``where``, without stack files: ``infra`` and ``components`` (linked, or copied
+    where the test changes them), ``Pulumi.yaml``, and the virtualenv it names (``.venv``) as this interpreter."""
+    where.mkdir(parents=True, exist_ok=True)
+    for part in ("infra", "components"):
+        if copy:
+            shutil.copytree(REPO / part, where / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (where / part).symlink_to(REPO / part)
+    shutil.copy(REPO / "Pulumi.yaml", where / "Pulumi.yaml")
+    link_virtualenv(where)
+    return where
+
+
+def link_virtualenv(where: Path) -> None:
+    """The virtualenv this project's ``Pulumi.yaml`` names (``.venv``), in a copy of it: this interpreter's."""
+    (where / ".venv").symlink_to(sys.prefix)
 
 
 def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300,

@@ -3,15 +3,13 @@ old node groups and what they need with the same URNs, step 2 removes them. Each
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.conftest import REPO, preflight_json
+from tests.conftest import REPO, preflight_json, scratch_program
 
 pytestmark = pytest.mark.e2e
 
@@ -20,10 +18,7 @@ GENERAL = {"instanceTypes": ["m7i.large"], "capacityType": "ON_DEMAND", "minSize
 
 def _run(tmp_path: Path, **changes: Any) -> tuple[dict[str, Any], set[str]]:
     """Preflight of staging's config with ``changes`` as stack ``staging`` (so URNs compare with the snapshot)."""
-    for part in ("infra", "components"):
-        shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    (tmp_path / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
+    scratch_program(tmp_path, copy=True)
     config = yaml.safe_load((REPO / "Pulumi.staging.yaml").read_text())["config"]
     for key, value in changes.items():
         if value is None:

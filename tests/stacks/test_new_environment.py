@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, preflight_json
+from tests.conftest import REPO, link_virtualenv, preflight_json, scratch_program
 
 pytestmark = pytest.mark.e2e
 
@@ -27,10 +27,7 @@ SKIP = shutil.ignore_patterns(".venv", ".git", "__pycache__", ".pytest_cache", "
 
 def _project(tmp_path: Path, config: dict[str, object]) -> Path:
     """A scratch copy of the program with one new stack file, ``Pulumi.qa.yaml``."""
-    for part in ("infra", "components"):
-        shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    (tmp_path / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
+    scratch_program(tmp_path, copy=True)
     (tmp_path / "Pulumi.qa.yaml").write_text(HEADER + yaml.safe_dump({"config": config}, sort_keys=False))
     return tmp_path
 
@@ -105,7 +102,7 @@ def _digests(root: Path) -> dict[str, str]:
 def test_the_user_guide_steps_make_a_qa_environment_the_suite_tests_with_no_other_edit(tmp_path: Path) -> None:
     copy = tmp_path / "checkout"
     shutil.copytree(REPO, copy, ignore=SKIP)
-    (copy / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
+    link_virtualenv(copy)
     before = _digests(copy)
     # Steps 2 and 3: the stack file (the closest one, changed) and its policy config.
     (copy / "Pulumi.qa.yaml").write_text(HEADER + yaml.safe_dump({"config": _from_staging()}, sort_keys=False))

@@ -7,13 +7,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO, STACKS, preflight_json, run_preflight
+from tests.conftest import FIXTURES, REPO, STACKS, preflight_json, run_preflight, scratch_program
 
 PROGRAMS = FIXTURES / "programs"
 
@@ -196,10 +195,7 @@ def _secret_stack(tmp_path: Path, secrets: dict[str, str]) -> Path:
 
     from tests.preflight.test_project import _encrypter
 
-    for name in ("infra", "components"):
-        (tmp_path / name).symlink_to(REPO / name)
-    (tmp_path / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
-    (tmp_path / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
+    scratch_program(tmp_path)
     salt, encrypt = _encrypter("pass")
     stack = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())
     stack["encryptionsalt"] = salt

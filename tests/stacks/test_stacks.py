@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import FIXTURES, REPO, STACKS, preflight_json, run_preflight
+from tests.conftest import FIXTURES, REPO, STACKS, preflight_json, run_preflight, scratch_program
 
 pytestmark = pytest.mark.e2e
 
@@ -181,10 +181,7 @@ def test_real_pack_end_to_end_on_violating_program(env: str, flow_level: str) ->
 
 def _project_with(tmp_path: Path, overrides: dict[str, object]) -> Path:
     """A copy of this project whose 'bad' stack is dev's config with ``overrides`` applied."""
-    for name in ("infra", "components"):
-        (tmp_path / name).symlink_to(REPO / name)
-    (tmp_path / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
-    (tmp_path / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml names: this one
+    scratch_program(tmp_path)
     stack = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())
     for key, value in overrides.items():
         if value is None:  # None removes the key
