@@ -16,6 +16,7 @@ Property names are those of the CloudFormation schemas (``resourcesVpcConfig``, 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -255,6 +256,59 @@ def _stack_args(args: StackValidationArgs) -> StackValidationArgs:
     return StackValidationArgs(translated, args.get_config(), getattr(args, "stack_tags", None))
 
 
+#: aws-native type -> the pulumi-aws words a finding uses, and the aws-native words a user of that type writes.
+#: A finding on an aws-native resource names its own properties (``resourcesVpcConfig``, ``securityGroupIngress[0]``),
+#: so the fix it asks for is one the user can make in their program.
+WORDS: dict[str, tuple[tuple[str, str], ...]] = {
+    CLUSTER: (("vpcConfig", "resourcesVpcConfig"), ("vpc_config", "resources_vpc_config"),
+              ("enabledClusterLogTypes", "logging.clusterLogging.enabledTypes"),
+              ("enabled_cluster_log_types", "logging.cluster_logging.enabled_types"),
+              ("aws.eks.AccessEntry", "aws_native.eks.AccessEntry")),
+    NODEGROUP: (("nodeRoleArn", "nodeRole"), ("node_role_arn", "node_role"), ("subnetIds", "subnets"),
+                ("subnet_ids", "subnets"), ("NodeGroup", "Nodegroup")),
+    FARGATE_PROFILE: (("subnetIds", "subnets"), ("subnet_ids", "subnets")),
+    ACCESS_ENTRY: (),
+    LAUNCH_TEMPLATE: (("metadataOptions", "launchTemplateData.metadataOptions"),
+                      ("blockDeviceMappings", "launchTemplateData.blockDeviceMappings"),
+                      ("networkInterfaces", "launchTemplateData.networkInterfaces"),
+                      ("userData", "launchTemplateData.userData"),
+                      ("ebs.encrypted", "launchTemplateData.blockDeviceMappings[].ebs.encrypted")),
+    SECURITY_GROUP: (("ingress[", "securityGroupIngress["), ("egress[", "securityGroupEgress["),
+                     ("cidrBlocks", "cidrIp"), ("ipv6CidrBlocks", "cidrIpv6")),
+    KMS_KEY: (("isEnabled", "enabled"), ("is_enabled", "enabled"), ("deletionWindowInDays", "pendingWindowInDays"),
+              ("deletion_window_in_days", "pending_window_in_days"), ("customerMasterKeySpec", "keySpec")),
+}
+
+
+def _word_pattern(words: tuple[tuple[str, str], ...]) -> re.Pattern[str] | None:
+    """The pulumi-aws words as whole words (not inside a longer name or after a dot), longest first."""
+    if not words:
+        return None
+    ordered = sorted((a for a, _ in words), key=len, reverse=True)
+    return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(a) + (r"(?!\w)" if a[-1].isalnum() else "")
+                                                 for a in ordered) + ")")
+
+
+_PATTERNS = {token: (_word_pattern(words), dict(words)) for token, words in WORDS.items()}
+
+
+def in_native_words(token: str, message: str) -> str:
+    """``message`` (written for the pulumi-aws twin) in the words of the aws-native type ``token``."""
+    pattern, words = _PATTERNS.get(token, (None, {}))
+    if pattern is None or not isinstance(message, str):
+        return message
+    return pattern.sub(lambda m: words[m.group(0)], message)
+
+
+def _reporting_natively(report: ReportViolation, types: dict[str, str], default: str | None) -> ReportViolation:
+    """``report``, with each message on an aws-native resource put in that type's words."""
+    def translated(message: str, urn: str | None = None) -> None:
+        token = types.get(urn, default) if urn else default
+        report(in_native_words(token, message) if token else message, urn)
+
+    return translated
+
+
 _MARK = "_eks_platform_native"
 
 
@@ -266,7 +320,13 @@ def cover(policy: Policy) -> Policy:
     stack = isinstance(policy, StackValidationPolicy)
 
     def validate(args: Any, report_violation: ReportViolation) -> Any:
-        return original(_stack_args(args) if stack else _resource_args(args), report_violation)
+        if stack:
+            natives = {r.urn: r.resource_type for r in args.resources if r.resource_type in NATIVE}
+            report = _reporting_natively(report_violation, natives, None) if natives else report_violation
+            return original(_stack_args(args), report)
+        if args.resource_type in NATIVE:
+            return original(_resource_args(args), _reporting_natively(report_violation, {}, args.resource_type))
+        return original(args, report_violation)
 
     policy.validate = validate  # type: ignore[method-assign]
     setattr(policy, _MARK, True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import _native
@@ -23,23 +24,29 @@ OPEN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}]})
 
 
-def _judge(token: str, props: dict[str, Any], with_stack: bool = False) -> set[str]:
-    found: set[str] = set()
+def _findings(token: str, props: dict[str, Any], with_stack: bool = False) -> dict[str, list[str]]:
+    """policy name -> the messages it reports on one resource of type ``token``."""
+    found: dict[str, list[str]] = {}
     for policy in RESOURCE:
         args = ResourceValidationArgs(token, unknown_checking_proxy(copy.deepcopy(props)), urn_of(token, "subject"),
                                       "subject", _opts(), None, GOLDEN_CONFIG.get(policy.name, {}))
         try:
-            policy.validate(args, lambda message, urn=None, name=policy.name: found.add(name))
+            policy.validate(args, lambda message, urn=None, name=policy.name: found.setdefault(name, []).append(message))
         except (UnknownValueError, _NotApplicableError):
             pass
     for stack_policy in STACK if with_stack else []:  # rules that judge a resource with its neighbours (F12 follows KeyPolicy resources)
         stack = stack_args([stack_resource(token, "subject", copy.deepcopy(props))],
                            GOLDEN_CONFIG.get(stack_policy.name, {}))
         try:
-            stack_policy.validate(stack, lambda message, urn=None, name=stack_policy.name: found.add(name))
+            stack_policy.validate(stack, lambda message, urn=None, name=stack_policy.name:
+                                  found.setdefault(name, []).append(message))
         except (UnknownValueError, _NotApplicableError):
             pass
     return found
+
+
+def _judge(token: str, props: dict[str, Any], with_stack: bool = False) -> set[str]:
+    return set(_findings(token, props, with_stack))
 
 
 def _changed(base: dict[str, Any], change: Any) -> dict[str, Any]:
@@ -102,6 +109,33 @@ def test_a_native_resource_fires_the_rules_its_pulumi_aws_twin_fires(native: str
     expected = _judge(classic, _changed(GOLDEN[classic], change_classic), with_stack=True)
     assert expected, "the classic twin must fire for the comparison to mean anything"
     assert _judge(native, _changed(hostile.NATIVE[native], change_native), with_stack=True) == expected
+
+
+def test_a_finding_on_a_native_resource_names_the_native_properties() -> None:
+    """The fix a finding asks for is one a user of the aws-native type can make: its own property names."""
+    translated = 0
+    for native, classic, change_native, change_classic in CASES:
+        twin = [m for ms in _findings(classic, _changed(GOLDEN[classic], change_classic), True).values() for m in ms]
+        mine = [m for ms in _findings(native, _changed(hostile.NATIVE[native], change_native), True).values() for m in ms]
+        assert len(mine) == len(twin)
+        for classic_word, native_word in _native.WORDS[native]:
+            said = [m for m in twin if _native.in_native_words(native, m) != m and classic_word in m]
+            translated += len(said)
+            for message in mine:
+                tail = r"(?!\w)" if classic_word[-1].isalnum() else ""
+                assert not re.search(rf"(?<![\w.]){re.escape(classic_word)}{tail}", message), (native, message)
+            if said:
+                assert any(native_word in m for m in mine), (native, native_word)
+    assert translated >= 6, "the cases must exercise the translation"
+
+
+def test_native_words_are_whole_words_and_leave_other_text_alone() -> None:
+    cluster, group = "aws-native:eks:Cluster", "aws-native:ec2:SecurityGroup"
+    assert _native.in_native_words(cluster, "Set vpcConfig.publicAccessCidrs") == "Set resourcesVpcConfig.publicAccessCidrs"
+    assert _native.in_native_words(cluster, "resourcesVpcConfig and myvpcConfig stay") == \
+        "resourcesVpcConfig and myvpcConfig stay"
+    assert _native.in_native_words(group, "ingress[0] and egress[1]") == "securityGroupIngress[0] and securityGroupEgress[1]"
+    assert _native.in_native_words("aws:eks/cluster:Cluster", "vpcConfig") == "vpcConfig"
 
 
 def _stack_findings(profile_token: str, profile: dict[str, Any]) -> set[tuple[str, str]]:
