@@ -118,7 +118,9 @@ def _fargate(p: Any) -> dict[str, Any]:
 
 def _access_entry(p: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key in ("clusterName", "principalArn", "kubernetesGroups", "type", "username", "tags"):
+    # accessPolicies has no place in a pulumi-aws AccessEntry (there, each is an AccessPolicyAssociation); it
+    # is kept under its own name for the rules that judge associations (B2).
+    for key in ("clusterName", "principalArn", "kubernetesGroups", "type", "username", "tags", "accessPolicies"):
         _set(out, key, get(p, key))
     return out
 

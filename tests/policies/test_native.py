@@ -167,3 +167,21 @@ def test_the_reading_moves_values_and_keeps_unknowns_unknown() -> None:
     assert token == "aws:eks/cluster:Cluster"
     assert props["encryptionConfig"] is UNKNOWN and props["enabledClusterLogTypes"] == ["api", "audit"]
     assert _native.classic("aws:eks/cluster:Cluster", {}) is None
+
+
+def test_a_native_access_entry_s_inline_admin_policy_is_held_to_the_allowlist() -> None:
+    """aws-native puts access policies inside the AccessEntry; B2 judges them as it judges associations."""
+    b2 = "aws-eks-accesspolicyassociation-configure-cluster-admin-allowlist"
+    admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    entry = hostile.NATIVE["aws-native:eks:AccessEntry"]
+    cluster_wide = {**entry, "accessPolicies": [
+        {"policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "accessScope": {"type": "cluster"}},
+        {"policyArn": admin, "accessScope": {"type": "cluster"}}]}
+    messages = _findings("aws-native:eks:AccessEntry", cluster_wide)[b2]
+    assert len(messages) == 1 and "AmazonEKSClusterAdminPolicy" in messages[0] and "payments" in messages[0]
+    namespaced = {**entry, "accessPolicies": [
+        {"policyArn": admin, "accessScope": {"type": "namespace", "namespaces": ["payments"]}}]}
+    assert b2 not in _findings("aws-native:eks:AccessEntry", namespaced)
+    allowlisted = {**cluster_wide, "principalArn": GOLDEN_CONFIG[b2]["allowedPrincipals"][0]}
+    assert b2 not in _findings("aws-native:eks:AccessEntry", allowlisted)
+    assert b2 not in _findings("aws:eks/accessEntry:AccessEntry", GOLDEN["aws:eks/accessEntry:AccessEntry"])

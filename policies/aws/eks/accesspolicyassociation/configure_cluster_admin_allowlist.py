@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from _known import get, known, mapping
+from _known import elements, get, known, mapping
 from _metadata import RuleMetadata
 from pulumi_policy import (
     PolicyConfigSchema,
@@ -15,6 +15,8 @@ from pulumi_policy import (
 )
 
 ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+#: An aws-native AccessEntry, read in pulumi-aws shape by ``_native`` with its inline ``accessPolicies`` list kept.
+ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
 EKS_COMPONENT = "eks:index:Cluster"
 ADMIN_POLICIES = ("AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy")
 
@@ -38,6 +40,13 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type == ASSOCIATION:
         scope = str(known(get(get(props, "accessScope") or {}, "type"), "accessScope.type") or "")
         _check(args, report, props, str(known(get(props, "policyArn"), "policyArn") or ""), scope, allowed)
+    elif args.resource_type == ACCESS_ENTRY:
+        for i, policy in enumerate(elements(known(get(props, "accessPolicies"), "accessPolicies"))):
+            policy = mapping(known(policy, f"accessPolicies[{i}]"))
+            scope = str(known(get(mapping(get(policy, "accessScope")), "type"), f"accessPolicies[{i}].accessScope.type")
+                        or "")
+            _check(args, report, props, str(known(get(policy, "policyArn"), f"accessPolicies[{i}].policyArn") or ""),
+                   scope, allowed)
     elif args.resource_type == EKS_COMPONENT and props:
         entries = mapping(known(get(props, "accessEntries"), "accessEntries"))
         for key in entries:
