@@ -25,6 +25,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainValidator,
     StrictBool,
     StrictInt,
@@ -35,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import InitErrorDetails
 
 from components.karpenter import RESERVED_TAGS as KARPENTER_TAGS
 from components.storage_efs import TRANSITION_DAYS
@@ -834,7 +836,13 @@ def _explain(error: dict[str, Any]) -> str:
         if kind == "too_short":
             return f"needs at least {low} entr{'y' if low == 1 else 'ies'}, got {got}"
         return f"takes at most {high} entries, got {got}"
-    return str(error["msg"])
+    ctx = error.get("ctx", {})
+    for bound, words in (("ge", "at least"), ("gt", "more than"), ("le", "at most"), ("lt", "less than")):
+        if bound in ctx:
+            return f"must be {words} {ctx[bound]}, got {value!r}"
+    if "pattern" in ctx:
+        return f"{value!r} does not match {ctx['pattern']}"
+    return f"{value!r} is not a value this key takes; see docs/CONFIG.md"  # never pydantic's own wording
 
 
 def messages(exc: ValidationError, annotation: Any, prefix: str = "") -> list[str]:
@@ -1108,27 +1116,41 @@ class StackSettings(Strict):
     retiring_node_groups: RetiringNodeGroups = []  # type: ignore[valid-type]
     auto_mode: AutoModeSpec | None = None
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _unset(cls, data: Any, info: ValidationInfo) -> Any:
-        """The defaults that depend on another value: the stack's name, the compute mode."""
+    def _whole_stack(cls, data: Any, handler: ModelWrapValidatorHandler[StackSettings],
+                     info: ValidationInfo) -> StackSettings:
+        """The defaults that depend on another value (the stack's name, the compute mode), then the keys, then the
+        rules across keys: where keys are invalid, the rules that read only valid keys still run, so one error
+        names everything wrong with the stack."""
+        context = info.context or {}
         if not isinstance(data, dict):
-            return data
+            return handler(data)
         data = dict(data)
-        if data.get("repositoryPrefix") is None and (info.context or {}).get("stack") is not None:
-            data["repositoryPrefix"] = info.context["stack"]  # type: ignore[index]
+        if data.get("repositoryPrefix") is None and context.get("stack") is not None:
+            data["repositoryPrefix"] = context["stack"]
         if data.get("computeMode") == "auto" and data.get("autoMode") is None:
             data["autoMode"] = {}
-        return data
-
-    @model_validator(mode="after")
-    def _rules(self, info: ValidationInfo) -> StackSettings:
-        if (info.context or {}).get("rules", True):
-            problems = self.problems()
-            if problems:
-                raise Problems([(line.split(": ", 1)[0].removeprefix(f"{NAMESPACE}:"), line.split(": ", 1)[1])
-                                for line in problems])
-        return self
+        if not context.get("rules", True):
+            return handler(data)
+        try:
+            settings, found, failed = handler(data), [], set()
+        except ValidationError as exc:
+            found = exc.errors()
+            failed = {str(e["loc"][0]) for e in found if e["loc"]}
+            valid = {key: value for key, value in data.items() if key not in failed}
+            settings = cls.model_validate(valid, context={**context, "rules": False})
+        problems = settings.problems(skip=failed)
+        if not found and not problems:
+            return settings
+        details = [InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"],  # type: ignore[typeddict-item]
+                                    **({"ctx": e["ctx"]} if "ctx" in e else {})) for e in found]
+        for line in problems:
+            key, text = line.removeprefix(f"{NAMESPACE}:").split(": ", 1)
+            top = re.split(r"[.\[]", key, maxsplit=1)[0]
+            details.append(InitErrorDetails(type="value_error", loc=(top,), input=data.get(top),
+                                            ctx={"error": Problems([(key[len(top):].removeprefix("."), text)])}))
+        raise ValidationError.from_exception_data(cls.__name__, details)
 
     def problems(self, skip: frozenset[str] | set[str] = frozenset()) -> list[str]:
         """What the rules across keys refuse, leaving out the rules that read a key in ``skip`` (invalid keys)."""
@@ -1179,80 +1201,114 @@ def _cluster_admins(s: StackSettings) -> list[str]:
             if spec.level == "cluster-admin" and spec.role_arn not in s.cluster_admin_allowlist]
 
 
-@rule("computeMode", "karpenter", "nodeGroups", "fargateProfiles", "retiringNodeGroups", "autoMode", "addons",
-      "addonVersions", "selfManagedNodeGroups")
-def _compute(s: StackSettings) -> list[str]:
-    """Combinations of ``computeMode`` with other keys that would run two of the same thing, or nothing. What
-    matters is what the stack file *sets*, not the defaults."""
-    mode, karpenter, retiring = s.compute_mode, s.karpenter, s.retiring_node_groups
+# computeMode with other keys: combinations that would run two of the same thing, or nothing. What matters is what
+# the stack file *sets*, not the defaults.
+
+@rule("computeMode", "karpenter", "autoMode")
+def _mode_keys(s: StackSettings) -> list[str]:
+    errors = []
+    if s.karpenter is not None and s.compute_mode != "karpenter":
+        errors.append(f"{k('karpenter')}: set only with {k('computeMode')}: karpenter (this stack is "
+                      f"{s.compute_mode}); remove it or switch the mode")
+    if s.auto_mode is not None and s.compute_mode != "auto":
+        errors.append(f"{k('autoMode')}: set only with {k('computeMode')}: auto (this stack is {s.compute_mode}); "
+                      "remove it or switch the mode")
+    return errors
+
+
+@rule("computeMode", "retiringNodeGroups", "nodeGroups")
+def _retiring(s: StackSettings) -> list[str]:
+    if not s.retiring_node_groups:
+        return []
+    if s.compute_mode == "nodegroups":
+        return [f"{k('retiringNodeGroups')}: only during a move to karpenter or auto; remove it"]
     node_groups = s.node_groups or {}
-    errors: list[str] = []
-    if karpenter is not None and mode != "karpenter":
-        errors.append(f"{k('karpenter')}: set only with {k('computeMode')}: karpenter (this stack is {mode}); "
-                      "remove it or switch the mode")
-    if s.auto_mode is not None and mode != "auto":
-        errors.append(f"{k('autoMode')}: set only with {k('computeMode')}: auto (this stack is {mode}); "
-                      "remove it or switch the mode")
-    if mode == "nodegroups":
-        if retiring:
-            errors.append(f"{k('retiringNodeGroups')}: only during a move to karpenter or auto; remove it")
-        return errors
-    if s.addons.cluster_autoscaler is True:
-        errors.append(f"{k('addons')}.clusterAutoscaler: {k('computeMode')}: {mode} provisions nodes itself; a "
-                      "Cluster Autoscaler would fight it. Remove the key (the autoscaler is off in this mode)")
-    unknown = [g for g in retiring if g not in node_groups]
-    if unknown:
-        errors.append(f"{k('retiringNodeGroups')}: {', '.join(unknown)} not in {k('nodeGroups')} (it has "
-                      f"{', '.join(sorted(node_groups)) or 'none'}); a retired group leaves both lists together")
-    if mode == "karpenter":
-        if karpenter is None:
-            errors.append(f"{k('karpenter')}: required with {k('computeMode')}: karpenter: the controller's "
-                          "node group and at least one node pool. Example: {\"controllerNodeGroup\": \"system\", "
-                          "\"nodePools\": {\"general\": {\"instanceCategories\": [\"c\", \"m\", \"r\"], "
-                          "\"limits\": {\"cpu\": \"256\", \"memory\": \"1024Gi\"}}}}")
-            return errors
-        home = karpenter.controller_node_group
-        if home is not None and home not in node_groups:
-            errors.append(f"{k('karpenter')}.controllerNodeGroup: '{home}' is not in {k('nodeGroups')} (it has "
-                          f"{', '.join(sorted(node_groups)) or 'none'}); Karpenter and CoreDNS need a small managed "
-                          "node group that Karpenter does not manage")
-        elif home is not None and home in retiring:
-            errors.append(f"{k('karpenter')}.controllerNodeGroup: '{home}' is listed in "
-                          f"{k('retiringNodeGroups')}; the controller's group stays")
-        profile = karpenter.controller_fargate_profile
-        if profile is not None and not any(sel.namespace == "kube-system" and not sel.labels
-                                           for sel in (s.fargate_profiles[profile].selectors
-                                                       if profile in s.fargate_profiles else ())):
-            errors.append(f"{k('karpenter')}.controllerFargateProfile: '{profile}' must be in "
-                          f"{k('fargateProfiles')} with a selector for namespace kube-system (no labels), where "
-                          "Karpenter and CoreDNS run")
-        extra = sorted(set(node_groups) - {home} - set(retiring))
-        if extra:
-            errors.append(f"{k('nodeGroups')}: {', '.join(extra)} would be scaled by nothing in computeMode "
-                          f"karpenter (only the controller's group, '{home or profile}', stays). Move their capacity "
-                          f"to {k('karpenter')}.nodePools; while workloads move, list them in "
-                          f"{k('retiringNodeGroups')} (docs/MIGRATION-compute.md)")
-        return errors
-    # auto: EKS runs the data-plane add-ons, block storage and load balancing itself. While node groups retire
-    # the stack keeps its own (the retiring nodes need them); after that, a second copy would fight AWS's.
+    unknown = [g for g in s.retiring_node_groups if g not in node_groups]
+    return [f"{k('retiringNodeGroups')}: {', '.join(unknown)} not in {k('nodeGroups')} (it has "
+            f"{', '.join(sorted(node_groups)) or 'none'}); a retired group leaves both lists together"] if unknown else []
+
+
+@rule("computeMode", "addons")
+def _one_autoscaler(s: StackSettings) -> list[str]:
+    if s.compute_mode != "nodegroups" and s.addons.cluster_autoscaler is True:
+        return [f"{k('addons')}.clusterAutoscaler: {k('computeMode')}: {s.compute_mode} provisions nodes itself; a "
+                "Cluster Autoscaler would fight it. Remove the key (the autoscaler is off in this mode)"]
+    return []
+
+
+@rule("computeMode", "karpenter", "nodeGroups", "fargateProfiles", "retiringNodeGroups")
+def _karpenter_home(s: StackSettings) -> list[str]:
+    """Karpenter cannot run on the nodes it provisions: its controller needs a node group or a Fargate profile."""
+    karpenter, retiring, node_groups = s.karpenter, s.retiring_node_groups, s.node_groups or {}
+    if s.compute_mode != "karpenter":
+        return []
+    if karpenter is None:
+        return [f"{k('karpenter')}: required with {k('computeMode')}: karpenter: the controller's node group and at "
+                "least one node pool. Example: {\"controllerNodeGroup\": \"system\", \"nodePools\": {\"general\": "
+                "{\"instanceCategories\": [\"c\", \"m\", \"r\"], \"limits\": {\"cpu\": \"256\", \"memory\": "
+                "\"1024Gi\"}}}}"]
+    errors = []
+    home = karpenter.controller_node_group
+    if home is not None and home not in node_groups:
+        errors.append(f"{k('karpenter')}.controllerNodeGroup: '{home}' is not in {k('nodeGroups')} (it has "
+                      f"{', '.join(sorted(node_groups)) or 'none'}); Karpenter and CoreDNS need a small managed "
+                      "node group that Karpenter does not manage")
+    elif home is not None and home in retiring:
+        errors.append(f"{k('karpenter')}.controllerNodeGroup: '{home}' is listed in {k('retiringNodeGroups')}; the "
+                      "controller's group stays")
+    profile = karpenter.controller_fargate_profile
+    selectors = s.fargate_profiles[profile].selectors if profile in s.fargate_profiles else []
+    if profile is not None and not any(sel.namespace == "kube-system" and not sel.labels for sel in selectors):
+        errors.append(f"{k('karpenter')}.controllerFargateProfile: '{profile}' must be in {k('fargateProfiles')} "
+                      "with a selector for namespace kube-system (no labels), where Karpenter and CoreDNS run")
+    extra = sorted(set(node_groups) - {home} - set(retiring))
+    if extra:
+        errors.append(f"{k('nodeGroups')}: {', '.join(extra)} would be scaled by nothing in computeMode karpenter "
+                      f"(only the controller's group, '{home or profile}', stays). Move their capacity to "
+                      f"{k('karpenter')}.nodePools; while workloads move, list them in {k('retiringNodeGroups')} "
+                      "(docs/MIGRATION-compute.md)")
+    return errors
+
+
+# Auto Mode: EKS runs the data-plane add-ons, block storage and load balancing itself. While node groups retire the
+# stack keeps its own (the retiring nodes need them); after that, a second copy would fight AWS's.
+
+@rule("computeMode", "addons", "addonVersions", "retiringNodeGroups")
+def _auto_runs_add_ons(s: StackSettings) -> list[str]:
+    if s.compute_mode != "auto" or s.retiring_node_groups:
+        return []
     set_lbc = "load_balancer_controller" in s.addons.model_fields_set and s.addons.load_balancer_controller
     clashes = [f"{k('addons')}.loadBalancerController"] if set_lbc else []
     clashes += [f"{k('addonVersions')}.{a}" for a in AUTO_MODE_RUNS if a in s.addon_versions]
-    if clashes and not retiring:
-        errors.append(f"{k('computeMode')}: auto runs the VPC CNI, kube-proxy, CoreDNS, the Pod Identity agent, the "
-                      f"EBS CSI driver and load balancing itself, so a second copy would fight it: remove "
-                      f"{', '.join(clashes)}")
-    for pool, spec in sorted((s.auto_mode.node_pools if s.auto_mode is not None else {}).items()):
+    return [f"{k('computeMode')}: auto runs the VPC CNI, kube-proxy, CoreDNS, the Pod Identity agent, the EBS CSI "
+            f"driver and load balancing itself, so a second copy would fight it: remove {', '.join(clashes)}"] \
+        if clashes else []
+
+
+@rule("computeMode", "autoMode")
+def _auto_nodes_expire(s: StackSettings) -> list[str]:
+    if s.compute_mode != "auto" or s.auto_mode is None:
+        return []
+    errors = []
+    for pool, spec in sorted(s.auto_mode.node_pools.items()):
         never = [key for key, v in (("expireAfter", spec.expire_after), ("consolidateAfter", spec.consolidate_after))
                  if v == "Never"]
         if never:
             errors.append(f"{k('autoMode')}.nodePools.{pool}.{never[0]}: Auto Mode takes a duration here, not "
                           "Never (nodes that never expire are never patched). Example: 720h")
-    if s.self_managed_node_groups and not retiring:
+    return errors
+
+
+@rule("computeMode", "selfManagedNodeGroups", "nodeGroups", "retiringNodeGroups")
+def _auto_nodes(s: StackSettings) -> list[str]:
+    if s.compute_mode != "auto":
+        return []
+    errors = []
+    if s.self_managed_node_groups and not s.retiring_node_groups:
         errors.append(f"{k('selfManagedNodeGroups')}: computeMode auto installs no VPC CNI or kube-proxy for "
                       "self-managed nodes; move them to Auto Mode node pools (while they move, list a managed group "
                       f"in {k('retiringNodeGroups')})")
-    extra = sorted(set(node_groups) - set(retiring))
+    extra = sorted(set(s.node_groups or {}) - set(s.retiring_node_groups))
     if extra:
         errors.append(f"{k('nodeGroups')}: {', '.join(extra)} in computeMode auto; Auto Mode's node pools "
                       f"provision nodes. While workloads move, list them in {k('retiringNodeGroups')}, then remove "
@@ -1260,31 +1316,50 @@ def _compute(s: StackSettings) -> list[str]:
     return errors
 
 
-@rule("updateChannel", "amiReleaseVersion", "addonVersions", "kubernetesVersion", "storage", "addons", "nodeGroups",
-      "computeMode", "retiringNodeGroups", "karpenter", "selfManagedNodeGroups")
-def _updates(s: StackSettings) -> list[str]:
-    """Pinned stacks name every version they run; add-on and node versions fit the control plane."""
-    errors: list[str] = []
+# Updates: pinned stacks name every version they run; add-on and node versions fit the control plane.
+
+@rule("addonVersions", "updateChannel", "storage", "addons", "nodeGroups", "computeMode", "retiringNodeGroups")
+def _pinned_add_ons(s: StackSettings) -> list[str]:
     running = s.running_addons()
+    errors = []
     unknown = sorted(set(s.addon_versions) - set(running))
     if unknown:
         errors.append(f"{k('addonVersions')}: add-on(s) {', '.join(unknown)} not run by this stack; "
                       f"it runs: {', '.join(running)}")
+    missing = [a for a in running if a not in s.addon_versions]
+    if s.update_channel == "pinned" and missing:
+        errors.append(f"{k('addonVersions')}: updateChannel 'pinned' needs a version for {', '.join(missing)}; "
+                      "promote dev's addon_versions output")
+    return errors
+
+
+@rule("amiReleaseVersion", "updateChannel", "nodeGroups", "karpenter", "selfManagedNodeGroups")
+def _pinned_release(s: StackSettings) -> list[str]:
+    nodes = bool(s.node_groups) or s.karpenter is not None or bool(s.self_managed_node_groups)
+    if s.update_channel == "pinned" and s.ami_release_version is None and nodes:
+        return [f"{k('amiReleaseVersion')}: required with updateChannel 'pinned'; promote dev's release_version "
+                "output (e.g. '1.35.0-20261101')"]
+    return []
+
+
+@rule("updateChannel", "nodeGroups")
+def _pinned_bottlerocket(s: StackSettings) -> list[str]:
+    if s.update_channel != "pinned":
+        return []
+    return [f"{k('nodeGroups')}.{name}.amiType: Bottlerocket releases cannot be pinned yet ({k('amiReleaseVersion')} "
+            "is an AL2023 release); use an AL2023 AMI type in pinned stacks, or updateChannel 'latest'"
+            for name, group in sorted((s.node_groups or {}).items()) if group.ami_type.startswith("BOTTLEROCKET")]
+
+
+@rule("kubernetesVersion", "addonVersions", "amiReleaseVersion")
+def _versions_fit_control_plane(s: StackSettings) -> list[str]:
+    errors = []
     cluster_minor = int(s.kubernetes_version.split(".")[1])
     proxy = s.addon_versions.get("kube-proxy")
     found = re.match(ADDON_VERSION, proxy) if proxy else None
     if found and int(found.group(1)) != cluster_minor:
         errors.append(f"{k('addonVersions')}.kube-proxy: '{proxy}' is for Kubernetes 1.{found.group(1)}, but the "
                       f"cluster runs {s.kubernetes_version}; kube-proxy must match the cluster's minor version")
-    if s.update_channel == "pinned":
-        nodes = bool(s.node_groups) or s.karpenter is not None or bool(s.self_managed_node_groups)
-        if s.ami_release_version is None and nodes:
-            errors.append(f"{k('amiReleaseVersion')}: required with updateChannel 'pinned'; promote dev's "
-                          "release_version output (e.g. '1.35.0-20261101')")
-        missing = [a for a in running if a not in s.addon_versions]
-        if missing:
-            errors.append(f"{k('addonVersions')}: updateChannel 'pinned' needs a version for "
-                          f"{', '.join(missing)}; promote dev's addon_versions output")
     release = re.match(AMI_RELEASE, s.ami_release_version or "")
     if release:
         node_minor = int(release.group(2))
@@ -1296,11 +1371,6 @@ def _updates(s: StackSettings) -> list[str]:
             errors.append(f"{k('amiReleaseVersion')}: nodes at 1.{node_minor} are {cluster_minor - node_minor} minor "
                           f"versions behind the control plane ({s.kubernetes_version}); EKS supports at most "
                           f"{KUBELET_SKEW}. Roll nodes forward before upgrading the control plane again")
-    if s.update_channel == "pinned":
-        errors += [f"{k('nodeGroups')}.{name}.amiType: Bottlerocket releases cannot be pinned yet "
-                   f"({k('amiReleaseVersion')} is an AL2023 release); use an AL2023 AMI type in pinned stacks, or "
-                   "updateChannel 'latest'" for name, group in sorted((s.node_groups or {}).items())
-                   if group.ami_type.startswith("BOTTLEROCKET")]
     return errors
 
 
@@ -1330,22 +1400,11 @@ def _workloads(s: StackSettings) -> list[str]:
 
 def validate(values: dict[str, Any], stack: str) -> tuple[StackSettings | None, list[str]]:
     """``values`` (keys without namespace, as a stack file gives them) read into :class:`StackSettings`: the
-    settings, or None and every problem, one line each (``eks-platform:<key>: <what is wrong>``). Where keys are
-    invalid, the rules across keys that read only valid keys still run, so one message names everything."""
-    context = {"stack": stack}
+    settings, or None and every problem, one line each (``eks-platform:<key>: <what is wrong>``)."""
     try:
-        return StackSettings.model_validate(values, context=context), []
+        return StackSettings.model_validate(values, context={"stack": stack}), []
     except ValidationError as exc:
-        errors = messages(exc, StackSettings)
-        failed = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-    if not failed:
-        return None, errors  # only the rules refused: they are all in errors
-    try:
-        partial = StackSettings.model_validate({key: v for key, v in values.items() if key not in failed},
-                                               context={**context, "rules": False})
-    except ValidationError:  # pragma: no cover - the valid keys validated above
-        return None, errors
-    return None, errors + partial.problems(skip=failed)
+        return None, messages(exc, StackSettings)
 
 
 # -- every key -----------------------------------------------------------------------------------
