@@ -177,12 +177,10 @@ class StackConfig:
         return {"project": NAMESPACE, "environment": self.stack, "managed-by": "pulumi", **self.tags}
 
 
-# -- from the validated settings to what components take -------------------------------------------
-
-def _key(name: str) -> str:
-    return f"{NAMESPACE}:{name}"
+_key = models.k
 
 
+# -- zones the region offers (read with an invoke at preview) --------------------------------------
 
 def resolve_zones(zones: Mapping[str, int], names: list[str], zone_ids: list[str],
                   source: stackfile.StackFile | None = None) -> list[tuple[str, int]]:
@@ -216,6 +214,8 @@ def zones_migration(count: int, available: list[str]) -> str:
             "this keeps today's CIDRs and resource names. Replace availabilityZones in the stack file with:\n"
             f"    {_key('zones')}:\n{pinned}")
 
+
+# -- the compute modes' component args --------------------------------------------------------------
 
 def karpenter_args(spec: models.KarpenterSpec) -> tuple[dict[str, NodeClassArgs], dict[str, NodePoolArgs]]:
     """The Karpenter component's node classes and pools from the validated config."""
@@ -285,7 +285,7 @@ def compute_plan(cfg: StackConfig) -> tuple[str, bool]:
 
 
 
-# -- loading ---------------------------------------------------------------------------------
+# -- loading: validated once, then built for the components -----------------------------------------
 
 def _decode(kind: str, raw: str) -> Any:
     """Decode a config wire string by the key's kind; leave it raw when it does not decode."""
@@ -328,19 +328,18 @@ def build_config(stack: str, values: Mapping[str, Any], source: stackfile.StackF
 
 
 def stack_config(stack: str, s: models.StackSettings, source: stackfile.StackFile | None = None) -> StackConfig:
-    """The validated settings as the components take them (their Args classes): no check and no default here but
-    the ones a component's type asks for (a node group's desired size is its minimum unless set)."""
+    """The validated settings as the components take them (their Args classes), with no check and no default of
+    its own: what the stack file leaves unset takes the model's default or, where the model leaves it to the
+    component (a node group's maxUnavailablePercentage), the component's."""
     node_groups = {name: NodeGroupArgs(
         instance_types=tuple(g.instance_types), capacity_type=g.capacity_type, ami_type=g.ami_type,
-        min_size=g.min_size, desired_size=g.min_size if g.desired_size is None else g.desired_size,
-        max_size=g.max_size, max_unavailable=g.max_unavailable,
-        max_unavailable_percentage=25 if g.max_unavailable_percentage is None else g.max_unavailable_percentage,
+        min_size=g.min_size, desired_size=g.desired, max_size=g.max_size, max_unavailable=g.max_unavailable,
+        **({} if g.max_unavailable_percentage is None else {"max_unavailable_percentage": g.max_unavailable_percentage}),
         node_repair=g.node_repair, disk_size_gib=g.disk_size_gi_b, labels=dict(g.labels),
         taints=tuple(Taint(key=t.key, effect=t.effect, value=t.value) for t in g.taints),
         metadata_hop_limit=g.metadata_hop_limit, detailed_monitoring=g.detailed_monitoring)
         for name, g in sorted((s.node_groups or {}).items())}
-    self_managed = {name: SelfManagedSpec(instance_type=g.instance_type, min_size=g.min_size,
-                                          desired_size=g.min_size if g.desired_size is None else g.desired_size,
+    self_managed = {name: SelfManagedSpec(instance_type=g.instance_type, min_size=g.min_size, desired_size=g.desired,
                                           max_size=g.max_size, ami_id=g.ami_id, labels=dict(g.labels),
                                           detailed_monitoring=g.detailed_monitoring)
                     for name, g in sorted(s.self_managed_node_groups.items())}
@@ -370,6 +369,8 @@ def stack_config(stack: str, s: models.StackSettings, source: stackfile.StackFil
         compute_mode=s.compute_mode, karpenter=s.karpenter, retiring_node_groups=tuple(s.retiring_node_groups),
         auto_mode=s.auto_mode)
 
+
+# -- what needs more than the values: the namespaces, the region, secrets, the stack file's text -------
 
 @functools.cache
 def _aws_provider_keys() -> frozenset[str]:

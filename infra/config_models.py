@@ -1,12 +1,19 @@
-"""The shapes of eks-platform's stack config, as pydantic v2 models: strict, closed and frozen.
+"""The one model of eks-platform's stack config (pydantic v2: strict, closed and frozen).
 
-Every object in ``Pulumi.<stack>.yaml`` (node groups, teams, Fargate profiles, repositories, tags ...) is
-validated here: an unknown field, a null, a string where a number or boolean belongs, a number out of
-range, each gives one message naming the key path (``eks-platform:nodeGroups.general.minSize``), what is
-wrong and a value that works. The models also generate the JSON Schema under ``schema/`` that editors use.
+:class:`StackSettings` has one field per ``eks-platform:`` key of ``Pulumi.<stack>.yaml``: its type, its default
+(as a stack file would write it), its check and the JSON Schema editors use (``tools/schema.py`` generates
+``schema/stack-config.schema.json`` from it, ``tools/config_reference.py`` ``docs/CONFIG.md``); the objects the
+keys hold (node groups, teams, Fargate profiles, repositories, tags ...) are its nested models; the rules across
+keys (:func:`rule`) run in its validation. Validating a stack's values once (:func:`validate`) gives either the
+settings ``infra/config.py`` builds the components' config from, or every problem of the stack in one
+``ValidationError``: an unknown field, a null, a string where a number or boolean belongs, a number out of range,
+two keys that do not go together. :func:`messages` turns it into our lines, each naming the key path
+(``eks-platform:nodeGroups.general.minSize``), what is wrong and a value that works; pydantic's own wording never
+reaches the user.
 
 Top-level scalars arrive from the CLI as strings and are decoded by their declared type first (as the CLI
-accepts ``"3"`` for an integer key); inside objects nothing is coerced.
+accepts ``"3"`` for an integer key); inside objects nothing is coerced. What needs more than the values (the
+region's zones, the EKS version lifecycle, the stack's region and secrets) is checked in ``infra/``'s program.
 """
 
 from __future__ import annotations
@@ -222,7 +229,8 @@ class NodeGroupSpec(Strict):
     max_unavailable: int_in(1, 100, 1) | None = None
     """Nodes updated at once, as a count (instead of maxUnavailablePercentage)."""
     max_unavailable_percentage: int_in(1, 100, 25) | None = None
-    """Nodes updated at once, as a percentage of the group; default 25 unless maxUnavailable is set."""
+    """Nodes updated at once, as a percentage of the group; unset: the node group component's default (25%) unless
+    maxUnavailable is set."""
     node_repair: StrictBool = True
     """EKS node auto repair (with the eks-node-monitoring-agent add-on); on by default."""
     disk_size_gi_b: Annotated[int_in(20, 16384, 50), Field(alias="diskSizeGiB")] = 50
@@ -231,12 +239,16 @@ class NodeGroupSpec(Strict):
     metadata_hop_limit: int_in(1, 2, 1) = 1
     detailed_monitoring: StrictBool = False
 
+    @property
+    def desired(self) -> int:
+        """The desired size: as configured, else the minimum."""
+        return self.min_size if self.desired_size is None else self.desired_size
+
     @model_validator(mode="after")
     def _sizes(self) -> NodeGroupSpec:
-        desired = self.min_size if self.desired_size is None else self.desired_size
-        if not self.min_size <= desired <= self.max_size:
-            raise ValueError(f"sizes must satisfy minSize <= desiredSize <= maxSize, got {self.min_size} <= {desired} "
-                             f"<= {self.max_size}")
+        if not self.min_size <= self.desired <= self.max_size:
+            raise ValueError(f"sizes must satisfy minSize <= desiredSize <= maxSize, got {self.min_size} <= "
+                             f"{self.desired} <= {self.max_size}")
         if self.max_unavailable is not None and self.max_unavailable_percentage is not None:
             raise ValueError("set maxUnavailable (a count) or maxUnavailablePercentage, not both")
         return self
@@ -271,10 +283,14 @@ class SelfManagedGroupSpec(Strict):
     labels: Labels = {}
     detailed_monitoring: StrictBool = False
 
+    @property
+    def desired(self) -> int:
+        """The desired size: as configured, else the minimum."""
+        return self.min_size if self.desired_size is None else self.desired_size
+
     @model_validator(mode="after")
     def _sizes(self) -> SelfManagedGroupSpec:
-        desired = self.min_size if self.desired_size is None else self.desired_size
-        if not self.min_size <= desired <= self.max_size:
+        if not self.min_size <= self.desired <= self.max_size:
             raise ValueError("sizes must satisfy minSize <= desiredSize <= maxSize")
         return self
 
