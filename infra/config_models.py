@@ -1143,9 +1143,10 @@ class StackSettings(Strict):
         if not isinstance(data, dict):
             return handler(data)
         data = dict(data)
-        if data.get("repositoryPrefix") is None and context.get("stack") is not None:
+        invalid = context.get("invalid", ())  # the second pass over the valid keys leaves the invalid ones unset
+        if data.get("repositoryPrefix") is None and context.get("stack") is not None and "repositoryPrefix" not in invalid:
             data["repositoryPrefix"] = context["stack"]
-        if data.get("computeMode") == "auto" and data.get("autoMode") is None:
+        if data.get("computeMode") == "auto" and data.get("autoMode") is None and "autoMode" not in invalid:
             data["autoMode"] = {}
         if not context.get("rules", True):
             return handler(data)
@@ -1155,7 +1156,10 @@ class StackSettings(Strict):
             found = exc.errors()
             failed = {str(e["loc"][0]) for e in found if e["loc"]}
             valid = {key: value for key, value in data.items() if key not in failed}
-            settings = cls.model_validate(valid, context={**context, "rules": False})
+            try:
+                settings = cls.model_validate(valid, context={**context, "rules": False, "invalid": failed})
+            except ValidationError:  # pragma: no cover - every key in it validated in the first pass
+                raise exc from None
         problems = settings.problems(skip=failed)
         if not found and not problems:
             return settings

@@ -131,3 +131,13 @@ def test_no_pydantic_wording_reaches_the_user(stack: str) -> None:
             assert line.startswith("eks-platform:") and ": " in line, line
             assert not PYDANTIC_WORDING.search(line), line
     assert refused > 200, "most mutations are refused"
+
+
+def test_a_stack_name_that_is_no_repository_prefix_is_reported_with_everything_else() -> None:
+    """The prefix defaults to the stack's name: an invalid name is one more line, not the only one."""
+    _, errors = validate({**LATEST, "vpcCidr": "8.8.0.0/16",
+                          "access": {"ops": {"roleArn": "arn:aws:iam::123456789012:role/ops", "level": "cluster-admin"}}},
+                         "Prod")
+    assert [e.split(": ", 1)[0] for e in errors] == ["eks-platform:vpcCidr", "eks-platform:repositoryPrefix",
+                                                     "eks-platform:access.ops"]
+    assert "'Prod' is not an ECR name part" in errors[1]
