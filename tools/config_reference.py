@@ -195,10 +195,14 @@ class Reference:
             parts.append(f"e.g. {_value(node['examples'][0])}")
         return parts
 
-    def description_of(self, node: dict[str, Any]) -> str:
+    def description_of(self, node: dict[str, Any], follow: bool = False) -> str:
+        """The node's description; with ``follow``, a referenced model's where the node gives none."""
         for alt in [node, *self._alternatives(node)]:
             if alt.get("description"):
                 return str(alt["description"])
+            ref = self._ref(alt) if follow else None
+            if ref is not None and self.defs.get(ref, {}).get("description"):
+                return str(self.defs[ref]["description"])
         return ""
 
     def default_of(self, node: dict[str, Any]) -> Any:
@@ -254,7 +258,7 @@ def render(schema: dict[str, Any], declarations: dict[str, dict[str, Any]]) -> s
         if default is ...:
             default = declared.get("default", ...)
         shown = "(required)" if name in required else "" if default is ... else _value(default)
-        description = ref.description_of(node) or str(declared.get("description", "")) or _FALLBACK.get(name, "")
+        description = ref.description_of(node, follow=True) or str(declared.get("description", "")) or _FALLBACK.get(name, "")
         out.append(f"| `{name}` | {_cell(ref.type_of(node))} | {_cell(shown)} | {_cell(ref.values_of(node))} | "
                    f"{_cell(_docstring(description))} |")
     out += ["", "## Objects", "",

@@ -10,17 +10,12 @@ import pytest
 from infra.config import (
     ConfigError,
     build_config,
-    check_availability_zones,
-    check_kubernetes_version,
     check_namespaces,
-    check_support,
-    check_vpc_cidr,
     load_config,
-    parse_node_groups,
-    parse_zones,
     resolve_zones,
     zones_migration,
 )
+from infra.config_models import validate
 
 GOOD_GROUPS = {"general": {"instanceTypes": ["m7i.large"], "minSize": 1, "desiredSize": 2, "maxSize": 4}}
 
@@ -30,6 +25,16 @@ def good(**overrides: object) -> dict[str, object]:
                                  "nodeGroups": GOOD_GROUPS, "updateChannel": "latest"}
     values.update(overrides)
     return values
+
+
+def errors_of(key: str, value: object, **others: object) -> list[str]:
+    """The lines the config model gives for ``key`` set to ``value`` beside good values (what load_config reports)."""
+    values = good(**others)
+    values[key] = value
+    if key == "zones":
+        values.pop("availabilityZones")
+    _, errors = validate(values, "dev")
+    return [e for e in errors if e.startswith(f"eks-platform:{key}")]
 
 
 def test_valid_config_builds_typed_object() -> None:
@@ -54,7 +59,7 @@ def test_valid_config_builds_typed_object() -> None:
     (16, "must be a string CIDR"),
 ])
 def test_vpc_cidr_errors_name_key_and_example(value: object, fragment: str) -> None:
-    errors = check_vpc_cidr(value)
+    errors = errors_of("vpcCidr", value)
     assert len(errors) == 1
     assert errors[0].startswith("eks-platform:vpcCidr: ")
     assert fragment in errors[0]
@@ -62,19 +67,19 @@ def test_vpc_cidr_errors_name_key_and_example(value: object, fragment: str) -> N
 
 @pytest.mark.parametrize("value", ["10.0.0.0/16", "172.16.0.0/20", "192.168.0.0/22"])
 def test_vpc_cidr_accepts_private_ranges(value: str) -> None:
-    assert check_vpc_cidr(value) == []
+    assert errors_of("vpcCidr", value) == []
 
 
 @pytest.mark.parametrize("value", [1, 7, 0, -2, "3", True, 2.5])
 def test_availability_zones_out_of_range(value: object) -> None:
-    (error,) = check_availability_zones(value)
+    (error,) = errors_of("availabilityZones", value)
     assert error.startswith("eks-platform:availabilityZones: must be a whole number from 2 to 6")
     assert "Example: 3" in error
 
 
 @pytest.mark.parametrize("value", [2, 3, 6])
 def test_availability_zones_in_range(value: int) -> None:
-    assert check_availability_zones(value) == []
+    assert errors_of("availabilityZones", value) == []
 
 
 @pytest.mark.parametrize(("value", "fragment"), [
@@ -84,7 +89,7 @@ def test_availability_zones_in_range(value: int) -> None:
     (1.35, "must be a minor version string"),
 ])
 def test_kubernetes_version_errors(value: object, fragment: str) -> None:
-    (error,) = check_kubernetes_version(value)
+    (error,) = errors_of("kubernetesVersion", value)
     assert error.startswith("eks-platform:kubernetesVersion: ")
     assert fragment in error
     assert '"1.35"' in error
@@ -92,7 +97,7 @@ def test_kubernetes_version_errors(value: object, fragment: str) -> None:
 
 def test_any_minor_version_has_the_right_shape_the_lifecycle_judges_the_rest() -> None:
     """No list of versions in config: whether EKS supports one is read at preview (tests/infra/test_lifecycle.py)."""
-    assert all(check_kubernetes_version(v) == [] for v in ("1.28", "1.3", "1.35", "1.99"))
+    assert all(errors_of("kubernetesVersion", v) == [] for v in ("1.28", "1.3", "1.35", "1.99"))
 
 
 def test_support_type_and_warning_days() -> None:
@@ -100,9 +105,9 @@ def test_support_type_and_warning_days() -> None:
     assert (cfg.support_type, cfg.support_warning_days) == ("STANDARD", 60), "defaults"
     cfg = build_config("dev", good(supportType="EXTENDED", supportWarningDays=30))
     assert (cfg.support_type, cfg.support_warning_days) == ("EXTENDED", 30)
-    (error,) = check_support("extended", 60)
+    (error,) = errors_of("supportType", "extended")
     assert error.startswith("eks-platform:supportType: 'STANDARD'") and "'extended'" in error
-    (error,) = check_support("STANDARD", 400)
+    (error,) = errors_of("supportWarningDays", 400)
     assert error.startswith("eks-platform:supportWarningDays: a whole number of days from 0 to 365")
     with pytest.raises(ConfigError, match="eks-platform:supportType"):
         build_config("dev", good(supportType="PAID"))
@@ -121,17 +126,16 @@ def test_support_type_and_warning_days() -> None:
     ({"g": {**GOOD_GROUPS["general"], "maxSize": 0}}, "nodeGroups.g.maxSize: must be a whole number from 1"),
 ])
 def test_node_group_errors(groups: object, fragment: str) -> None:
-    _, errors = parse_node_groups(groups)
+    errors = errors_of("nodeGroups", groups)
     assert errors, "expected an error"
     assert all(e.startswith("eks-platform:nodeGroups") for e in errors)
     assert any(fragment in e for e in errors), errors
 
 
 def test_node_group_taints_and_labels_parse() -> None:
-    groups, errors = parse_node_groups({"system": {**GOOD_GROUPS["general"], "labels": {"workload": "system"},
-                                                   "taints": [{"key": "CriticalAddonsOnly", "value": "true",
-                                                               "effect": "NO_SCHEDULE"}]}})
-    assert errors == []
+    groups = build_config("dev", good(nodeGroups={"system": {
+        **GOOD_GROUPS["general"], "labels": {"workload": "system"},
+        "taints": [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]}})).node_groups
     assert groups["system"].labels == {"workload": "system"}
     assert groups["system"].taints[0].value == "true"
     assert groups["system"].taints[0].effect == "NO_SCHEDULE"
@@ -307,13 +311,14 @@ def test_known_keys_of_both_namespaces_pass() -> None:
     ({"usw2-az1": 1, "usw2-az2": 1}, "slot(s) 1 given to more than one zone"),
 ])
 def test_zones_are_refused_naming_the_key(value: object, fragment: str) -> None:
-    zones, errors = parse_zones(value)
-    assert zones == {} and any(fragment in e for e in errors), errors
+    errors = errors_of("zones", value)
+    assert any(fragment in e for e in errors), errors
 
 
 def test_zones_by_name_or_id_resolve_to_names_by_slot() -> None:
-    zones, errors = parse_zones({"usw2-az3": 2, "us-west-2a": 0})
-    assert errors == []
+    values = good(zones={"usw2-az3": 2, "us-west-2a": 0})
+    del values["availabilityZones"]
+    zones = build_config("dev", values).zones
     names, ids = ["us-west-2a", "us-west-2b", "us-west-2c"], ["usw2-az2", "usw2-az1", "usw2-az3"]
     assert resolve_zones(zones, names, ids) == [("us-west-2a", 0), ("us-west-2c", 2)]
 

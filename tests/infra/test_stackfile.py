@@ -187,13 +187,13 @@ def test_preflight_passes_what_the_program_checks(tmp_path: Path) -> None:
 
 
 def test_every_key_is_stated_once_with_its_default_and_pulumi_yaml_agrees() -> None:
-    """StackKeys is the one statement of the keys: their wire kinds, their defaults and their schema."""
+    """StackSettings is the one statement of the keys: their wire kinds, their defaults and their schema."""
     from infra.config import CONFIG_KEYS, DEFAULTS
-    from infra.config_models import StackKeys
+    from infra.config_models import StackSettings
     from preflight import yamlread
     from tools.schema import stack_file_schema
 
-    aliases = {f.alias for f in StackKeys.model_fields.values()}
+    aliases = {f.alias for f in StackSettings.model_fields.values()}
     assert set(CONFIG_KEYS) == aliases and len(aliases) == 32
     assert (CONFIG_KEYS["highlyAvailableNat"], CONFIG_KEYS["logRetentionDays"], CONFIG_KEYS["vpcCidr"],
             CONFIG_KEYS["nodeGroups"]) == ("bool", "int", "str", "json")
