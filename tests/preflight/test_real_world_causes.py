@@ -21,10 +21,12 @@ PROGRAMS = FIXTURES / "programs"
 
 
 def _twice(program: Path, *args: str) -> tuple[int, dict[str, Any], str]:
-    """Run preflight twice with different hash seeds; assert identical bytes; return (code, JSON, stderr)."""
-    first = run_preflight("--program", str(program), "--format", "json", *args, extra_env={"PYTHONHASHSEED": "1"})
+    """Run preflight twice with different hash seeds; assert identical bytes; return (code, JSON, stderr).
+
+    The first run is the one other tests of the program share (hash seed 0), the second a process of its own."""
+    first = run_preflight("--program", str(program), "--format", "json", *args, extra_env={"PYTHONHASHSEED": "0"})
     second = run_preflight("--program", str(program), "--format", "json", *args,
-                           extra_env={"PYTHONHASHSEED": "4242"})
+                           extra_env={"PYTHONHASHSEED": "4242"}, fresh=True)
     assert first.returncode in (0, 1), first.stderr
     assert first.stdout == second.stdout and first.returncode == second.returncode
     return first.returncode, json.loads(first.stdout), first.stderr
@@ -162,7 +164,7 @@ def test_every_fixture_prints_the_same_bytes_under_two_hash_seeds(fixture: str) 
     first = run_preflight("--program", str(PROGRAMS / fixture), "--format", "json",
                           extra_env={"PYTHONHASHSEED": "0"})
     second = run_preflight("--program", str(PROGRAMS / fixture), "--format", "json",
-                           extra_env={"PYTHONHASHSEED": "31337"})
+                           extra_env={"PYTHONHASHSEED": "31337"}, fresh=True)
     assert first.returncode == second.returncode
     assert first.stdout == second.stdout
     if first.returncode == 2:
