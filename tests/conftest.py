@@ -248,3 +248,37 @@ def declared_resources(stack: str) -> list[dict[str, Any]]:
         raise RuntimeError(f"preflight failed for stack {stack}: {proc.stderr.strip()}")
     resources: list[dict[str, Any]] = json.loads(proc.stdout)["resources"]
     return resources
+
+
+# -- the longest tests first ------------------------------------------------------------------------------
+
+#: Test files by what they cost (``--durations=0`` summed per file, longest first). pytest-xdist hands tests to
+#: its workers in collection order as they free up (see SCHEDULING_CHUNK), so these go first and the many short
+#: tests fill in at the end: both workers finish together instead of one running a long stack test alone. Only
+#: the order changes; a file missing here merely runs in its usual place.
+LONGEST_FIRST = (
+    "stacks/test_new_environment.py", "stacks/test_phases.py", "preflight/test_real_world_causes.py",
+    "stacks/test_stacks.py", "preflight/test_upgrade.py", "preflight/test_markdown.py", "preflight/test_cli.py",
+    "stacks/test_pss_levels_e2e.py", "stacks/test_compute_migration.py", "policies/test_hostile_shapes.py",
+    "preflight/test_robustness.py", "preflight/test_formats.py", "stacks/test_teardown.py",
+    "stacks/test_auto_mode_program.py", "stacks/test_urn_snapshot.py", "preflight/test_real_world.py",
+    "preflight/test_rule_failures.py", "test_packaging.py", "stacks/test_node_provisioning.py",
+    "infra/test_lifecycle.py", "test_docs.py", "preflight/test_pulumi_eks.py", "preflight/test_transforms.py",
+    "preflight/test_aws_native.py", "stacks/test_storage_program.py",
+)
+
+
+#: Tests pytest-xdist's load scheduler hands a worker at a time. Unlimited (its default), each worker first gets
+#: a quarter of its share as one block in collection order: with the longest files first, one worker would get
+#: them all. In blocks of 8 both workers keep taking from the head of the list as they go.
+SCHEDULING_CHUNK = 8
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist") and getattr(config.option, "maxschedchunk", 0) is None:
+        config.option.maxschedchunk = SCHEDULING_CHUNK
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {REPO / "tests" / name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path, len(rank)))  # stable: a file's tests keep their order
