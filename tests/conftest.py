@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,22 +104,181 @@ def link_virtualenv(where: Path) -> None:
     (where / ".venv").symlink_to(sys.prefix)
 
 
-def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300,
-                  extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _with_default_pack(args: tuple[str, ...]) -> tuple[str, ...]:
+    if not any(a in ("--policy-pack", "--no-policy-pack") or a.startswith("--policy-pack=") for a in args) \
+            and "--help" not in args:
+        args = (*args, "--policy-pack", str(REPO / "policies"))
+    return args
+
+
+def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: dict[str, str] | None = None,
+                  fresh: bool = False) -> subprocess.CompletedProcess[str]:
     """Run ``python -m preflight`` in a fresh process, as a user would (``extra_env`` added to a clean env).
 
     Without ``--policy-pack`` or ``--no-policy-pack`` it runs with this repository's pack (preflight's own
     default, like ``pulumi preview``'s, is no pack).
+
+    A run that only reads files of this checkout (its program, stack files, pack and policy config), writes
+    nothing (no ``--output``) and starts from the session's environment is shared: every test in the session
+    that asks for the same options gets the same run (see :func:`_shared_run`), made once under
+    ``PYTHONHASHSEED=0`` unless ``extra_env`` names a seed. ``fresh=True`` always starts a new process: for the
+    second run of a test that compares two runs.
     """
-    if not any(a in ("--policy-pack", "--no-policy-pack") or a.startswith("--policy-pack=") for a in args) \
-            and "--help" not in args:
-        args = (*args, "--policy-pack", str(REPO / "policies"))
+    args = _with_default_pack(args)
+    if not fresh:
+        seeded = {"PYTHONHASHSEED": "0", **(extra_env or {})}
+        key = _shared_key(args, cwd, seeded)
+        if key is not None:
+            return _shared_run(key, args, cwd, timeout, seeded)
+    return _spawn(args, cwd, timeout, extra_env)
+
+
+def _spawn(args: tuple[str, ...], cwd: Path, timeout: int,
+           extra_env: dict[str, str] | None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
     return subprocess.run([sys.executable, "-m", "preflight", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env={**env, "PYTHONPATH": str(REPO), **(extra_env or {})})
 
 
-def preflight_json(*args: str) -> tuple[int, dict[str, Any], str]:
-    proc = run_preflight(*args, "--format", "json")
+def preflight_json(*args: str, fresh: bool = False) -> tuple[int, dict[str, Any], str]:
+    proc = run_preflight(*args, "--format", "json", fresh=fresh)
     data = json.loads(proc.stdout) if proc.stdout.strip() else {}
     return proc.returncode, data, proc.stderr
+
+
+# -- preflight runs shared across the session -------------------------------------------------------------
+#
+# Most end-to-end tests read a run of one of our stacks or fixture programs, and many read the same run. Each
+# run is made once per session and kept as a file in one directory every pytest-xdist worker sees (the
+# session's base temporary directory); a lock per run makes the first test that needs it run it while a test
+# on the other worker that needs it too waits for it. Nothing here depends on the order tests run in.
+
+#: Environment variables that differ between workers or tests without changing a run.
+_VOLATILE_ENV = ("PYTEST_CURRENT_TEST", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT",
+                 "PYTEST_XDIST_TESTRUNUID")
+
+
+def _environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in _VOLATILE_ENV}
+
+
+#: The environment at the start of the session: a test that changed it (monkeypatch.setenv) runs its own.
+_SESSION_ENV = _environment()
+#: This session's directory of shared runs (set by the ``_shared_runs`` fixture) and this worker's copies.
+_SHARED: dict[str, Path] = {}
+_MEMO: dict[str, subprocess.CompletedProcess[str]] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    base = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):  # a pytest-xdist worker: its base is <session base>/popen-gwN
+        base = base.parent
+    _SHARED["dir"] = base / "shared-preflight-runs"
+    _SHARED["dir"].mkdir(exist_ok=True)
+
+
+def _read_only(path: Path) -> bool:
+    """A file of this checkout (not a scratch copy), or a program built once for the session."""
+    path = path.resolve()
+    shared = _SHARED.get("dir")
+    return path.is_relative_to(REPO) or (shared is not None and path.is_relative_to(shared.resolve()))
+
+
+def _shared_key(args: tuple[str, ...], cwd: Path, extra_env: dict[str, str]) -> str | None:
+    """The key of a run another test may share, or None when it must run on its own."""
+    from preflight.cli import _parser
+
+    if "dir" not in _SHARED or "--help" in args or _environment() != _SESSION_ENV:
+        return None
+    try:
+        options = vars(_parser().parse_args(list(args)))
+    except SystemExit:  # a usage error: the test is about it
+        return None
+    if options["output"] is not None:
+        return None  # it writes a file
+    base = Path(cwd)
+    paths = [base] + [base / str(options[k]) for k in ("program", "policy_pack_config") if options[k] is not None]
+    if options["policy_pack"] is not None and (base / options["policy_pack"]).exists():
+        paths.append(base / options["policy_pack"])
+    if not all(_read_only(p) for p in paths):
+        return None
+    material = {"options": {k: str(v) for k, v in sorted(options.items())}, "cwd": str(base.resolve()),
+                "env": sorted(extra_env.items())}
+    return hashlib.sha256(json.dumps(material).encode()).hexdigest()[:32]
+
+
+def _shared_run(key: str, args: tuple[str, ...], cwd: Path, timeout: int,
+                extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    if key not in _MEMO:
+        where = _SHARED["dir"]
+        done = where / f"{key}.json"
+        with open(where / f"{key}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not done.exists():
+                proc = _spawn(args, cwd, timeout, extra_env)
+                part = where / f"{key}.{os.getpid()}.part"
+                part.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout,
+                                            "stderr": proc.stderr}))
+                part.replace(done)
+            run = json.loads(done.read_text())
+        _MEMO[key] = subprocess.CompletedProcess([sys.executable, "-m", "preflight", *args], run["returncode"],
+                                                 run["stdout"], run["stderr"])
+    return _MEMO[key]
+
+
+def shared_program(name: str, build: Callable[[Path], object]) -> Path:
+    """A program only read by tests, built once for the session by ``build(root)``: its runs are shared."""
+    root = _SHARED["dir"] / "programs" / name
+    root.parent.mkdir(exist_ok=True)
+    with open(root.parent / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root.parent / f"{name}.built").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            build(root)
+            (root.parent / f"{name}.built").touch()
+    return root
+
+
+def declared_resources(stack: str) -> list[dict[str, Any]]:
+    """What ``tools.architecture.declared`` gives (the stack's resources from an offline up with no pack), from
+    the run the other tests of the stack's graph share."""
+    proc = run_preflight("--stack", stack, "--phase", "up", "--no-policy-pack", "--format", "json")
+    if not proc.stdout.strip():
+        raise RuntimeError(f"preflight failed for stack {stack}: {proc.stderr.strip()}")
+    resources: list[dict[str, Any]] = json.loads(proc.stdout)["resources"]
+    return resources
+
+
+# -- the longest tests first ------------------------------------------------------------------------------
+
+#: Test files by what they cost (``--durations=0`` summed per file, longest first). pytest-xdist hands tests to
+#: its workers in collection order as they free up (see SCHEDULING_CHUNK), so these go first and the many short
+#: tests fill in at the end: both workers finish together instead of one running a long stack test alone. Only
+#: the order changes; a file missing here merely runs in its usual place.
+LONGEST_FIRST = (
+    "stacks/test_new_environment.py", "stacks/test_phases.py", "preflight/test_real_world_causes.py",
+    "stacks/test_stacks.py", "preflight/test_upgrade.py", "preflight/test_markdown.py", "preflight/test_cli.py",
+    "stacks/test_pss_levels_e2e.py", "stacks/test_compute_migration.py", "policies/test_hostile_shapes.py",
+    "preflight/test_robustness.py", "preflight/test_formats.py", "stacks/test_teardown.py",
+    "stacks/test_auto_mode_program.py", "stacks/test_urn_snapshot.py", "preflight/test_real_world.py",
+    "preflight/test_rule_failures.py", "test_packaging.py", "stacks/test_node_provisioning.py",
+    "infra/test_lifecycle.py", "test_docs.py", "preflight/test_pulumi_eks.py", "preflight/test_transforms.py",
+    "preflight/test_aws_native.py", "stacks/test_storage_program.py",
+)
+
+
+#: Tests pytest-xdist's load scheduler hands a worker at a time. Unlimited (its default), each worker first gets
+#: a quarter of its share as one block in collection order: with the longest files first, one worker would get
+#: them all. In blocks of 8 both workers keep taking from the head of the list as they go.
+SCHEDULING_CHUNK = 8
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist") and getattr(config.option, "maxschedchunk", 0) is None:
+        config.option.maxschedchunk = SCHEDULING_CHUNK
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {REPO / "tests" / name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path, len(rank)))  # stable: a file's tests keep their order

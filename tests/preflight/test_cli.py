@@ -80,7 +80,7 @@ def test_text_output_tree_grouped_violations_and_summary() -> None:
 
 def test_deterministic_and_clean_exit(minimal_run) -> None:  # type: ignore[no-untyped-def]
     _, first, stderr = minimal_run
-    _, second, stderr2 = preflight_json("--program", str(MINIMAL), "--policy-pack", str(PACKS / "minimal"))
+    _, second, stderr2 = preflight_json("--program", str(MINIMAL), "--policy-pack", str(PACKS / "minimal"), fresh=True)
     assert first == second
     for text in (stderr, stderr2):
         for noise in ("Traceback", "Exception ignored", "Task was destroyed", "Event loop is closed"):

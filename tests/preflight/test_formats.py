@@ -22,7 +22,7 @@ from preflight.monitor import STACK_TYPE, RecordedResource
 from preflight.report import Report
 from preflight.sarif import to_sarif
 from tests._scratch import EXPECTED, MAIN, line_of, write_scratch_program
-from tests.conftest import REPO, run_preflight
+from tests.conftest import REPO, run_preflight, shared_program
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +36,9 @@ def _validate_sarif(doc: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_scratch_program(tmp_path_factory.mktemp("scratch") / "program")
+def scratch() -> Path:
+    """Built once for the session (the tests only read it), so its runs are shared between workers."""
+    return shared_program("scratch-net", write_scratch_program)
 
 
 @pytest.fixture(scope="module")

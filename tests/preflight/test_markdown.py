@@ -39,8 +39,8 @@ KINDS = ("--program", str(FIXTURES / "programs" / "kinds"), "--no-policy-pack")
 STACK = "pulumi:pulumi:Stack"
 
 
-def _markdown(*args: str) -> tuple[int, str, str]:
-    proc = run_preflight(*args, "--format", "markdown")
+def _markdown(*args: str, fresh: bool = False) -> tuple[int, str, str]:
+    proc = run_preflight(*args, "--format", "markdown", fresh=fresh)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -314,7 +314,7 @@ def test_messages_cannot_break_the_comment(phased) -> None:  # type: ignore[no-u
 @pytest.mark.e2e
 def test_byte_identical_from_run_to_run(phased) -> None:  # type: ignore[no-untyped-def]
     _, first, _, _ = phased
-    code_md, second, _ = _markdown(*PHASED, "--phase", "both")
+    code_md, second, _ = _markdown(*PHASED, "--phase", "both", fresh=True)
     assert code_md == 1 and second == first
 
 

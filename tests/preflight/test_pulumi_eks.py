@@ -103,7 +103,7 @@ def test_what_a_real_first_preview_cannot_decide_is_named(report: dict[str, Any]
 
 
 def test_two_runs_print_the_same_bytes() -> None:
-    first, second = (run_preflight("--program", str(PROGRAM), "--stack", "dev") for _ in range(2))
+    first, second = (run_preflight("--program", str(PROGRAM), "--stack", "dev", fresh=again) for again in (False, True))
     assert first.returncode == second.returncode == 1
     assert first.stdout == second.stdout and first.stderr == second.stderr == ""
 

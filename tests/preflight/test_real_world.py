@@ -50,6 +50,6 @@ def test_a_secret_is_validated_with_its_value_and_never_printed(report: dict) ->
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_two_runs_give_byte_identical_reports(fmt: str) -> None:
     first = run_preflight("--program", str(REAL_WORLD), "--format", fmt)
-    second = run_preflight("--program", str(REAL_WORLD), "--format", fmt)
+    second = run_preflight("--program", str(REAL_WORLD), "--format", fmt, fresh=True)
     assert first.stdout == second.stdout and first.stdout
     assert "object at 0x" not in first.stdout
