@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +117,8 @@ def _with_default_pack(args: tuple[str, ...]) -> tuple[str, ...]:
 
 def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: dict[str, str] | None = None,
                   fresh: bool = False) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m preflight`` in a fresh process, as a user would (``extra_env`` added to a clean env).
+    """Run ``python -m preflight`` in a process of its own, as a user would (``extra_env`` added to a clean env):
+    forked from a zygote that has imported preflight and the SDKs once (:class:`_Zygote`).
 
     Without ``--policy-pack`` or ``--no-policy-pack`` it runs with this repository's pack (preflight's own
     default, like ``pulumi preview``'s, is no pack).
@@ -136,8 +141,70 @@ def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: d
 def _spawn(args: tuple[str, ...], cwd: Path, timeout: int,
            extra_env: dict[str, str] | None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+    env = {**env, "PYTHONPATH": str(REPO), **(extra_env or {})}
+    if os.name == "posix" and not any(k.startswith("PYTHON") and k != "PYTHONHASHSEED" for k in extra_env or {}):
+        return _Zygote.of(env.get("PYTHONHASHSEED", _Zygote.SEED)).run(args, cwd, timeout, env)
     return subprocess.run([sys.executable, "-m", "preflight", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env={**env, "PYTHONPATH": str(REPO), **(extra_env or {})})
+                          timeout=timeout, env=env)
+
+
+class _Zygote:
+    """A ``tests/_zygote.py`` process of this worker: preflight runs forked from one interpreter that has imported
+    preflight and the SDKs (see that module), each a process of its own. One per hash seed (a forked child keeps
+    its parent's): a run without a seed gets :attr:`SEED`. Started at the first run; ended with the session."""
+
+    SEED = "0"
+    _running: dict[str, _Zygote] = {}
+
+    def __init__(self, seed: str) -> None:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("_zygote.py"))], cwd=REPO,
+                                     env={**clean, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": seed},
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    @classmethod
+    def of(cls, seed: str) -> _Zygote:
+        zygote = cls._running.get(seed)
+        if zygote is None or zygote.proc.poll() is not None:
+            zygote = cls._running[seed] = cls(seed)
+        return zygote
+
+    @classmethod
+    def close_all(cls) -> None:
+        """End every zygote (one ends when its input closes) and wait for it."""
+        for zygote in cls._running.values():
+            assert zygote.proc.stdin is not None
+            zygote.proc.stdin.close()
+            zygote.proc.wait(timeout=60)
+        cls._running.clear()
+
+    def run(self, args: tuple[str, ...], cwd: Path, timeout: int, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        """``python -m preflight *args`` in ``cwd`` with ``env``, as ``subprocess.run`` would give it."""
+        proc = self.proc
+        assert proc.stdin is not None and proc.stdout is not None
+        with tempfile.TemporaryDirectory(prefix="preflight-run-") as tmp:
+            out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
+            proc.stdin.write(json.dumps({"argv": list(args), "cwd": str(Path(cwd).resolve()), "env": env,
+                                         "stdout": str(out), "stderr": str(err)}) + "\n")
+            proc.stdin.flush()
+            pid = json.loads(proc.stdout.readline())["pid"]
+            expired = threading.Event()
+
+            def expire() -> None:
+                expired.set()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)  # the run and its policy packs
+
+            timer = threading.Timer(timeout, expire)
+            timer.start()
+            try:
+                code = json.loads(proc.stdout.readline())["code"]
+            finally:
+                timer.cancel()
+            if expired.is_set():
+                raise subprocess.TimeoutExpired([sys.executable, "-m", "preflight", *args], timeout)
+            return subprocess.CompletedProcess([sys.executable, "-m", "preflight", *args], code,
+                                               out.read_text(errors="replace"), err.read_text(errors="replace"))
 
 
 def preflight_json(*args: str, fresh: bool = False) -> tuple[int, dict[str, Any], str]:
@@ -170,12 +237,14 @@ _MEMO: dict[str, subprocess.CompletedProcess[str]] = {}
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _shared_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _shared_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     base = tmp_path_factory.getbasetemp()
     if hasattr(request.config, "workerinput"):  # a pytest-xdist worker: its base is <session base>/popen-gwN
         base = base.parent
     _SHARED["dir"] = base / "shared-preflight-runs"
     _SHARED["dir"].mkdir(exist_ok=True)
+    yield
+    _Zygote.close_all()
 
 
 def _read_only(path: Path) -> bool:
