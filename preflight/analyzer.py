@@ -346,7 +346,9 @@ class PolicyPackProcess:
             raise PreflightError(f"policy pack {self.pack_dir} failed to start: {exc}") from None
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         port = self._read_port()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
+        self.address = f"127.0.0.1:{port}"
+        """The pack's analyzer server: another process (the preview phase's program run) may stream to it."""
+        self.channel = grpc.insecure_channel(self.address, options=_GRPC_OPTIONS)
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
         self._handshake()
         self.call("ConfigureStack", analyzer_pb2.AnalyzerStackConfigureRequest(
@@ -447,6 +449,28 @@ class PolicyPackProcess:
         return "\n".join(self._stderr_lines)
 
 
+class PackClient:
+    """A client for a pack another process started and configured (:class:`PolicyPackProcess`).
+
+    A program run in a child process streams its ``Analyze`` calls to its phase's pack through this,
+    as the engine does, instead of sending its whole recorded run back first. The pack's stderr stays
+    with the process that owns the pack (it adds the tail to errors).
+    """
+
+    def __init__(self, address: str, pack_dir: Path, timeout: float) -> None:
+        self.address = address
+        self.pack_dir = pack_dir
+        self.timeout = timeout
+        self.channel = grpc.insecure_channel(address, options=_GRPC_OPTIONS)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        self.stderr = ""
+
+    call = PolicyPackProcess.call
+
+    def close(self) -> None:
+        self.channel.close()
+
+
 # -- requests --------------------------------------------------------------------------------
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
@@ -483,7 +507,7 @@ def _options(record: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
 class Analysis:
     """Streams ``Analyze`` calls for resources as they register, then runs ``AnalyzeStack``."""
 
-    def __init__(self, pack: PolicyPackProcess, info: PackInfo, phase: str = "up") -> None:
+    def __init__(self, pack: PolicyPackProcess | PackClient, info: PackInfo, phase: str = "up") -> None:
         self.pack = pack
         self.info = info
         self.phase = phase

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import importlib
+import importlib.abc
 import json
 import logging
 import os
@@ -170,6 +172,51 @@ class _ProgramTimeout(BaseException):
     """The program ran past ``--timeout``."""
 
 
+#: The SDK modules of the children preflight models for pulumi-eks components (``preflight/pulumi_eks.py``).
+#: Their outputs are completed from the SDK classes already loaded (``outputs.sdk_class``); a program that
+#: only uses pulumi-eks may not have loaded them when its first component registers, but a second run in
+#: the same process would have: loaded once pulumi-eks is, a run's outputs do not depend on an earlier run.
+_MODELLED_SDK_MODULES = ("pulumi_aws.autoscaling", "pulumi_aws.ec2", "pulumi_aws.eks", "pulumi_kubernetes.core.v1")
+
+
+def _load_modelled_sdks() -> None:
+    for name in _MODELLED_SDK_MODULES:
+        try:
+            module = importlib.import_module(name)
+            getattr(module, "__all__", None)  # a lazily loaded module loads on its first (non-introspection) attribute
+        except ImportError:  # the program's virtualenv has no such SDK: nothing to model from it
+            continue
+
+
+class _OnFirstImport(importlib.abc.MetaPathFinder):
+    """Loads the modelled children's SDKs when the program first imports pulumi-eks (on the importing thread)."""
+
+    def __init__(self) -> None:
+        self.fired = False
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pulumi_eks" and not self.fired:
+            self.fired = True
+            _load_modelled_sdks()
+        return None
+
+
+@contextlib.contextmanager
+def _modelled_sdks_loaded() -> Iterator[None]:
+    """The SDKs of pulumi-eks' modelled children are loaded whenever pulumi-eks is, before it registers anything."""
+    if "pulumi_eks" in sys.modules:
+        _load_modelled_sdks()
+        yield
+        return
+    finder = _OnFirstImport()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
+
+
 @contextlib.contextmanager
 def _plain_invokes_marked() -> Iterator[None]:
     """``pulumi.runtime.invoke`` (what a plain, non-Output invoke calls) marks its calls for the monitor.
@@ -237,7 +284,7 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     asyncio.set_event_loop(loop)
     failure: str | None = None
     with _program_context(project) as main, _fresh_program_modules(project.root), _collector_paused(), \
-            _plain_invokes_marked():
+            _plain_invokes_marked(), _modelled_sdks_loaded():
         program: Callable[[], Any] = lambda: runpy.run_path(str(main), run_name="__main__")  # noqa: E731
         try:
             with _guarded(timeout):
