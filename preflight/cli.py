@@ -358,14 +358,19 @@ _AS_PREVIEW = ("warning", "", "up phase: the program ran as in a preview (unknow
                              "reference above has no outputs offline")
 
 
-def _rerun_as_preview(ctx: _Context) -> ProgramRun:
-    """The up phase again, as in a preview: in a fresh process (the SDK's state of the first run stays here),
-    judged by a fresh pack (the first one saw part of that run)."""
+def _rerun_as_preview(ctx: _Context, here: bool = False) -> ProgramRun:
+    """The up phase again, as in a preview, judged by a fresh pack (the first one saw part of the first run).
+
+    In a fresh process (the SDK's state of the failed run stays here), or with ``here`` in this one, as when
+    the phases run one after the other and the up phase follows the preview phase's run in this process.
+    """
     opts = ctx.opts
     starter = ctx.starters["up"]
     if starter is not None:
         starter.close()
         starter = ctx.starters["up"] = _PackStarter(opts, ctx.project, ctx.policy_config, "up")
+    if here and ctx.python is None:
+        return _execute(ctx, "up", as_preview=True)
     run: ProgramRun = run_in_virtualenv(ctx.python or Path(sys.executable), ctx.project, preview=False,  # type: ignore[assignment]
                                         dry_run=True, account=opts.account, region=ctx.region, timeout=opts.timeout)
     for record in run.resources:
@@ -395,7 +400,9 @@ def _both_concurrently(ctx: _Context, preview_child: ChildRun, timer: _Timer) ->
     if preview.unanswered or (failed is not None and failed.unanswered):
         del up
         gc.collect()  # the first up run's SDK objects
-        up = _rerun_as_preview(ctx)
+        # One after the other, a preview that read a stack reference has the up phase run as in a preview in
+        # this process; else (--phase up's case) the failed up phase runs again in a fresh one.
+        up = _rerun_as_preview(ctx, here=preview.unanswered)
         timer.lap("program (up, again as in a preview)")
     elif failed is not None:
         raise failed.error
@@ -685,6 +692,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m preflight") -> in
         sys.stdout = real_stdout
         print(f"preflight: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: every process preflight started has been ended on the way out
+        sys.stdout = real_stdout
+        print("preflight: interrupted", file=sys.stderr)
+        return 130
     finally:
         sys.stdout = real_stdout
     rendered = render(report, args.format, opts.program)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -212,6 +213,8 @@ def child_main(request_path: str) -> int:
     from .monitor import RecordingMonitor
     from .runner import run_program
 
+    # Ctrl-C in a terminal reaches the whole process group: the parent ends this child (ChildRun.kill).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     request = pickle.loads(Path(request_path).read_bytes())
     project: Project = request["project"]
     identity = CloudIdentity(account=request["account"], region=request["region"])

@@ -12,9 +12,11 @@ import contextlib
 import gc
 import importlib
 import importlib.abc
+import importlib.machinery
 import json
 import logging
 import os
+import re
 import runpy
 import signal
 import sys
@@ -172,15 +174,27 @@ class _ProgramTimeout(BaseException):
     """The program ran past ``--timeout``."""
 
 
-#: The SDK modules of the children preflight models for pulumi-eks components (``preflight/pulumi_eks.py``).
-#: Their outputs are completed from the SDK classes already loaded (``outputs.sdk_class``); a program that
-#: only uses pulumi-eks may not have loaded them when its first component registers, but a second run in
-#: the same process would have: loaded once pulumi-eks is, a run's outputs do not depend on an earlier run.
-_MODELLED_SDK_MODULES = ("pulumi_aws.autoscaling", "pulumi_aws.ec2", "pulumi_aws.eks", "pulumi_kubernetes.core.v1")
+#: An SDK class named in pulumi-eks' annotations (``'pulumi_aws.autoscaling.Group'``): its module.
+_ANNOTATED_MODULE = re.compile(r"'(pulumi_(?:aws|kubernetes)(?:\.[a-z0-9_]+)+)\.[A-Z]\w*'")
 
 
 def _load_modelled_sdks() -> None:
-    for name in _MODELLED_SDK_MODULES:
+    """Load the SDK modules pulumi-eks' classes name in their annotations (outputs, children).
+
+    The outputs of the components and children preflight models for pulumi-eks are completed from SDK
+    classes already loaded (``outputs.sdk_class``: loading one from the SDK's threads is not safe). A program
+    that only uses pulumi-eks may not have loaded them when its first component registers, while a second
+    run in the same process would have: loaded with pulumi-eks, a run's outputs do not depend on an earlier
+    run (``--phase both`` runs its phases in two processes, and its report must not change for that).
+    """
+    package = sys.modules.get("pulumi_eks")
+    where = getattr(package, "__file__", None)
+    if not where:
+        return
+    names: set[str] = set()
+    for source in sorted(Path(where).parent.glob("*.py")):
+        names.update(_ANNOTATED_MODULE.findall(source.read_text(encoding="utf-8", errors="replace")))
+    for name in sorted(names):
         try:
             module = importlib.import_module(name)
             getattr(module, "__all__", None)  # a lazily loaded module loads on its first (non-introspection) attribute
@@ -189,16 +203,27 @@ def _load_modelled_sdks() -> None:
 
 
 class _OnFirstImport(importlib.abc.MetaPathFinder):
-    """Loads the modelled children's SDKs when the program first imports pulumi-eks (on the importing thread)."""
+    """Loads pulumi-eks' SDK modules right after the program first imports pulumi-eks, on the importing thread."""
 
     def __init__(self) -> None:
         self.fired = False
 
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "pulumi_eks" and not self.fired:
-            self.fired = True
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "pulumi_eks" or self.fired:
+            return None
+        self.fired = True
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        loader = getattr(spec, "loader", None)
+        if spec is None or loader is None or not hasattr(loader, "exec_module"):
+            return None
+        run = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            run(module)
             _load_modelled_sdks()
-        return None
+
+        loader.exec_module = exec_module
+        return spec
 
 
 @contextlib.contextmanager
@@ -299,6 +324,8 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
         except _ProgramTimeout:
             failure = (f"the program did not finish within --timeout {timeout:g} s (it may wait forever: an "
                        "Output that never resolves, a network call, a loop); raise --timeout if it is just slow")
+        except KeyboardInterrupt:
+            raise  # Ctrl-C: preflight stops (cli.main), it is not the program's failure
         except BaseException as exc:  # noqa: BLE001 - any program error becomes one clear message
             where = _program_location(exc.__traceback__, project.root)
             failure = f"the program raised {type(exc).__name__}: {exc}" + (f"\n  at {where}" if where else "")
