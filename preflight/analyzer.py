@@ -51,6 +51,9 @@ _STARTUP_TIMEOUT_S = 60.0
 #: Analyze calls in flight at once (the CLI also analyzes concurrently).
 _ANALYZE_WINDOW = 128
 
+#: A directory: the pack writes its time per policy there (``preflight/_profile.py``).
+PROFILE_ENV = "PREFLIGHT_PROFILE"
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -335,7 +338,11 @@ class PolicyPackProcess:
                     "PULUMI_ORGANIZATION": "organization", "PYTHONUNBUFFERED": "1"})
         if config:
             env["PULUMI_CONFIG"] = json.dumps(config)
-        args = [_pack_python(self.pack_dir, options), "-u", "-m", "pulumi.policy", self.engine_address, "."]
+        run = ["-m", "pulumi.policy"]
+        if os.environ.get(PROFILE_ENV):  # the pack's time per policy (preflight/_profile.py; make bench)
+            run = ["-c", "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')",
+                   str(Path(__file__).with_name("_profile.py"))]
+        args = [_pack_python(self.pack_dir, options), "-u", *run, self.engine_address, "."]
         args += [f"-{k}={v}" for k, v in options.items() if str(v)]
         self._stderr_lines: list[str] = []
         try:
