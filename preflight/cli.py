@@ -159,6 +159,10 @@ class _PackStarter:
         assert self.analysis is not None
         return self.analysis
 
+    def pack_pid(self) -> int:
+        pack = self._pack
+        return pack.proc.pid if pack is not None else 0
+
     def pack_stderr(self) -> str:
         return self._pack.stderr if self._pack is not None else ""
 
@@ -380,34 +384,106 @@ def _rerun_as_preview(ctx: _Context, here: bool = False) -> ProgramRun:
     return run
 
 
+#: Tests only: the memory (MiB, the whole process tree) above which the two programs stop running at once.
+BOTH_AT_ONCE_ENV = "PREFLIGHT_BOTH_AT_ONCE_MIB"
+_BOTH_AT_ONCE_MIB = 1024
+
+
+def _rss_mib(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total * os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 0.0
+
+
+class _MemoryGuard:
+    """Ends the preview phase's child when the two programs at once take more than a budget.
+
+    Each program run holds the SDK's whole object graph until it ends (about 100 KiB per resource), so two
+    large programs at once would double the peak memory. Past the budget (the whole tree: this process, the
+    child, the packs), the child is ended and the preview phase runs in this process after the up phase,
+    reusing the up run's freed memory: a large program costs the time of the phases one after the other,
+    and the peak memory of one program.
+    """
+
+    def __init__(self, child: ChildRun, starters: dict[str, _PackStarter | None]) -> None:
+        self.child = child
+        self.starters = starters
+        self.limit = float(os.environ.get(BOTH_AT_ONCE_ENV) or _BOTH_AT_ONCE_MIB)
+        self.tripped = False
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="preflight-memory", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.05):
+            if self.child.proc.poll() is not None:
+                return
+            pids = [os.getpid(), self.child.proc.pid] + [s.pack_pid() for s in self.starters.values() if s]
+            self.peak = max(self.peak, _rss_mib(pids))
+            if self.peak > self.limit:
+                self.tripped = True
+                self.child.proc.kill()
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _both_concurrently(ctx: _Context, preview_child: ChildRun, timer: _Timer) -> list[_PhaseRun]:
     """--phase both: the up phase here while the preview phase runs in ``preview_child``; the same runs, and the
     same first error, as running them one after the other.
 
     One after the other, the preview phase's failure ends the run before the up phase starts, and a preview
     that read a stack reference makes the up phase run as in a preview. Here the up phase runs at once as a
-    plain up; when the preview then says a stack reference was read, it runs again as in a preview.
+    plain up; when the preview then says a stack reference was read, it runs again as in a preview. When the
+    two programs need too much memory at once (:class:`_MemoryGuard`), the preview phase runs here after the up
+    phase instead.
     """
-    failed: _RunFailed | None = None
+    guard = _MemoryGuard(preview_child, ctx.starters)
     try:
-        up: ProgramRun | None = _execute(ctx, "up", as_preview=False, rerun=False)
-    except _RunFailed as exc:
-        failed, up = exc, None
-    timer.lap("program (up)")
-    preview, findings = preview_child.result()  # the preview phase's failure comes first
+        failed: _RunFailed | None = None
+        try:
+            up: ProgramRun | None = _execute(ctx, "up", as_preview=False, rerun=False)
+        except _RunFailed as exc:
+            failed, up = exc, None
+        timer.lap("program (up)")
+        try:
+            preview, findings = preview_child.result()  # the preview phase's failure comes first
+            preview_phase = _PhaseRun("preview", preview, None, findings=findings)  # type: ignore[arg-type]
+        except PreflightError:
+            if not guard.tripped:
+                raise
+            preview_phase = None
+    finally:
+        guard.stop()
     timer.lap("program (preview, in its child)")
-    assert isinstance(preview, ProgramRun)
-    if preview.unanswered or (failed is not None and failed.unanswered):
+    if preview_phase is None:
+        timer.lap(f"the two programs at once went past {guard.limit:g} MiB: the preview phase runs here")
+        starter = ctx.starters["preview"]
+        if starter is not None:  # it saw part of the ended run
+            starter.close()
+            ctx.starters["preview"] = _PackStarter(ctx.opts, ctx.project, ctx.policy_config, "preview")
+        gc.collect()  # the up run's SDK objects, before the preview run allocates its own
+        preview_phase = _PhaseRun("preview", _execute(ctx, "preview", as_preview=True), ctx.starters["preview"])
+        timer.lap("program (preview, here)")
+    if preview_phase.run.unanswered or (failed is not None and failed.unanswered):
         del up
         gc.collect()  # the first up run's SDK objects
         # One after the other, a preview that read a stack reference has the up phase run as in a preview in
         # this process; else (--phase up's case) the failed up phase runs again in a fresh one.
-        up = _rerun_as_preview(ctx, here=preview.unanswered)
+        up = _rerun_as_preview(ctx, here=preview_phase.run.unanswered)
         timer.lap("program (up, again as in a preview)")
     elif failed is not None:
         raise failed.error
     assert up is not None
-    return [_PhaseRun("preview", preview, None, findings=findings), _PhaseRun("up", up, ctx.starters["up"])]
+    return [preview_phase, _PhaseRun("up", up, ctx.starters["up"])]
 
 
 @dataclass
@@ -479,7 +555,8 @@ def preflight(opts: Options) -> Report:
             preview_child.send_pack(None)
         if preview_child is not None:
             done = _both_concurrently(ctx, preview_child, timer)
-            finishing.append(pool.submit(_finish_child_analysis, done[0], starters["preview"], timer))
+            finishing.append(pool.submit(_finish_child_analysis, done[0], starters["preview"], timer)
+                             if done[0].starter is None else pool.submit(_finish_analysis, done[0], timer))
             finishing.append(pool.submit(_finish_analysis, done[1], timer))
         for phase in phases if preview_child is None else ():
             # Stack references' outputs stay unknown in the up phase too; the SDK keeps a resource's unknown

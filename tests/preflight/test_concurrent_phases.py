@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight.cli import FORMATS, SEQUENTIAL_ENV
+from preflight.cli import BOTH_AT_ONCE_ENV, FORMATS, SEQUENTIAL_ENV
 from tests.conftest import FIXTURES, REPO, run_preflight
 
 PROGRAMS = FIXTURES / "programs"
@@ -44,12 +44,15 @@ os._exit(0)
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_") and k != SEQUENTIAL_ENV}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PULUMI_") and k not in (SEQUENTIAL_ENV, BOTH_AT_ONCE_ENV, "PREFLIGHT_TIMINGS")}
     return {**env, "PYTHONPATH": str(REPO), **extra}
 
 
-def _all_formats(program: Path, *args: str, sequential: bool = False, seed: str = "1") -> str:
-    env = _env(PYTHONHASHSEED=seed, **({SEQUENTIAL_ENV: "1"} if sequential else {}))
+def _all_formats(program: Path, *args: str, sequential: bool = False, seed: str = "1",
+                 budget: str = "") -> str:
+    env = _env(PYTHONHASHSEED=seed, **({SEQUENTIAL_ENV: "1"} if sequential else {}),
+               **({BOTH_AT_ONCE_ENV: budget} if budget else {}))
     proc = subprocess.run([sys.executable, "-c", _RENDER_ALL, "--program", str(program), "--policy-pack",
                            str(REPO / "policies"), *args], cwd=REPO, capture_output=True, text=True, timeout=300,
                           env=env)
@@ -74,6 +77,18 @@ def test_both_phases_at_once_give_the_reports_of_one_after_the_other(name: str) 
     assert "==== exit 1" in report or "==== exit 0" in report
     if name == "real-world-stack-reference":  # the up phase ran again, as in a preview, as one after the other
         assert "up phase: the program ran as in a preview (unknown values kept)" in report
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", ["violations", "pulumi-eks", "real-world-stack-reference"])
+def test_past_the_memory_budget_the_preview_phase_runs_here_with_the_same_reports(name: str) -> None:
+    """A budget of 1 MiB: the preview phase's child is ended at once and the phase runs after the up phase, here."""
+    program = PROGRAMS / name
+    timed = subprocess.run([sys.executable, "-m", "preflight", "--program", str(program), "--policy-pack",
+                            str(REPO / "policies"), "--format", "json"], cwd=REPO, capture_output=True, text=True,
+                           timeout=300, env=_env(**{BOTH_AT_ONCE_ENV: "1", "PREFLIGHT_TIMINGS": "1"}))
+    assert "the two programs at once went past 1 MiB: the preview phase runs here" in timed.stderr, timed.stderr
+    assert _all_formats(program, budget="1") == _all_formats(program, sequential=True)
 
 
 @pytest.mark.e2e
@@ -113,8 +128,8 @@ def test_the_preview_phases_failure_wins_over_the_up_phases(tmp_path: Path) -> N
         "    time.sleep(2)  # the up phase fails first in time; the preview phase's message must still win\n"
         "    raise ValueError('preview phase failure')\n"
         "raise KeyError('up phase failure')\n")
-    for flag in ("", "1"):
-        proc = run_preflight("--program", str(program), extra_env={SEQUENTIAL_ENV: flag})
+    for env in ({}, {SEQUENTIAL_ENV: "1"}, {BOTH_AT_ONCE_ENV: "1"}):
+        proc = run_preflight("--program", str(program), extra_env=env)
         errors = [line for line in proc.stderr.splitlines() if line.startswith("preflight: error:")]
         assert proc.returncode == 2 and errors == [
             "preflight: error: the program raised ValueError: preview phase failure"], proc.stderr
