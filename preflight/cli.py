@@ -436,7 +436,8 @@ class _MemoryGuard:
         self._thread.join()
 
 
-def _both_concurrently(ctx: _Context, preview_child: ChildRun, timer: _Timer) -> list[_PhaseRun]:
+def _both_concurrently(ctx: _Context, preview_child: ChildRun, timer: _Timer,
+                       pool: futures.ThreadPoolExecutor) -> tuple[list[_PhaseRun], futures.Future[None] | None]:
     """--phase both: the up phase here while the preview phase runs in ``preview_child``; the same runs, and the
     same first error, as running them one after the other.
 
@@ -464,8 +465,12 @@ def _both_concurrently(ctx: _Context, preview_child: ChildRun, timer: _Timer) ->
     finally:
         guard.stop()
     timer.lap("program (preview, in its child)")
+    up_finishing: futures.Future[None] | None = None
     if preview_phase is None:
         timer.lap(f"the two programs at once went past {guard.limit:g} MiB: the preview phase runs here")
+        if up is not None:  # its pack finishes (and exits) while the preview phase runs, as one after the other
+            up_phase = _PhaseRun("up", up, ctx.starters["up"])
+            up_finishing = pool.submit(_finish_analysis, up_phase, timer)
         starter = ctx.starters["preview"]
         if starter is not None:  # it saw part of the ended run
             starter.close()
@@ -478,12 +483,17 @@ def _both_concurrently(ctx: _Context, preview_child: ChildRun, timer: _Timer) ->
         gc.collect()  # the first up run's SDK objects
         # One after the other, a preview that read a stack reference has the up phase run as in a preview in
         # this process; else (--phase up's case) the failed up phase runs again in a fresh one.
+        if up_finishing is not None:  # that run's analysis is not reported: its pack goes
+            futures.wait([up_finishing])
+            up_finishing = None
         up = _rerun_as_preview(ctx, here=preview_phase.run.unanswered)
         timer.lap("program (up, again as in a preview)")
     elif failed is not None:
         raise failed.error
     assert up is not None
-    return [preview_phase, _PhaseRun("up", up, ctx.starters["up"])]
+    if up_finishing is None:
+        up_phase = _PhaseRun("up", up, ctx.starters["up"])
+    return [preview_phase, up_phase], up_finishing
 
 
 @dataclass
@@ -554,10 +564,11 @@ def preflight(opts: Options) -> Report:
         if preview_child is not None and starters["preview"] is None:
             preview_child.send_pack(None)
         if preview_child is not None:
-            done = _both_concurrently(ctx, preview_child, timer)
+            done, up_finishing = _both_concurrently(ctx, preview_child, timer, pool)
             finishing.append(pool.submit(_finish_child_analysis, done[0], starters["preview"], timer)
                              if done[0].starter is None else pool.submit(_finish_analysis, done[0], timer))
-            finishing.append(pool.submit(_finish_analysis, done[1], timer))
+            # The up phase's analysis, unless it started before the preview phase ran here.
+            finishing.append(up_finishing or pool.submit(_finish_analysis, done[1], timer))
         for phase in phases if preview_child is None else ():
             # Stack references' outputs stay unknown in the up phase too; the SDK keeps a resource's unknown
             # outputs only in a dry run, so a program whose preview phase read one runs its up phase as one.
