@@ -742,6 +742,7 @@ def _parser(prog: str = "python -m preflight") -> argparse.ArgumentParser:
 
 def console_main() -> None:
     """The ``pulumi-preflight`` console script: ``main`` with the script's name in ``--help``."""
+    gc.disable()  # as python -m preflight (preflight/__main__.py)
     code = main(prog=Path(sys.argv[0]).name or "pulumi-preflight")
     sys.stdout.flush()
     sys.stderr.flush()

@@ -11,6 +11,7 @@ recorded run comes back to this process, whose policy pack judges it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -215,6 +216,7 @@ def child_main(request_path: str) -> int:
 
     # Ctrl-C in a terminal reaches the whole process group: the parent ends this child (ChildRun.kill).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()  # the process ends after the run: no collection of its heap when the run ends (runner.py)
     request = pickle.loads(Path(request_path).read_bytes())
     project: Project = request["project"]
     identity = CloudIdentity(account=request["account"], region=request["region"])
