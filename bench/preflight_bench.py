@@ -170,8 +170,9 @@ def profile(cmd: list[str], cwd: Path, resources: int) -> tuple[float, dict[str,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
-    parser.add_argument("--runs", type=int, default=3,
-                        help="interleaved runs of each command per size (floor, paused floor, preflight); medians")
+    parser.add_argument("--runs", type=int, default=0,
+                        help="interleaved runs of each command per size (floor, paused floor, preflight), medians "
+                             "kept (default: 3, and 2 from 10,000 resources, so make bench takes minutes)")
     parser.add_argument("--phase", choices=("preview", "up", "both"), default="both",
                         help="preflight's --phase (default: both, as make preview runs it)")
     parser.add_argument("--no-profile", action="store_true", help="skip the pack's per-rule-family profile")
@@ -179,7 +180,8 @@ def main() -> int:
     args = parser.parse_args()
     py = sys.executable
     results: dict[int, tuple[float, float, int]] = {}
-    print(f"preflight --phase {args.phase} against the SDK floor: medians of {args.runs} interleaved runs each; "
+    print(f"preflight --phase {args.phase} against the SDK floor: medians of {args.runs or '3 (2 from 10,000)'} "
+          "interleaved runs each; "
           f"peak RSS of the whole process tree (max over runs); {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f} at the start")
     print(f"{'resources':>9}  {'floor s':>8}  {'paused s':>8}  {'preflight s':>11}  {'ratio':>5}  "
@@ -194,7 +196,7 @@ def main() -> int:
             pre_cmd = [py, "-m", "preflight", "--program", str(program), "--stack", "bench",
                        "--policy-pack", str(REPO / "policies"), "--phase", args.phase]
             floors, pauseds, pres, peaks = [], [], [], []
-            for _ in range(args.runs):  # interleaved: a load change on the shared machine hits all three alike
+            for _ in range(args.runs or (2 if n >= 10000 else 3)):  # interleaved: a load change on the shared machine hits all three alike
                 floors.append(measure(floor_cmd, REPO)[0])
                 pauseds.append(measure([*floor_cmd, "--collector-paused"], REPO)[0])
                 took, peak = measure(pre_cmd, REPO)
@@ -224,9 +226,9 @@ def main() -> int:
         cmd = [py, "-m", "preflight", "--program", ".", "--stack", "prod", "--policy-pack", "policies",
                "--policy-pack-config", "policies/config/prod.json"]
         measure(cmd, REPO)  # warm-up: file caches, .pyc files
-        times = [measure(cmd, REPO)[0] for _ in range(args.runs)]
+        times = [measure(cmd, REPO)[0] for _ in range(args.runs or 3)]
         print(f"make preview STACK=prod (warm; the preflight command it runs): {median(times):.2f} s median of "
-              f"{args.runs} (runs: {', '.join(f'{t:.2f}' for t in times)})")
+              f"{len(times)} (runs: {', '.join(f'{t:.2f}' for t in times)})")
     return 0
 
 

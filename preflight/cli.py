@@ -521,9 +521,11 @@ def _finish_child_analysis(phase: _PhaseRun, starter: _PackStarter | None, timer
 def preflight(opts: Options) -> Report:
     """Run the program and its policy pack in each phase; return the report (PreflightError: exit 2).
 
-    Phases run one after the other in this process (each program run holds the SDK's whole object graph,
-    so two at once would double the peak memory); a phase's policy pack finishes its analysis in its own
-    process while the next phase's program runs.
+    ``--phase both`` runs the two programs at once (:func:`_both_concurrently`): the preview phase in a child
+    process streaming to its own pack, the up phase here, within a memory budget (:class:`_MemoryGuard`).
+    With ``PREFLIGHT_SEQUENTIAL`` (tests), and for one phase, the phases run one after the other in this
+    process; a phase's policy pack finishes its analysis in its own process while the next phase's program
+    runs. The report is the same either way.
     """
     project = load_project(opts.program, opts.stack)
     for warning in project.warnings:
