@@ -333,8 +333,13 @@ def _execute(ctx: _Context, phase: str, as_preview: bool, rerun: bool = True) ->
     preview = phase == "preview"
     starter = ctx.starters[phase]
     if ctx.python is not None:  # the virtualenv Pulumi.yaml names: a child process, its records judged here
-        run = run_in_virtualenv(ctx.python, project, preview=preview, dry_run=as_preview, account=opts.account,
-                                region=ctx.region, timeout=opts.timeout)
+        try:
+            run = run_in_virtualenv(ctx.python, project, preview=preview, dry_run=as_preview, account=opts.account,
+                                    region=ctx.region, timeout=opts.timeout)
+        except PreflightError as exc:
+            if rerun:
+                raise
+            raise _RunFailed(exc, False) from None
         for record in run.resources:  # type: ignore[attr-defined]
             if starter is not None:
                 starter.submit(record)
