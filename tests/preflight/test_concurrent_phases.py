@@ -115,11 +115,17 @@ def test_a_failing_program_fails_with_the_first_phases_message(tmp_path: Path) -
 
 
 @pytest.mark.e2e
-def test_the_preview_phases_failure_wins_over_the_up_phases(tmp_path: Path) -> None:
-    """A program that fails differently in each phase: the preview phase's failure is reported, as one after the other."""
+@pytest.mark.parametrize("virtualenv", [False, True], ids=["here", "virtualenv"])
+def test_the_preview_phases_failure_wins_over_the_up_phases(tmp_path: Path, virtualenv: bool) -> None:
+    """A program that fails differently in each phase: the preview phase's failure is reported, as one after the
+    other; also when the program runs in the virtualenv its Pulumi.yaml names (both phases in child processes)."""
     program = tmp_path / "app"
     program.mkdir()
-    (program / "Pulumi.yaml").write_text("name: phases\nruntime: python\n")
+    (program / "Pulumi.yaml").write_text("name: phases\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+                                         if virtualenv else "name: phases\nruntime: python\n")
+    if virtualenv:
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
+                        str(program / "venv")], check=True, timeout=120)
     (program / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
     (program / "__main__.py").write_text(
         "import time\nimport pulumi\nimport pulumi_aws as aws\n\n"
