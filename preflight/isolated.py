@@ -120,9 +120,9 @@ class ChildRun:
         self._sent = True
         payload = pickle.dumps(None if address is None else (address, pack_dir, info, timeout))
         assert self.proc.stdin is not None
-        with contextlib.suppress(OSError):  # the child is gone: result() says why
+        with contextlib.suppress(OSError, ValueError):  # the child is gone (or ended by kill()): result() says why
             self.proc.stdin.write(payload)
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             self.proc.stdin.close()
 
     def result(self) -> tuple[object, object]:
