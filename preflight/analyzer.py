@@ -51,6 +51,9 @@ _STARTUP_TIMEOUT_S = 60.0
 #: Analyze calls in flight at once (the CLI also analyzes concurrently).
 _ANALYZE_WINDOW = 128
 
+#: A directory: the pack writes its time per policy there (``preflight/_profile.py``).
+PROFILE_ENV = "PREFLIGHT_PROFILE"
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -335,7 +338,11 @@ class PolicyPackProcess:
                     "PULUMI_ORGANIZATION": "organization", "PYTHONUNBUFFERED": "1"})
         if config:
             env["PULUMI_CONFIG"] = json.dumps(config)
-        args = [_pack_python(self.pack_dir, options), "-u", "-m", "pulumi.policy", self.engine_address, "."]
+        run = ["-m", "pulumi.policy"]
+        if os.environ.get(PROFILE_ENV):  # the pack's time per policy (preflight/_profile.py; make bench)
+            run = ["-c", "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')",
+                   str(Path(__file__).with_name("_profile.py"))]
+        args = [_pack_python(self.pack_dir, options), "-u", *run, self.engine_address, "."]
         args += [f"-{k}={v}" for k, v in options.items() if str(v)]
         self._stderr_lines: list[str] = []
         try:
@@ -346,7 +353,9 @@ class PolicyPackProcess:
             raise PreflightError(f"policy pack {self.pack_dir} failed to start: {exc}") from None
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         port = self._read_port()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
+        self.address = f"127.0.0.1:{port}"
+        """The pack's analyzer server: another process (the preview phase's program run) may stream to it."""
+        self.channel = grpc.insecure_channel(self.address, options=_GRPC_OPTIONS)
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
         self._handshake()
         self.call("ConfigureStack", analyzer_pb2.AnalyzerStackConfigureRequest(
@@ -447,6 +456,28 @@ class PolicyPackProcess:
         return "\n".join(self._stderr_lines)
 
 
+class PackClient:
+    """A client for a pack another process started and configured (:class:`PolicyPackProcess`).
+
+    A program run in a child process streams its ``Analyze`` calls to its phase's pack through this,
+    as the engine does, instead of sending its whole recorded run back first. The pack's stderr stays
+    with the process that owns the pack (it adds the tail to errors).
+    """
+
+    def __init__(self, address: str, pack_dir: Path, timeout: float) -> None:
+        self.address = address
+        self.pack_dir = pack_dir
+        self.timeout = timeout
+        self.channel = grpc.insecure_channel(address, options=_GRPC_OPTIONS)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        self.stderr = ""
+
+    call = PolicyPackProcess.call
+
+    def close(self) -> None:
+        self.channel.close()
+
+
 # -- requests --------------------------------------------------------------------------------
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
@@ -483,7 +514,7 @@ def _options(record: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
 class Analysis:
     """Streams ``Analyze`` calls for resources as they register, then runs ``AnalyzeStack``."""
 
-    def __init__(self, pack: PolicyPackProcess, info: PackInfo, phase: str = "up") -> None:
+    def __init__(self, pack: PolicyPackProcess | PackClient, info: PackInfo, phase: str = "up") -> None:
         self.pack = pack
         self.info = info
         self.phase = phase

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from . import lifecycle, pulumi_eks, upgrade, yamlread
-from .analyzer import Analysis, PackInfo, Unchecked, Violation, load_policy_config, start_pack
+from .analyzer import Analysis, PackInfo, Unchecked, Violation, _tail, load_policy_config, start_pack
 from .errors import PreflightError
-from .isolated import interpreter, run_in_virtualenv
+from .isolated import ChildRun, interpreter, run_in_virtualenv
 from .k8s import ManifestError, is_custom_resource, is_kubernetes_object, supported_versions, validate_object
 from .locations import entry_file
 from .mockcloud import DEFAULT_ACCOUNT, DEFAULT_REGION, CloudIdentity, MockCloud
@@ -102,8 +102,11 @@ class _PackStarter:
     """
 
     def __init__(self, opts: Options, project: Project, policy_config: dict[str, dict[str, Any]],
-                 phase: str = "up") -> None:
+                 phase: str = "up", child: ChildRun | None = None) -> None:
         self.phase = phase
+        self.child = child
+        """A child process running this phase's program: it streams to the pack itself, told where it listens."""
+        self.info: PackInfo | None = None
         self.analysis: Analysis | None = None
         self.error: BaseException | None = None
         self._pending: list[RecordedResource] = []
@@ -119,7 +122,10 @@ class _PackStarter:
             pack, info = start_pack(opts.policy_pack, project.name, project.stack, project.config,
                                     project.secret_keys, policy_config, dry_run=self.phase == "preview",
                                     timeout=opts.timeout, tags=project.tags)
-            self._pack = pack
+            self._pack, self.info = pack, info
+            if self.child is not None:
+                self.child.send_pack(pack.address, opts.policy_pack, info, opts.timeout)
+                return
             analysis = Analysis(pack, info, self.phase)
             with self._lock:
                 for record in self._pending:
@@ -128,6 +134,8 @@ class _PackStarter:
                 self.analysis = analysis
         except BaseException as exc:  # noqa: BLE001 - raised on the main thread in wait()
             self.error = exc
+            if self.child is not None:
+                self.child.send_pack(None)  # it runs its program without a pack; wait() raises the error
 
     def submit(self, record: RecordedResource) -> None:
         with self._lock:
@@ -136,12 +144,27 @@ class _PackStarter:
                 return
         self.analysis.submit(record)
 
+    def wait_info(self) -> PackInfo:
+        """The pack's description, once it is up (its child streams to it)."""
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.info is not None
+        return self.info
+
     def wait(self) -> Analysis:
         self._thread.join()
         if self.error is not None:
             raise self.error
         assert self.analysis is not None
         return self.analysis
+
+    def pack_pid(self) -> int:
+        pack = self._pack
+        return pack.proc.pid if pack is not None else 0
+
+    def pack_stderr(self) -> str:
+        return self._pack.stderr if self._pack is not None else ""
 
     def close(self) -> None:
         self._thread.join()
@@ -233,7 +256,9 @@ class _PhaseRun:
     phase: str
     run: ProgramRun
     starter: _PackStarter | None
-    analysis: Analysis | None = None
+    analysis: Analysis | _ChildAnalysis | None = None
+    findings: object = None
+    """The child's streamed analysis (:meth:`ChildRun.result`), for a phase whose program ran in a child."""
 
 
 def _finish_analysis(phase: _PhaseRun, timer: _Timer) -> None:
@@ -270,12 +295,242 @@ def _not_visible_reason(resource: RecordedResource, modelled: list[str]) -> str:
             "offline; policies see it as one resource")
 
 
+#: Set (tests only): ``--phase both`` runs its phases one after the other in this process, as before they
+#: ran at once; the reports must be the same (tests/preflight/test_concurrent_phases.py).
+SEQUENTIAL_ENV = "PREFLIGHT_SEQUENTIAL"
+
+
+@dataclass
+class _Context:
+    """What every phase's program run needs."""
+
+    opts: Options
+    project: Project
+    policy_config: dict[str, dict[str, Any]]
+    identity: CloudIdentity
+    region: str
+    python: Path | None
+    """The interpreter of the virtualenv Pulumi.yaml names (a child process), or None: this process."""
+    starters: dict[str, _PackStarter | None] = field(default_factory=dict)
+
+
+class _RunFailed(Exception):
+    """The program failed in a phase (``error``); ``unanswered``: it had read a stack reference by then."""
+
+    def __init__(self, error: PreflightError, unanswered: bool) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.unanswered = unanswered
+
+
+def _execute(ctx: _Context, phase: str, as_preview: bool, rerun: bool = True) -> ProgramRun:
+    """Run the program for ``phase``, streaming to the phase's pack; ``as_preview``: the SDK is told it is a dry run.
+
+    With ``rerun``, an up phase that fails on a stack reference it met as None runs again as in a preview
+    (:func:`_rerun_as_preview`); without, the failure is raised as :class:`_RunFailed` for the caller to decide.
+    """
+    opts, project = ctx.opts, ctx.project
+    preview = phase == "preview"
+    starter = ctx.starters[phase]
+    if ctx.python is not None:  # the virtualenv Pulumi.yaml names: a child process, its records judged here
+        try:
+            run = run_in_virtualenv(ctx.python, project, preview=preview, dry_run=as_preview, account=opts.account,
+                                    region=ctx.region, timeout=opts.timeout)
+        except PreflightError as exc:
+            if rerun:
+                raise
+            raise _RunFailed(exc, False) from None
+        for record in run.resources:  # type: ignore[attr-defined]
+            if starter is not None:
+                starter.submit(record)
+    else:
+        monitor = RecordingMonitor(MockCloud(ctx.identity, stack=project.stack, project=project.name, preview=preview),
+                                   project.config, on_register=starter.submit if starter else None, preview=preview)
+        try:
+            run = run_program(project, monitor, dry_run=as_preview, timeout=opts.timeout)
+        except PreflightError as exc:
+            if preview or as_preview or not monitor.unanswered:
+                if rerun:
+                    raise
+                raise _RunFailed(exc, False) from None
+            if not rerun:
+                raise _RunFailed(exc, True) from None
+            # --phase up alone: nothing told us beforehand that a stack reference would leave values unknown,
+            # and the SDK made them None. Run the program again as in a preview.
+            return _rerun_as_preview(ctx)
+    if as_preview and not preview:
+        run.messages.append(_AS_PREVIEW)  # type: ignore[attr-defined]
+    return run  # type: ignore[return-value]
+
+
+_AS_PREVIEW = ("warning", "", "up phase: the program ran as in a preview (unknown values kept), as the stack "
+                             "reference above has no outputs offline")
+
+
+def _rerun_as_preview(ctx: _Context, here: bool = False) -> ProgramRun:
+    """The up phase again, as in a preview, judged by a fresh pack (the first one saw part of the first run).
+
+    In a fresh process (the SDK's state of the failed run stays here), or with ``here`` in this one, as when
+    the phases run one after the other and the up phase follows the preview phase's run in this process.
+    """
+    opts = ctx.opts
+    starter = ctx.starters["up"]
+    if starter is not None:
+        starter.close()
+        starter = ctx.starters["up"] = _PackStarter(opts, ctx.project, ctx.policy_config, "up")
+    if here and ctx.python is None:
+        return _execute(ctx, "up", as_preview=True)
+    run: ProgramRun = run_in_virtualenv(ctx.python or Path(sys.executable), ctx.project, preview=False,  # type: ignore[assignment]
+                                        dry_run=True, account=opts.account, region=ctx.region, timeout=opts.timeout)
+    for record in run.resources:
+        if starter is not None:
+            starter.submit(record)
+    run.messages.append(_AS_PREVIEW)
+    return run
+
+
+#: Tests only: the memory (MiB, the whole process tree) above which the two programs stop running at once.
+BOTH_AT_ONCE_ENV = "PREFLIGHT_BOTH_AT_ONCE_MIB"
+_BOTH_AT_ONCE_MIB = 1024
+
+
+def _rss_mib(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total * os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 0.0
+
+
+class _MemoryGuard:
+    """Ends the preview phase's child when the two programs at once take more than a budget.
+
+    Each program run holds the SDK's whole object graph until it ends (about 100 KiB per resource), so two
+    large programs at once would double the peak memory. Past the budget (the whole tree: this process, the
+    child, the packs), the child is ended and the preview phase runs in this process after the up phase,
+    reusing the up run's freed memory: a large program costs the time of the phases one after the other,
+    and the peak memory of one program.
+    """
+
+    def __init__(self, child: ChildRun, starters: dict[str, _PackStarter | None]) -> None:
+        self.child = child
+        self.starters = starters
+        self.limit = float(os.environ.get(BOTH_AT_ONCE_ENV) or _BOTH_AT_ONCE_MIB)
+        self.tripped = False
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="preflight-memory", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.05):
+            if self.child.proc.poll() is not None:
+                return
+            pids = [os.getpid(), self.child.proc.pid] + [s.pack_pid() for s in self.starters.values() if s]
+            self.peak = max(self.peak, _rss_mib(pids))
+            if self.peak > self.limit:
+                self.tripped = True
+                self.child.proc.kill()
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _both_concurrently(ctx: _Context, preview_child: ChildRun, timer: _Timer,
+                       pool: futures.ThreadPoolExecutor) -> tuple[list[_PhaseRun], futures.Future[None] | None]:
+    """--phase both: the up phase here while the preview phase runs in ``preview_child``; the same runs, and the
+    same first error, as running them one after the other.
+
+    One after the other, the preview phase's failure ends the run before the up phase starts, and a preview
+    that read a stack reference makes the up phase run as in a preview. Here the up phase runs at once as a
+    plain up; when the preview then says a stack reference was read, it runs again as in a preview. When the
+    two programs need too much memory at once (:class:`_MemoryGuard`), the preview phase runs here after the up
+    phase instead.
+    """
+    guard = _MemoryGuard(preview_child, ctx.starters)
+    try:
+        failed: _RunFailed | None = None
+        try:
+            up: ProgramRun | None = _execute(ctx, "up", as_preview=False, rerun=False)
+        except _RunFailed as exc:
+            failed, up = exc, None
+        timer.lap("program (up)")
+        try:
+            preview, findings = preview_child.result()  # the preview phase's failure comes first
+            preview_phase = _PhaseRun("preview", preview, None, findings=findings)  # type: ignore[arg-type]
+        except PreflightError:
+            if not guard.tripped:
+                raise
+            preview_phase = None
+    finally:
+        guard.stop()
+    timer.lap("program (preview, in its child)")
+    up_finishing: futures.Future[None] | None = None
+    if preview_phase is None:
+        timer.lap(f"the two programs at once went past {guard.limit:g} MiB: the preview phase runs here")
+        if up is not None:  # its pack finishes (and exits) while the preview phase runs, as one after the other
+            up_phase = _PhaseRun("up", up, ctx.starters["up"])
+            up_finishing = pool.submit(_finish_analysis, up_phase, timer)
+        starter = ctx.starters["preview"]
+        if starter is not None:  # it saw part of the ended run
+            starter.close()
+            ctx.starters["preview"] = _PackStarter(ctx.opts, ctx.project, ctx.policy_config, "preview")
+        gc.collect()  # the up run's SDK objects, before the preview run allocates its own
+        preview_phase = _PhaseRun("preview", _execute(ctx, "preview", as_preview=True), ctx.starters["preview"])
+        timer.lap("program (preview, here)")
+    if preview_phase.run.unanswered or (failed is not None and failed.unanswered):
+        del up
+        gc.collect()  # the first up run's SDK objects
+        # One after the other, a preview that read a stack reference has the up phase run as in a preview in
+        # this process; else (--phase up's case) the failed up phase runs again in a fresh one.
+        if up_finishing is not None:  # that run's analysis is not reported: its pack goes
+            futures.wait([up_finishing])
+            up_finishing = None
+        up = _rerun_as_preview(ctx, here=preview_phase.run.unanswered)
+        timer.lap("program (up, again as in a preview)")
+    elif failed is not None:
+        raise failed.error
+    assert up is not None
+    if up_finishing is None:
+        up_phase = _PhaseRun("up", up, ctx.starters["up"])
+    return [preview_phase, up_phase], up_finishing
+
+
+@dataclass
+class _ChildAnalysis:
+    """A phase's findings, analyzed in the child process that ran its program."""
+
+    info: PackInfo
+    violations: list[Violation]
+    unchecked: list[Unchecked]
+
+
+def _finish_child_analysis(phase: _PhaseRun, starter: _PackStarter | None, timer: _Timer) -> None:
+    """The streamed analysis of a phase whose program ran in a child: its findings, or its error."""
+    if starter is None:
+        return
+    info = starter.wait_info()  # the pack's own failure to start
+    if isinstance(phase.findings, str):
+        raise PreflightError(phase.findings + _tail(starter.pack_stderr()))
+    assert isinstance(phase.findings, dict)
+    phase.analysis = _ChildAnalysis(info, phase.findings["violations"], phase.findings["unchecked"])
+    starter.close()
+    timer.lap(f"analysis ({phase.phase}, in its child)")
+
+
 def preflight(opts: Options) -> Report:
     """Run the program and its policy pack in each phase; return the report (PreflightError: exit 2).
 
-    Phases run one after the other in this process (each program run holds the SDK's whole object graph,
-    so two at once would double the peak memory); a phase's policy pack finishes its analysis in its own
-    process while the next phase's program runs.
+    ``--phase both`` runs the two programs at once (:func:`_both_concurrently`): the preview phase in a child
+    process streaming to its own pack, the up phase here, within a memory budget (:class:`_MemoryGuard`).
+    With ``PREFLIGHT_SEQUENTIAL`` (tests), and for one phase, the phases run one after the other in this
+    process; a phase's policy pack finishes its analysis in its own process while the next phase's program
+    runs. The report is the same either way.
     """
     project = load_project(opts.program, opts.stack)
     for warning in project.warnings:
@@ -289,9 +544,16 @@ def preflight(opts: Options) -> Report:
     python = interpreter(project)  # before anything starts: a missing virtualenv is exit 2 at once
 
     timer = _Timer()
+    ctx = _Context(opts, project, policy_config, identity, region, python)
+    # --phase both: the preview phase's program runs in a child process from the start, on the other core,
+    # streaming to its own pack; the up phase runs here. PREFLIGHT_SEQUENTIAL (tests only) runs them one
+    # after the other in this process instead: the reports are the same.
+    concurrent = phases == ("preview", "up") and not os.environ.get(SEQUENTIAL_ENV)
+    preview_child = ChildRun(python or Path(sys.executable), project, preview=True, dry_run=True,
+                             account=opts.account, region=region, timeout=opts.timeout, stream=True,
+                             phase="preview") if concurrent else None
     # Every phase's pack boots now, while the first program runs.
-    starters = {p: _PackStarter(opts, project, policy_config, p) if opts.policy_pack is not None else None
-                for p in phases}
+    starters = ctx.starters
     # The SDK keeps the interpreter busy on the program's threads; with the default 5 ms GIL switch
     # interval the thread streaming Analyze calls falls behind and the pack finishes long after the
     # program (bench: 0.8 s tail at 2,000 resources). 0.5 ms lets it keep pace (0.2 s tail) without
@@ -303,44 +565,28 @@ def preflight(opts: Options) -> Report:
     finishing: list[futures.Future[None]] = []
     try:
         for phase in phases:
-            preview = phase == "preview"
-            starter = starters[phase]
-            monitor = RecordingMonitor(MockCloud(identity, stack=project.stack, project=project.name, preview=preview),
-                                       project.config, on_register=starter.submit if starter else None,
-                                       preview=preview)
+            starters[phase] = (_PackStarter(opts, project, policy_config, phase,
+                                            child=preview_child if phase == "preview" else None)
+                               if opts.policy_pack is not None else None)
+        if preview_child is not None and starters["preview"] is None:
+            preview_child.send_pack(None)
+        if preview_child is not None:
+            done, up_finishing = _both_concurrently(ctx, preview_child, timer, pool)
+            finishing.append(pool.submit(_finish_child_analysis, done[0], starters["preview"], timer)
+                             if done[0].starter is None else pool.submit(_finish_analysis, done[0], timer))
+            # The up phase's analysis, unless it started before the preview phase ran here.
+            finishing.append(up_finishing or pool.submit(_finish_analysis, done[1], timer))
+        for phase in phases if preview_child is None else ():
             # Stack references' outputs stay unknown in the up phase too; the SDK keeps a resource's unknown
             # outputs only in a dry run, so a program whose preview phase read one runs its up phase as one.
             # (With --phase up alone there is no earlier phase to tell: the program meets them as None.)
-            as_preview = preview or any(p.run.unanswered for p in done)
-            child = python  # the virtualenv Pulumi.yaml names: a child process, its records judged here
-            if child is None:
-                try:
-                    run = run_program(project, monitor, dry_run=as_preview, timeout=opts.timeout)
-                except PreflightError:
-                    if preview or as_preview or not monitor.unanswered:
-                        raise
-                    # --phase up alone: nothing told us beforehand that a stack reference would leave values
-                    # unknown, and the SDK made them None. Run the program again as in a preview, in a fresh
-                    # process (the SDK's state of the failed run stays here), judged by a fresh pack (the first
-                    # one saw part of the failed run).
-                    if starter is not None:
-                        starter.close()
-                        starter = starters[phase] = _PackStarter(opts, project, policy_config, phase)
-                    child, as_preview = Path(sys.executable), True
-            if child is not None:
-                run = run_in_virtualenv(child, project, preview=preview, dry_run=as_preview, account=opts.account,
-                                        region=region, timeout=opts.timeout)
-                for record in run.resources:
-                    if starter is not None:
-                        starter.submit(record)
-            if as_preview and not preview:
-                run.messages.append(("warning", "", "up phase: the program ran as in a preview (unknown values kept), "
-                                                    "as the stack reference above has no outputs offline"))
+            as_preview = phase == "preview" or any(p.run.unanswered for p in done)
+            run = _execute(ctx, phase, as_preview)
             timer.lap(f"program ({phase})")
-            done.append(_PhaseRun(phase, run, starter))
+            done.append(_PhaseRun(phase, run, starters[phase]))
             finishing.append(pool.submit(_finish_analysis, done[-1], timer))
             if phase != phases[-1]:
-                del monitor, run
+                del run
                 gc.collect()  # the finished run's SDK objects, before the next run allocates its own
                 timer.lap("collect")
         # Manifest checks are pure CPU in this process; the packs work in their own. Run them while the
@@ -352,13 +598,14 @@ def preflight(opts: Options) -> Report:
         checked, manifest_errors, unseen = manifests.result()
         timer.lap("manifests (remaining)")
     finally:
+        if preview_child is not None:
+            preview_child.kill()  # an error, a timeout or Ctrl-C here: the child goes too
         pool.shutdown(wait=True)
         sys.setswitchinterval(switch_interval)
         for starter in starters.values():
             if starter is not None:
                 starter.close()
         timer.lap("packs closed")
-
     last = done[-1]
     modelled: dict[str, list[str]] = {}
     for r in last.run.resources:
@@ -502,6 +749,7 @@ def _parser(prog: str = "python -m preflight") -> argparse.ArgumentParser:
 
 def console_main() -> None:
     """The ``pulumi-preflight`` console script: ``main`` with the script's name in ``--help``."""
+    gc.disable()  # as python -m preflight (preflight/__main__.py)
     code = main(prog=Path(sys.argv[0]).name or "pulumi-preflight")
     sys.stdout.flush()
     sys.stderr.flush()
@@ -540,6 +788,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m preflight") -> in
         sys.stdout = real_stdout
         print(f"preflight: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: every process preflight started has been ended on the way out
+        sys.stdout = real_stdout
+        print("preflight: interrupted", file=sys.stderr)
+        return 130
     finally:
         sys.stdout = real_stdout
     rendered = render(report, args.format, opts.program)

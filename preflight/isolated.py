@@ -10,13 +10,18 @@ recorded run comes back to this process, whose policy pack judges it.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 from pathlib import Path
+from typing import Any
 
 from .errors import PreflightError
 from .project import Project
@@ -32,7 +37,11 @@ sys.path.insert(0, checkout)
 sys.path.append(site)
 from preflight.isolated import child_main
 sys.path.remove(checkout)
-sys.exit(child_main(sys.argv[3]))
+code = child_main(sys.argv[3])
+sys.stdout.flush()
+sys.stderr.flush()
+import os
+os._exit(code)  # the result is written: skip freeing the program's objects one by one
 """
 
 
@@ -57,47 +66,177 @@ def interpreter(project: Project) -> Path | None:
 def run_in_virtualenv(python: Path, project: Project, *, preview: bool, dry_run: bool, account: str, region: str,
                       timeout: float | None) -> object:
     """Run the program with ``python``; return its :class:`~preflight.runner.ProgramRun`."""
-    with tempfile.TemporaryDirectory(prefix="preflight-") as tmp:
-        request, result = Path(tmp) / "request.pickle", Path(tmp) / "result.pickle"
+    child = ChildRun(python, project, preview=preview, dry_run=dry_run, account=account, region=region,
+                     timeout=timeout)
+    try:
+        run, _analysis = child.result()
+    finally:
+        child.kill()
+    return run
+
+
+class ChildRun:
+    """The program running in a child process, started at once; :meth:`result` waits for it.
+
+    With ``stream``, the child streams each resource to its phase's policy pack as it registers (as the
+    engine does) and runs ``AnalyzeStack`` itself: :meth:`send_pack` tells it where the pack listens once
+    the pack is up (or that there is none). Its recorded resources then stay in the child (``result``'s
+    run has none): the preview phase of ``--phase both`` needs only its findings and whether a stack
+    reference left values unknown. The child starts no process of its own, so :meth:`kill` leaves nothing
+    behind.
+    """
+
+    def __init__(self, python: Path, project: Project, *, preview: bool, dry_run: bool, account: str, region: str,
+                 timeout: float | None, stream: bool = False, phase: str = "") -> None:
+        self.python = python
+        self.timeout = timeout
+        self._tmp = tempfile.TemporaryDirectory(prefix="preflight-")
+        request = Path(self._tmp.name) / "request.pickle"
+        self._result = Path(self._tmp.name) / "result.pickle"
         request.write_bytes(pickle.dumps({"project": project, "preview": preview, "dry_run": dry_run,
                                           "account": account, "region": region, "timeout": timeout,
-                                          "result": str(result)}))
+                                          "result": str(self._result), "stream": stream, "phase": phase}))
         site = sysconfig.get_paths()["purelib"]
+        # PYTHONPATH (which may name this checkout) and PYTHONHOME would reach into the program's world.
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+        self._stderr: list[bytes] = []
+        self._sent = not stream
+        self.proc = subprocess.Popen([str(python), "-c", _BOOTSTRAP, str(CHECKOUT), site, str(request)], env=env,
+                                     stdin=subprocess.PIPE if stream else subprocess.DEVNULL, stdout=sys.stderr,
+                                     stderr=subprocess.PIPE)
+        self._drain = threading.Thread(target=self._drain_stderr, name="preflight-child-stderr", daemon=True)
+        self._drain.start()
+
+    def _drain_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for chunk in iter(lambda: self.proc.stderr.read(65536), b""):  # type: ignore[union-attr]
+            self._stderr.append(chunk)
+
+    def send_pack(self, address: str | None, pack_dir: Path | None = None, info: object = None,
+                  timeout: float = 0.0) -> None:
+        """Where the phase's pack listens (``None``: no pack, or it failed to start: the parent reports that)."""
+        if self._sent:
+            return
+        self._sent = True
+        payload = pickle.dumps(None if address is None else (address, pack_dir, info, timeout))
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError, ValueError):  # the child is gone (or ended by kill()): result() says why
+            self.proc.stdin.write(payload)
+        with contextlib.suppress(OSError, ValueError):
+            self.proc.stdin.close()
+
+    def result(self) -> tuple[object, object]:
+        """(the :class:`~preflight.runner.ProgramRun`, the streamed analysis: None, an error, or its findings).
+
+        Raises :class:`PreflightError` when the program failed (its one message) or the child could not run.
+        """
         try:
-            # PYTHONPATH (which may name this checkout) and PYTHONHOME would reach into the program's world.
-            env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-            proc = subprocess.run([str(python), "-c", _BOOTSTRAP, str(CHECKOUT), site, str(request)], env=env,
-                                  stdout=sys.stderr, stderr=subprocess.PIPE, text=True,
-                                  timeout=(timeout + 60) if timeout else None, check=False)
+            self.proc.wait(timeout=(self.timeout + 60) if self.timeout else None)
         except subprocess.TimeoutExpired:
-            raise PreflightError(f"the program did not finish within --timeout {timeout:g} s in {python}") from None
-        if not result.exists():
-            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise PreflightError(f"the program's virtualenv interpreter {python} could not run preflight's runner "
-                                 f"(exit {proc.returncode}: {last}); it needs pulumi, protobuf, grpcio and pyyaml "
-                                 "(pip install -r requirements.txt in that virtualenv)")
-        sys.stderr.write(proc.stderr)
-        outcome = pickle.loads(result.read_bytes())
-    if isinstance(outcome, str):
-        raise PreflightError(outcome)
-    return outcome
+            self.kill()
+            raise PreflightError(f"the program did not finish within --timeout {self.timeout:g} s in "
+                                 f"{self.python}") from None
+        self._drain.join()
+        stderr = b"".join(self._stderr).decode("utf-8", "replace")
+        if not self._result.exists():
+            last = (stderr.strip().splitlines() or ["no output"])[-1]
+            raise PreflightError(f"the program's virtualenv interpreter {self.python} could not run preflight's "
+                                 f"runner (exit {self.proc.returncode}: {last}); it needs pulumi, protobuf, grpcio "
+                                 "and pyyaml (pip install -r requirements.txt in that virtualenv)")
+        sys.stderr.write(stderr)
+        run, analysis = pickle.loads(self._result.read_bytes())
+        if isinstance(run, str):
+            raise PreflightError(run)
+        return run, analysis
+
+    def kill(self) -> None:
+        """End the child if it still runs (an error elsewhere, a timeout, Ctrl-C) and remove its files."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self._tmp.cleanup()
+
+
+class _Streamer:
+    """In the child: resources go to the pack as they register, buffered until the parent says where it is."""
+
+    def __init__(self, phase: str) -> None:
+        self.phase = phase
+        self.analysis: Any = None
+        self._pending: list[Any] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._receive, name="preflight-pack-address", daemon=True)
+        self._thread.start()
+
+    def _receive(self) -> None:
+        from .analyzer import Analysis, PackClient
+
+        payload = pickle.loads(sys.stdin.buffer.read() or pickle.dumps(None))
+        if payload is None:
+            return
+        address, pack_dir, info, timeout = payload
+        analysis = Analysis(PackClient(address, pack_dir, timeout), info, self.phase)
+        with self._lock:
+            for record in self._pending:
+                analysis.submit(record)
+            self._pending.clear()
+            self.analysis = analysis
+
+    def submit(self, record: Any) -> None:
+        with self._lock:
+            if self.analysis is None:
+                self._pending.append(record)
+                return
+        self.analysis.submit(record)
+
+    def finish(self, run: Any) -> object:
+        """The phase's findings (``None`` without a pack; a message if the pack failed)."""
+        self._thread.join()
+        if self.analysis is None:
+            return None
+        try:
+            self.analysis.finish(run.resources, run.stack.urn if run.stack else "")
+        except PreflightError as exc:
+            return str(exc)
+        finally:
+            self.analysis.pack.close()
+        return {"violations": self.analysis.violations, "unchecked": self.analysis.unchecked,
+                "not_applicable": self.analysis.not_applicable, "analyzed": self.analysis.analyzed}
 
 
 def child_main(request_path: str) -> int:
-    """In the virtualenv's interpreter: run the program against the recording monitor, pickle the run."""
+    """In the child's interpreter: run the program against the recording monitor, pickle the run."""
     from .mockcloud import CloudIdentity, MockCloud
     from .monitor import RecordingMonitor
     from .runner import run_program
 
+    # Ctrl-C in a terminal reaches the whole process group: the parent ends this child (ChildRun.kill).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()  # the process ends after the run: no collection of its heap when the run ends (runner.py)
     request = pickle.loads(Path(request_path).read_bytes())
     project: Project = request["project"]
     identity = CloudIdentity(account=request["account"], region=request["region"])
+    streamer = None
+    if request.get("stream"):
+        from . import analyzer  # noqa: F401 - imported before the program's virtualenv comes first on sys.path
+
+        streamer = _Streamer(request["phase"])
+        sys.setswitchinterval(0.0005)  # the streaming thread keeps pace with the program (see cli.preflight)
     monitor = RecordingMonitor(MockCloud(identity, stack=project.stack, project=project.name,
-                                         preview=request["preview"]), project.config, preview=request["preview"])
-    outcome: object
+                                         preview=request["preview"]), project.config, preview=request["preview"],
+                               on_register=streamer.submit if streamer else None)
+    run: object
+    analysis: object = None
     try:
-        outcome = run_program(project, monitor, dry_run=request["dry_run"], timeout=request["timeout"])
+        run = run_program(project, monitor, dry_run=request["dry_run"], timeout=request["timeout"])
     except PreflightError as exc:
-        outcome = str(exc)
-    Path(request["result"]).write_bytes(pickle.dumps(outcome))
+        run = str(exc)
+    if streamer is not None and not isinstance(run, str):
+        analysis = streamer.finish(run)
+        run.resources = []  # type: ignore[attr-defined] # judged here; the parent reports the other phase's
+    Path(request["result"]).write_bytes(pickle.dumps((run, analysis)))
     return 0

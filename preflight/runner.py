@@ -10,9 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import importlib
+import importlib.abc
+import importlib.machinery
 import json
 import logging
 import os
+import re
 import runpy
 import signal
 import sys
@@ -170,6 +174,74 @@ class _ProgramTimeout(BaseException):
     """The program ran past ``--timeout``."""
 
 
+#: An SDK class named in pulumi-eks' annotations (``'pulumi_aws.autoscaling.Group'``): its module.
+_ANNOTATED_MODULE = re.compile(r"'(pulumi_(?:aws|kubernetes)(?:\.[a-z0-9_]+)+)\.[A-Z]\w*'")
+
+
+def _load_modelled_sdks() -> None:
+    """Load the SDK modules pulumi-eks' classes name in their annotations (outputs, children).
+
+    The outputs of the components and children preflight models for pulumi-eks are completed from SDK
+    classes already loaded (``outputs.sdk_class``: loading one from the SDK's threads is not safe). A program
+    that only uses pulumi-eks may not have loaded them when its first component registers, while a second
+    run in the same process would have: loaded with pulumi-eks, a run's outputs do not depend on an earlier
+    run (``--phase both`` runs its phases in two processes, and its report must not change for that).
+    """
+    package = sys.modules.get("pulumi_eks")
+    where = getattr(package, "__file__", None)
+    if not where:
+        return
+    names: set[str] = set()
+    for source in sorted(Path(where).parent.glob("*.py")):
+        names.update(_ANNOTATED_MODULE.findall(source.read_text(encoding="utf-8", errors="replace")))
+    for name in sorted(names):
+        try:
+            module = importlib.import_module(name)
+            getattr(module, "__all__", None)  # a lazily loaded module loads on its first (non-introspection) attribute
+        except ImportError:  # the program's virtualenv has no such SDK: nothing to model from it
+            continue
+
+
+class _OnFirstImport(importlib.abc.MetaPathFinder):
+    """Loads pulumi-eks' SDK modules right after the program first imports pulumi-eks, on the importing thread."""
+
+    def __init__(self) -> None:
+        self.fired = False
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "pulumi_eks" or self.fired:
+            return None
+        self.fired = True
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        loader = getattr(spec, "loader", None)
+        if spec is None or loader is None or not hasattr(loader, "exec_module"):
+            return None
+        run = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            run(module)
+            _load_modelled_sdks()
+
+        loader.exec_module = exec_module
+        return spec
+
+
+@contextlib.contextmanager
+def _modelled_sdks_loaded() -> Iterator[None]:
+    """The SDKs of pulumi-eks' modelled children are loaded whenever pulumi-eks is, before it registers anything."""
+    if "pulumi_eks" in sys.modules:
+        _load_modelled_sdks()
+        yield
+        return
+    finder = _OnFirstImport()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
+
+
 @contextlib.contextmanager
 def _plain_invokes_marked() -> Iterator[None]:
     """``pulumi.runtime.invoke`` (what a plain, non-Output invoke calls) marks its calls for the monitor.
@@ -237,7 +309,7 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     asyncio.set_event_loop(loop)
     failure: str | None = None
     with _program_context(project) as main, _fresh_program_modules(project.root), _collector_paused(), \
-            _plain_invokes_marked():
+            _plain_invokes_marked(), _modelled_sdks_loaded():
         program: Callable[[], Any] = lambda: runpy.run_path(str(main), run_name="__main__")  # noqa: E731
         try:
             with _guarded(timeout):
@@ -252,6 +324,8 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
         except _ProgramTimeout:
             failure = (f"the program did not finish within --timeout {timeout:g} s (it may wait forever: an "
                        "Output that never resolves, a network call, a loop); raise --timeout if it is just slow")
+        except KeyboardInterrupt:
+            raise  # Ctrl-C: preflight stops (cli.main), it is not the program's failure
         except BaseException as exc:  # noqa: BLE001 - any program error becomes one clear message
             where = _program_location(exc.__traceback__, project.root)
             failure = f"the program raised {type(exc).__name__}: {exc}" + (f"\n  at {where}" if where else "")

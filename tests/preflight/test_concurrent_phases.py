@@ -1,0 +1,211 @@
+"""``--phase both`` runs its two program executions at once (the preview phase in a child process, streaming
+to its own pack; the up phase in preflight's process): the reports are byte for byte those of running the
+phases one after the other (``PREFLIGHT_SEQUENTIAL``), in every format, under two hash seeds; the first
+phase's failure still wins; nothing is left running after an error, a timeout or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from preflight.cli import BOTH_AT_ONCE_ENV, FORMATS, SEQUENTIAL_ENV
+from tests.conftest import FIXTURES, REPO, run_preflight
+
+PROGRAMS = FIXTURES / "programs"
+
+#: One preflight run rendered in every format (the report is built once; each format renders it).
+_RENDER_ALL = """
+import os, sys
+from preflight import cli
+from preflight.errors import PreflightError
+args = cli._parser().parse_args(sys.argv[1:])
+out, sys.stdout = sys.stdout, sys.stderr
+try:
+    opts = cli._options(args)
+    report = cli.preflight(opts)
+except PreflightError as exc:
+    out.write(f"error: {exc}\\n")
+    out.flush()
+    os._exit(2)
+for fmt in cli.FORMATS:
+    out.write(f"==== {fmt}\\n" + cli.render(report, fmt, opts.program))
+out.write(f"==== exit {report.exit_code}\\n")
+out.flush()
+os._exit(0)
+"""
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PULUMI_") and k not in (SEQUENTIAL_ENV, BOTH_AT_ONCE_ENV, "PREFLIGHT_TIMINGS")}
+    return {**env, "PYTHONPATH": str(REPO), **extra}
+
+
+def _all_formats(program: Path, *args: str, sequential: bool = False, seed: str = "1",
+                 budget: str = "") -> str:
+    env = _env(PYTHONHASHSEED=seed, **({SEQUENTIAL_ENV: "1"} if sequential else {}),
+               **({BOTH_AT_ONCE_ENV: budget} if budget else {}))
+    proc = subprocess.run([sys.executable, "-c", _RENDER_ALL, "--program", str(program), "--policy-pack",
+                           str(REPO / "policies"), *args], cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def _assert_same_reports(program: Path, *args: str) -> str:
+    concurrent = _all_formats(program, *args)
+    assert [line for line in concurrent.splitlines() if line.startswith("==== ")][:len(FORMATS)] == \
+        [f"==== {fmt}" for fmt in FORMATS]
+    assert _all_formats(program, *args, sequential=True) == concurrent, "concurrent vs one after the other"
+    assert _all_formats(program, *args, seed="4242") == concurrent, "another hash seed"
+    return concurrent
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", ["violations", "phased", "hidden-at-preview", "pulumi-eks",
+                                  "real-world-stack-reference"])
+def test_both_phases_at_once_give_the_reports_of_one_after_the_other(name: str) -> None:
+    report = _assert_same_reports(PROGRAMS / name)
+    assert "==== exit 1" in report or "==== exit 0" in report
+    if name == "real-world-stack-reference":  # the up phase ran again, as in a preview, as one after the other
+        assert "up phase: the program ran as in a preview (unknown values kept)" in report
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", ["violations", "pulumi-eks", "real-world-stack-reference"])
+def test_past_the_memory_budget_the_preview_phase_runs_here_with_the_same_reports(name: str) -> None:
+    """A budget of 1 MiB: the preview phase's child is ended at once and the phase runs after the up phase, here."""
+    program = PROGRAMS / name
+    timed = subprocess.run([sys.executable, "-m", "preflight", "--program", str(program), "--policy-pack",
+                            str(REPO / "policies"), "--format", "json"], cwd=REPO, capture_output=True, text=True,
+                           timeout=300, env=_env(**{BOTH_AT_ONCE_ENV: "1", "PREFLIGHT_TIMINGS": "1"}))
+    assert "the two programs at once went past 1 MiB: the preview phase runs here" in timed.stderr, timed.stderr
+    assert _all_formats(program, budget="1") == _all_formats(program, sequential=True)
+
+
+@pytest.mark.e2e
+def test_both_phases_at_once_in_the_virtualenv_the_project_names(tmp_path: Path) -> None:
+    program = tmp_path / "app"
+    shutil.copytree(PROGRAMS / "real-world-virtualenv", program)
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(program / "venv")],
+                   check=True, timeout=120)
+    report = _assert_same_reports(program)
+    assert str((program / "venv").resolve()) in report or str(program / "venv") in report
+
+
+@pytest.mark.e2e
+def test_a_failing_program_fails_with_the_first_phases_message(tmp_path: Path) -> None:
+    """The preview phase's failure is the one message, as when it ran first; nothing else is printed as an error."""
+    program = tmp_path / "app"
+    shutil.copytree(PROGRAMS / "failing", program)
+    runs = [run_preflight("--program", str(program), extra_env={SEQUENTIAL_ENV: flag}) for flag in ("", "1")]
+    for proc in runs:
+        assert proc.returncode == 2 and proc.stdout == ""
+        errors = [line for line in proc.stderr.splitlines() if line.startswith("preflight: error:")]
+        assert errors == ["preflight: error: the program raised ZeroDivisionError: division by zero"], proc.stderr
+    assert runs[0].stderr.count("ZeroDivisionError") == runs[1].stderr.count("ZeroDivisionError")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("virtualenv", [False, True], ids=["here", "virtualenv"])
+def test_the_preview_phases_failure_wins_over_the_up_phases(tmp_path: Path, virtualenv: bool) -> None:
+    """A program that fails differently in each phase: the preview phase's failure is reported, as one after the
+    other; also when the program runs in the virtualenv its Pulumi.yaml names (both phases in child processes)."""
+    program = tmp_path / "app"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: phases\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+                                         if virtualenv else "name: phases\nruntime: python\n")
+    if virtualenv:
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
+                        str(program / "venv")], check=True, timeout=120)
+    (program / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
+    (program / "__main__.py").write_text(
+        "import time\nimport pulumi\nimport pulumi_aws as aws\n\n"
+        "aws.s3.Bucket('b')\n"
+        "if pulumi.runtime.is_dry_run():\n"
+        "    time.sleep(2)  # the up phase fails first in time; the preview phase's message must still win\n"
+        "    raise ValueError('preview phase failure')\n"
+        "raise KeyError('up phase failure')\n")
+    for env in ({}, {SEQUENTIAL_ENV: "1"}, {BOTH_AT_ONCE_ENV: "1"}):
+        proc = run_preflight("--program", str(program), extra_env=env)
+        errors = [line for line in proc.stderr.splitlines() if line.startswith("preflight: error:")]
+        assert proc.returncode == 2 and errors == [
+            "preflight: error: the program raised ValueError: preview phase failure"], proc.stderr
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, stack = set(), [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.add(child)
+            stack.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _hanging_program(where: Path) -> Path:
+    where.mkdir()
+    (where / "Pulumi.yaml").write_text("name: hangs\nruntime: python\n")
+    (where / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
+    (where / "__main__.py").write_text("import time\nimport pulumi_aws as aws\n\naws.s3.Bucket('b')\n"
+                                       "while True:\n    time.sleep(0.1)\n")
+    return where
+
+
+def _run_watching(program: Path, *args: str, interrupt_after: float | None = None) -> tuple[int, str, set[int]]:
+    """Run preflight on ``program``; return (exit code, stderr, every process it started along the way)."""
+    proc = subprocess.Popen([sys.executable, "-m", "preflight", "--program", str(program), "--policy-pack",
+                             str(REPO / "policies"), *args], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=_env())
+    seen: set[int] = set()
+    started = time.monotonic()
+    while proc.poll() is None and time.monotonic() - started < 240:
+        seen |= _descendants(proc.pid)
+        if interrupt_after is not None and time.monotonic() - started > interrupt_after and len(seen) >= 3:
+            proc.send_signal(signal.SIGINT)
+            interrupt_after = None
+        time.sleep(0.1)
+    _, stderr = proc.communicate(timeout=60)
+    return proc.returncode, stderr, seen
+
+
+@pytest.mark.e2e
+def test_nothing_is_left_running_after_a_timeout(tmp_path: Path) -> None:
+    code, stderr, seen = _run_watching(_hanging_program(tmp_path / "app"), "--timeout", "8")
+    assert code == 2 and "did not finish within --timeout 8 s" in stderr, stderr
+    assert len(seen) >= 3, "the preview phase's child and the two packs ran"
+    time.sleep(1)
+    assert not [pid for pid in seen if _alive(pid)], "processes left running"
+
+
+@pytest.mark.e2e
+def test_nothing_is_left_running_after_ctrl_c(tmp_path: Path) -> None:
+    code, _stderr, seen = _run_watching(_hanging_program(tmp_path / "app"), interrupt_after=4.0)
+    assert code != 0
+    assert len(seen) >= 3, "the preview phase's child and the two packs ran"
+    time.sleep(1)
+    assert not [pid for pid in seen if _alive(pid)], "processes left running"
