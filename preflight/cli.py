@@ -744,7 +744,19 @@ def _parser(prog: str = "python -m preflight") -> argparse.ArgumentParser:
                         "(default: text)")
     p.add_argument("--output", "-o", type=Path, default=None, metavar="FILE",
                    help="write the report to FILE instead of stdout")
+    p.add_argument("--report", type=_extra_report, action="append", default=[], metavar="FORMAT:FILE",
+                   help="also write the report in FORMAT to FILE, from the same run (repeatable): e.g. --format "
+                        "markdown --output comment.md --report sarif:preflight.sarif --report junit:junit.xml")
     return p
+
+
+def _extra_report(value: str) -> tuple[str, Path]:
+    """``--report FORMAT:FILE`` as (format, path); an unknown format or no file is a usage error."""
+    fmt, sep, path = value.partition(":")
+    if not sep or not path or fmt not in FORMATS:
+        raise argparse.ArgumentTypeError(f"{value!r}: give FORMAT:FILE with FORMAT one of {', '.join(FORMATS)} "
+                                         "(e.g. sarif:preflight.sarif)")
+    return fmt, Path(path)
 
 
 def console_main() -> None:
@@ -795,15 +807,17 @@ def main(argv: list[str] | None = None, prog: str = "python -m preflight") -> in
     finally:
         sys.stdout = real_stdout
     rendered = render(report, args.format, opts.program)
-    if args.output is not None:
-        try:
-            args.output.write_text(rendered)
-        except OSError as exc:
-            print(f"preflight: error: --output {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-    else:
+    if args.output is None:
         real_stdout.write(rendered)
         real_stdout.flush()
+    files = ([("--output", args.output, rendered)] if args.output is not None else []) + \
+        [("--report", path, render(report, fmt, opts.program)) for fmt, path in args.report]
+    for option, path, text in files:
+        try:
+            path.write_text(text)
+        except OSError as exc:
+            print(f"preflight: error: {option} {path}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     if os.environ.get("PREFLIGHT_TIMINGS"):
         print(f"preflight: timing: total with the report: {time.perf_counter() - started:.3f}s", file=sys.stderr)
     return report.exit_code

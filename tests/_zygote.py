@@ -14,6 +14,7 @@ answers ``{"pid": N}`` when the child starts, then ``{"code": N}`` when it ends.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -35,6 +36,7 @@ def _child(request: dict[str, object]) -> None:
             os.close(target)
         from preflight.cli import main
 
+        gc.disable()  # as preflight/__main__.py does
         code = main([str(a) for a in request["argv"]])  # type: ignore[attr-defined]
     except SystemExit as exc:  # argparse's usage errors and --help
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)

@@ -25,6 +25,7 @@ for path in (REPO, REPO / "policies"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from preflight.cli import SEQUENTIAL_ENV  # noqa: E402
 from preflight.mockcloud import CloudIdentity, MockCloud  # noqa: E402
 
 #: The day every test previews on (the EKS version lifecycle is judged on it): frozen, so no test changes with
@@ -141,7 +142,10 @@ def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: d
 def _spawn(args: tuple[str, ...], cwd: Path, timeout: int,
            extra_env: dict[str, str] | None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
-    env = {**env, "PYTHONPATH": str(REPO), **(extra_env or {})}
+    # --phase both runs its phases at once in two processes: on a machine whose cores the other tests keep busy
+    # that is only more CPU, so the suite runs them one after the other (the same reports:
+    # tests/preflight/test_concurrent_phases.py), unless a test says otherwise.
+    env = {**env, "PYTHONPATH": str(REPO), SEQUENTIAL_ENV: "1", **(extra_env or {})}
     if os.name == "posix" and not any(k.startswith("PYTHON") and k != "PYTHONHASHSEED" for k in extra_env or {}):
         return _Zygote.of(env.get("PYTHONHASHSEED", _Zygote.SEED)).run(args, cwd, timeout, env)
     return subprocess.run([sys.executable, "-m", "preflight", *args], cwd=cwd, capture_output=True, text=True,
@@ -264,8 +268,8 @@ def _shared_key(args: tuple[str, ...], cwd: Path, extra_env: dict[str, str]) -> 
         options = vars(_parser().parse_args(list(args)))
     except SystemExit:  # a usage error: the test is about it
         return None
-    if options["output"] is not None:
-        return None  # it writes a file
+    if options["output"] is not None or options.get("report"):
+        return None  # it writes files
     base = Path(cwd)
     paths = [base] + [base / str(options[k]) for k in ("program", "policy_pack_config") if options[k] is not None]
     if options["policy_pack"] is not None and (base / options["policy_pack"]).exists():

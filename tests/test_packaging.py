@@ -223,8 +223,8 @@ def test_the_action_installs_runs_comments_uploads_sarif_and_fails_on_the_exit_c
     install = next(s for s in steps if "pip install" in s.get("run", ""))
     assert '"$GITHUB_ACTION_PATH"' in install["run"], "installs this repository, as pip install <checkout>"
     run = next(s for s in steps if s.get("id") == "run")
-    assert run["run"].count(f"{SCRIPT} ") == 2
-    assert "--format markdown --output" in run["run"] and "--format sarif --output" in run["run"]
+    assert run["run"].count(f"{SCRIPT} ") == 1, "one run gives the comment and the SARIF"
+    assert "--format markdown --output" in run["run"] and '--report "sarif:$out/report.sarif"' in run["run"]
     assert "set +e" in run["run"] and 'echo "code=$code" >> "$GITHUB_OUTPUT"' in run["run"]
     comment = next(s for s in steps if s.get("uses", "").startswith("actions/github-script@"))
     assert "github.event_name == 'pull_request'" in comment["if"] and "${{" not in comment["with"]["script"]

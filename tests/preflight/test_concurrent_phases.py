@@ -134,7 +134,7 @@ def test_the_preview_phases_failure_wins_over_the_up_phases(tmp_path: Path, virt
         "    time.sleep(2)  # the up phase fails first in time; the preview phase's message must still win\n"
         "    raise ValueError('preview phase failure')\n"
         "raise KeyError('up phase failure')\n")
-    for env in ({}, {SEQUENTIAL_ENV: "1"}, {BOTH_AT_ONCE_ENV: "1"}):
+    for env in ({SEQUENTIAL_ENV: ""}, {SEQUENTIAL_ENV: "1"}, {SEQUENTIAL_ENV: "", BOTH_AT_ONCE_ENV: "1"}):
         proc = run_preflight("--program", str(program), extra_env=env)
         errors = [line for line in proc.stderr.splitlines() if line.startswith("preflight: error:")]
         assert proc.returncode == 2 and errors == [

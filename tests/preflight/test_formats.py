@@ -41,13 +41,19 @@ def scratch() -> Path:
     return shared_program("scratch-net", write_scratch_program)
 
 
+OTHERS = ("sarif", "junit", "text", "markdown")
+
+
 @pytest.fixture(scope="module")
-def outputs(scratch: Path) -> dict[str, tuple[int, str, str]]:
-    """Each format of one scratch run, from the program's own directory with no --program or --stack."""
-    runs = {}
-    for fmt in ("json", "sarif", "junit", "text", "markdown"):
-        proc = run_preflight("--policy-pack", PACK, "--format", fmt, cwd=scratch)
-        runs[fmt] = (proc.returncode, proc.stdout, proc.stderr)
+def outputs(scratch: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str, str]]:
+    """Each format of one scratch run, from the program's own directory with no --program or --stack: JSON on
+    stdout, the others written by ``--report FORMAT:FILE`` from the same run."""
+    where = tmp_path_factory.mktemp("reports")
+    proc = run_preflight("--policy-pack", PACK, "--format", "json",
+                         *[f"--report={fmt}:{where / fmt}" for fmt in OTHERS], cwd=scratch)
+    runs = {"json": (proc.returncode, proc.stdout, proc.stderr)}
+    for fmt in OTHERS:
+        runs[fmt] = (proc.returncode, (where / fmt).read_text(), proc.stderr)
     return runs
 
 
@@ -134,6 +140,32 @@ def test_output_writes_the_report_to_a_file(scratch: Path, tmp_path: Path) -> No
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == ""
     _validate_sarif(json.loads(target.read_text()))
+
+
+def test_report_writes_each_format_of_the_same_run_beside_the_main_output(scratch: Path, tmp_path: Path) -> None:
+    """One run, several formats (the Action's comment and SARIF): each file is what --format alone prints."""
+    alone = run_preflight("--policy-pack", PACK, "--format", "text", "--phase", "up", cwd=scratch)
+    proc = run_preflight("--policy-pack", PACK, "--format", "text", "--phase", "up",
+                         "--report", f"json:{tmp_path / 'r.json'}", "--report", f"text:{tmp_path / 'r.txt'}",
+                         cwd=scratch)
+    assert proc.returncode == alone.returncode == 1, proc.stderr
+    assert proc.stdout == alone.stdout == (tmp_path / "r.txt").read_text()
+    assert {v["policy"] for v in json.loads((tmp_path / "r.json").read_text())["violations"]} == \
+        {policy for policy, _name in EXPECTED}
+
+
+@pytest.mark.parametrize(("value", "says"), [("xml:out.xml", "FORMAT one of text, json"),
+                                             ("sarif", "give FORMAT:FILE"), ("sarif:", "give FORMAT:FILE")])
+def test_a_report_option_without_a_known_format_and_a_file_is_a_usage_error(scratch: Path, value: str,
+                                                                          says: str) -> None:
+    proc = run_preflight("--policy-pack", PACK, "--report", value, cwd=scratch)
+    assert proc.returncode == 2 and says in proc.stderr and "--report" in proc.stderr, proc.stderr
+
+
+def test_a_report_file_that_cannot_be_written_is_exit_2_naming_it(scratch: Path, tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "r.sarif"
+    proc = run_preflight("--policy-pack", PACK, "--phase", "up", "--report", f"sarif:{target}", cwd=scratch)
+    assert proc.returncode == 2 and f"--report {target}" in proc.stderr, proc.stderr
 
 
 # --- defaults ---------------------------------------------------------------------------------------------
