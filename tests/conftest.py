@@ -330,7 +330,8 @@ def declared_resources(stack: str) -> list[dict[str, Any]]:
 #: tests fill in at the end: both workers finish together instead of one running a long stack test alone. Only
 #: the order changes; a file missing here merely runs in its usual place.
 LONGEST_FIRST = (
-    "stacks/test_new_environment.py", "stacks/test_phases.py", "preflight/test_real_world_causes.py",
+    "preflight/test_concurrent_phases.py", "stacks/test_new_environment.py", "stacks/test_phases.py",
+    "preflight/test_real_world_causes.py",
     "stacks/test_stacks.py", "preflight/test_upgrade.py", "preflight/test_markdown.py", "preflight/test_cli.py",
     "stacks/test_pss_levels_e2e.py", "stacks/test_compute_migration.py", "policies/test_hostile_shapes.py",
     "preflight/test_robustness.py", "preflight/test_formats.py", "stacks/test_teardown.py",

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,28 +22,6 @@ from tests.conftest import FIXTURES, REPO, run_preflight
 
 PROGRAMS = FIXTURES / "programs"
 
-#: One preflight run rendered in every format (the report is built once; each format renders it).
-_RENDER_ALL = """
-import os, sys
-from preflight import cli
-from preflight.errors import PreflightError
-args = cli._parser().parse_args(sys.argv[1:])
-out, sys.stdout = sys.stdout, sys.stderr
-try:
-    opts = cli._options(args)
-    report = cli.preflight(opts)
-except PreflightError as exc:
-    out.write(f"error: {exc}\\n")
-    out.flush()
-    os._exit(2)
-for fmt in cli.FORMATS:
-    out.write(f"==== {fmt}\\n" + cli.render(report, fmt, opts.program))
-out.write(f"==== exit {report.exit_code}\\n")
-out.flush()
-os._exit(0)
-"""
-
-
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PULUMI_") and k not in (SEQUENTIAL_ENV, BOTH_AT_ONCE_ENV, "PREFLIGHT_TIMINGS")}
@@ -51,13 +30,14 @@ def _env(**extra: str) -> dict[str, str]:
 
 def _all_formats(program: Path, *args: str, sequential: bool = False, seed: str = "1",
                  budget: str = "") -> str:
-    env = _env(PYTHONHASHSEED=seed, **({SEQUENTIAL_ENV: "1"} if sequential else {}),
-               **({BOTH_AT_ONCE_ENV: budget} if budget else {}))
-    proc = subprocess.run([sys.executable, "-c", _RENDER_ALL, "--program", str(program), "--policy-pack",
-                           str(REPO / "policies"), *args], cwd=REPO, capture_output=True, text=True, timeout=300,
-                          env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
+    """One run's report in every format (``--report``), then its exit code, as one text to compare."""
+    env = {"PYTHONHASHSEED": seed, SEQUENTIAL_ENV: "1" if sequential else "", **({BOTH_AT_ONCE_ENV: budget} if budget else {})}
+    with tempfile.TemporaryDirectory(prefix="reports-") as tmp:
+        proc = run_preflight("--program", str(program), "--policy-pack", str(REPO / "policies"), *args,
+                             *[f"--report={fmt}:{Path(tmp) / fmt}" for fmt in FORMATS], extra_env=env, fresh=True)
+        assert proc.returncode in (0, 1), proc.stderr[-3000:]
+        return "".join(f"==== {fmt}\n" + (Path(tmp) / fmt).read_text() for fmt in FORMATS) + \
+            f"==== exit {proc.returncode}\n"
 
 
 def _assert_same_reports(program: Path, *args: str) -> str:
