@@ -549,9 +549,7 @@ def preflight(opts: Options) -> Report:
     # streaming to its own pack; the up phase runs here. PREFLIGHT_SEQUENTIAL (tests only) runs them one
     # after the other in this process instead: the reports are the same.
     concurrent = phases == ("preview", "up") and not os.environ.get(SEQUENTIAL_ENV)
-    preview_child = ChildRun(python or Path(sys.executable), project, preview=True, dry_run=True,
-                             account=opts.account, region=region, timeout=opts.timeout, stream=True,
-                             phase="preview") if concurrent else None
+    preview_child: ChildRun | None = None  # started inside the try below, so that every way out ends it
     # Every phase's pack boots now, while the first program runs.
     starters = ctx.starters
     # The SDK keeps the interpreter busy on the program's threads; with the default 5 ms GIL switch
@@ -564,6 +562,10 @@ def preflight(opts: Options) -> Report:
     done: list[_PhaseRun] = []
     finishing: list[futures.Future[None]] = []
     try:
+        if concurrent:
+            preview_child = ChildRun(python or Path(sys.executable), project, preview=True, dry_run=True,
+                                     account=opts.account, region=region, timeout=opts.timeout, stream=True,
+                                     phase="preview")
         for phase in phases:
             starters[phase] = (_PackStarter(opts, project, policy_config, phase,
                                             child=preview_child if phase == "preview" else None)

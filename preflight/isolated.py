@@ -105,7 +105,12 @@ class ChildRun:
                                      stdin=subprocess.PIPE if stream else subprocess.DEVNULL, stdout=sys.stderr,
                                      stderr=subprocess.PIPE)
         self._drain = threading.Thread(target=self._drain_stderr, name="preflight-child-stderr", daemon=True)
-        self._drain.start()
+        try:
+            self._drain.start()
+        except BaseException:  # Ctrl-C while the thread starts: the child must not outlive this object
+            self.proc.kill()
+            self.proc.wait()
+            raise
 
     def _drain_stderr(self) -> None:
         assert self.proc.stderr is not None

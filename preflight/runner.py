@@ -308,6 +308,7 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     failure: str | None = None
+    abrupt = False  # Ctrl-C or --timeout: the loop stopped with the program's tasks pending
     with _program_context(project) as main, _fresh_program_modules(project.root), _collector_paused(), \
             _plain_invokes_marked(), _modelled_sdks_loaded():
         program: Callable[[], Any] = lambda: runpy.run_path(str(main), run_name="__main__")  # noqa: E731
@@ -322,9 +323,11 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
             failure = (f"the program called os._exit({exc.code}) and ended before its resources were registered; "
                        "a real `pulumi preview` would stop there too")
         except _ProgramTimeout:
+            abrupt = True
             failure = (f"the program did not finish within --timeout {timeout:g} s (it may wait forever: an "
                        "Output that never resolves, a network call, a loop); raise --timeout if it is just slow")
         except KeyboardInterrupt:
+            abrupt = True
             raise  # Ctrl-C: preflight stops (cli.main), it is not the program's failure
         except BaseException as exc:  # noqa: BLE001 - any program error becomes one clear message
             where = _program_location(exc.__traceback__, project.root)
@@ -332,7 +335,10 @@ def run_program(project: Project, monitor: RecordingMonitor, dry_run: bool = Tru
             if os.environ.get("PREFLIGHT_DEBUG"):
                 failure += "\n" + "".join(traceback.format_exception(exc))
         finally:
-            with contextlib.suppress(Exception):
+            if abrupt:  # what was interrupted must not resume (a program stopped before it began would run now)
+                for task in asyncio.all_tasks(loop):
+                    task.cancel()
+            with contextlib.suppress(BaseException):
                 loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
             asyncio.set_event_loop(None)

@@ -156,11 +156,17 @@ def _hanging_program(where: Path) -> Path:
     return where
 
 
+def _interruptible() -> None:
+    """In the child before it runs preflight: Ctrl-C's default action, as in a terminal. A suite started in the
+    background of a non-interactive shell (``make test &``) ignores SIGINT, and the child would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run_watching(program: Path, *args: str, interrupt_after: float | None = None) -> tuple[int, str, set[int]]:
     """Run preflight on ``program``; return (exit code, stderr, every process it started along the way)."""
     proc = subprocess.Popen([sys.executable, "-m", "preflight", "--program", str(program), "--policy-pack",
                              str(REPO / "policies"), *args], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env())
+                            stderr=subprocess.PIPE, text=True, env=_env(), preexec_fn=_interruptible)
     seen: set[int] = set()
     started = time.monotonic()
     while proc.poll() is None and time.monotonic() - started < 240:
