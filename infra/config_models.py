@@ -22,7 +22,7 @@ import difflib
 import functools
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -974,11 +974,20 @@ def _check_kubernetes_version(value: Any) -> str:
     return value
 
 
-def _check_support_type(value: Any) -> str:
-    if value not in SUPPORT_TYPES:
-        raise ValueError(f"'STANDARD' (EKS upgrades the control plane when standard support ends) or 'EXTENDED' "
-                         f"(stay on the version in paid extended support), got {value!r}")
-    return value  # type: ignore[no-any-return]
+def _one_of(allowed: Iterable[str], expected: str) -> Callable[[Any], str]:
+    """A check that a value is one of ``allowed``; else "<expected>, got <value>"."""
+    options = tuple(allowed)  # not a set: a value may be unhashable (a mapping where a string was meant)
+
+    def check(value: Any) -> str:
+        if value not in options:
+            raise ValueError(f"{expected}, got {value!r}")
+        return value  # type: ignore[no-any-return]
+
+    return check
+
+
+_check_support_type = _one_of(SUPPORT_TYPES, "'STANDARD' (EKS upgrades the control plane when standard support ends) "
+                                             "or 'EXTENDED' (stay on the version in paid extended support)")
 
 
 def _check_warning_days(value: Any) -> int:
@@ -995,11 +1004,8 @@ def _check_log_retention(value: Any) -> int:
     return value  # type: ignore[no-any-return]
 
 
-def _check_update_channel(value: Any) -> str:
-    if value not in UPDATE_CHANNELS:
-        raise ValueError(f"must be 'latest' (dev: newest AMI and add-ons at each preview) or 'pinned' (versions "
-                         f"promoted in config), got {value!r}")
-    return value  # type: ignore[no-any-return]
+_check_update_channel = _one_of(UPDATE_CHANNELS, "must be 'latest' (dev: newest AMI and add-ons at each preview) "
+                                                 "or 'pinned' (versions promoted in config)")
 
 
 def _check_ami_release(value: Any) -> str | None:
@@ -1026,20 +1032,14 @@ def _check_repository_prefix(value: Any) -> str | None:
     return value
 
 
-def _check_pod_security(value: Any) -> str:
-    if value not in POD_SECURITY_LEVELS:
-        raise ValueError(f"'restricted' (enforced, prod) or 'baseline' (enforced, with restricted warned and "
-                         f"audited), got {value!r}")
-    return value  # type: ignore[no-any-return]
+_check_pod_security = _one_of(POD_SECURITY_LEVELS, "'restricted' (enforced, prod) or 'baseline' (enforced, with "
+                                                   "restricted warned and audited)")
 
 
 _MODES_EXAMPLE = "nodegroups (managed node groups and the Cluster Autoscaler), karpenter or auto (EKS Auto Mode)"
 
 
-def _check_compute_mode(value: Any) -> str:
-    if value not in COMPUTE_MODES:
-        raise ValueError(f"must be one of {_MODES_EXAMPLE}, got {value!r}")
-    return value  # type: ignore[no-any-return]
+_check_compute_mode = _one_of(COMPUTE_MODES, f"must be one of {_MODES_EXAMPLE}")
 
 
 def _scalar(kind: type, schema: dict[str, Any], check: Any) -> Any:
