@@ -109,6 +109,15 @@ def link_virtualenv(where: Path) -> None:
     (where / ".venv").symlink_to(sys.prefix)
 
 
+def program_in_its_own_virtualenv(where: Path) -> Path:
+    """The ``real-world-virtualenv`` fixture in ``where``, with the virtualenv its ``Pulumi.yaml`` names
+    (``venv``: a real one, over this interpreter's site-packages)."""
+    shutil.copytree(FIXTURES / "programs" / "real-world-virtualenv", where)
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(where / "venv")],
+                   check=True, timeout=120)
+    return where
+
+
 def _with_default_pack(args: tuple[str, ...]) -> tuple[str, ...]:
     if not any(a in ("--policy-pack", "--no-policy-pack") or a.startswith("--policy-pack=") for a in args) \
             and "--help" not in args:

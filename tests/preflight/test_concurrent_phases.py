@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from preflight.cli import BOTH_AT_ONCE_ENV, FORMATS, SEQUENTIAL_ENV
-from tests.conftest import FIXTURES, REPO, run_preflight
+from tests.conftest import FIXTURES, REPO, program_in_its_own_virtualenv, run_preflight
 
 PROGRAMS = FIXTURES / "programs"
 
@@ -73,10 +73,7 @@ def test_past_the_memory_budget_the_preview_phase_runs_here_with_the_same_report
 
 @pytest.mark.e2e
 def test_both_phases_at_once_in_the_virtualenv_the_project_names(tmp_path: Path) -> None:
-    program = tmp_path / "app"
-    shutil.copytree(PROGRAMS / "real-world-virtualenv", program)
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(program / "venv")],
-                   check=True, timeout=120)
+    program = program_in_its_own_virtualenv(tmp_path / "app")
     report = _assert_same_reports(program)
     assert str((program / "venv").resolve()) in report or str(program / "venv") in report
 

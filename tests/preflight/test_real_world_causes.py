@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, run_preflight
+from tests.conftest import FIXTURES, program_in_its_own_virtualenv, run_preflight
 
 PROGRAMS = FIXTURES / "programs"
 
@@ -132,10 +130,7 @@ def test_stack_reference_in_the_up_phase_alone_runs_again_as_in_a_preview() -> N
 
 @pytest.mark.e2e
 def test_a_program_runs_in_the_virtualenv_its_project_names(tmp_path: Path) -> None:
-    program = tmp_path / "app"
-    shutil.copytree(PROGRAMS / "real-world-virtualenv", program)
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(program / "venv")],
-                   check=True, timeout=120)
+    program = program_in_its_own_virtualenv(tmp_path / "app")
     code, data, _ = _twice(program)
     assert code in (0, 1)
     assert Path(data["outputs"]["prefix"]).resolve() == (program / "venv").resolve()
