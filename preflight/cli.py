@@ -28,6 +28,7 @@ from .k8s import ManifestError, is_custom_resource, is_kubernetes_object, suppor
 from .locations import entry_file
 from .mockcloud import DEFAULT_ACCOUNT, DEFAULT_REGION, CloudIdentity, MockCloud
 from .monitor import RecordedResource, RecordingMonitor
+from .pending import PendingAnalysis
 from .project import Project, load_project
 from .report import NotVisible, Report, plain, redact
 from .runner import ProgramRun, run_program
@@ -95,7 +96,7 @@ RENDERED_BY_PROVIDER = {
 PHASES = {"preview": ("preview",), "up": ("up",), "both": ("preview", "up")}
 
 
-class _PackStarter:
+class _PackStarter(PendingAnalysis):
     """Boots the policy pack on a background thread so it starts while the program runs.
 
     Resources that register before the pack is ready are buffered and analyzed once it is.
@@ -103,14 +104,12 @@ class _PackStarter:
 
     def __init__(self, opts: Options, project: Project, policy_config: dict[str, dict[str, Any]],
                  phase: str = "up", child: ChildRun | None = None) -> None:
+        super().__init__()
         self.phase = phase
         self.child = child
         """A child process running this phase's program: it streams to the pack itself, told where it listens."""
         self.info: PackInfo | None = None
-        self.analysis: Analysis | None = None
         self.error: BaseException | None = None
-        self._pending: list[RecordedResource] = []
-        self._lock = threading.Lock()
         self._pack = None
         self._thread = threading.Thread(target=self._start, args=(opts, project, policy_config), name="preflight-pack",
                                         daemon=True)
@@ -126,23 +125,11 @@ class _PackStarter:
             if self.child is not None:
                 self.child.send_pack(pack.address, opts.policy_pack, info, opts.timeout)
                 return
-            analysis = Analysis(pack, info, self.phase)
-            with self._lock:
-                for record in self._pending:
-                    analysis.submit(record)
-                self._pending.clear()
-                self.analysis = analysis
+            self.attach(Analysis(pack, info, self.phase))
         except BaseException as exc:  # noqa: BLE001 - raised on the main thread in wait()
             self.error = exc
             if self.child is not None:
                 self.child.send_pack(None)  # it runs its program without a pack; wait() raises the error
-
-    def submit(self, record: RecordedResource) -> None:
-        with self._lock:
-            if self.analysis is None:
-                self._pending.append(record)
-                return
-        self.analysis.submit(record)
 
     def wait_info(self) -> PackInfo:
         """The pack's description, once it is up (its child streams to it)."""

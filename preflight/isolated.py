@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PreflightError
+from .pending import PendingAnalysis
 from .project import Project
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -166,14 +167,12 @@ class ChildRun:
         self._tmp.cleanup()
 
 
-class _Streamer:
+class _Streamer(PendingAnalysis):
     """In the child: resources go to the pack as they register, buffered until the parent says where it is."""
 
     def __init__(self, phase: str) -> None:
+        super().__init__()
         self.phase = phase
-        self.analysis: Any = None
-        self._pending: list[Any] = []
-        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._receive, name="preflight-pack-address", daemon=True)
         self._thread.start()
 
@@ -184,19 +183,7 @@ class _Streamer:
         if payload is None:
             return
         address, pack_dir, info, timeout = payload
-        analysis = Analysis(PackClient(address, pack_dir, timeout), info, self.phase)
-        with self._lock:
-            for record in self._pending:
-                analysis.submit(record)
-            self._pending.clear()
-            self.analysis = analysis
-
-    def submit(self, record: Any) -> None:
-        with self._lock:
-            if self.analysis is None:
-                self._pending.append(record)
-                return
-        self.analysis.submit(record)
+        self.attach(Analysis(PackClient(address, pack_dir, timeout), info, self.phase))
 
     def finish(self, run: Any) -> object:
         """The phase's findings (``None`` without a pack; a message if the pack failed)."""
