@@ -292,13 +292,21 @@ def reconcile_policy_config(policies: list[PolicyInfo], initial: dict[str, dict[
 
 # -- the pack process ----------------------------------------------------------------------------
 
-def _pack_python(pack_dir: Path, runtime_options: dict[str, Any]) -> str:
+def _pack_python(spec_file: Path, runtime_options: dict[str, Any]) -> str:
+    """The interpreter that runs the pack: the virtualenv ``runtime.options.virtualenv`` names (relative to the pack,
+    as the Python language host reads it), else this one. A named virtualenv that does not exist is an error, as
+    for a program's (``pulumi policy new`` packs name ``venv``, which a fresh clone does not have)."""
     venv = runtime_options.get("virtualenv")
-    if venv:
-        candidate = (pack_dir / str(venv) / "bin" / "python")
-        if candidate.exists():
-            return str(candidate)
-    return sys.executable
+    if not venv:
+        return sys.executable
+    root = spec_file.parent / str(venv)
+    python = root / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not python.exists():
+        raise PreflightError(
+            f"{spec_file} names the virtualenv {venv} (runtime.options.virtualenv), which does not exist in "
+            f"{spec_file.parent}: create it (python -m venv {root} && {root}/bin/pip install -r requirements.txt) "
+            "or remove the option")
+    return str(python)
 
 
 class PolicyPackProcess:
@@ -319,11 +327,18 @@ class PolicyPackProcess:
             raise PreflightError(f"{spec_file} is not valid YAML: {exc}") from None
         except UnicodeDecodeError as exc:
             raise PreflightError(f"{spec_file} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        if not isinstance(spec, dict):
+            raise PreflightError(f"{spec_file}: a policy pack's settings are a mapping (runtime: python), "
+                                 f"not a {type(spec).__name__}")
         runtime = spec.get("runtime")
         runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
         if runtime_name != "python":
             raise PreflightError(f"{spec_file}: runtime is {runtime_name!r}; preflight runs Python policy packs")
         options = (runtime.get("options") or {}) if isinstance(runtime, dict) else {}
+        if not isinstance(options, dict):
+            raise PreflightError(f"{spec_file}: runtime.options is {type(options).__name__}, not a mapping of option "
+                                 "names to values (virtualenv: venv)")
+        python = _pack_python(spec_file, options)
         self.yaml_version = str(spec.get("version") or "")
 
         self.engine = _EngineServicer()
@@ -342,8 +357,9 @@ class PolicyPackProcess:
         if os.environ.get(PROFILE_ENV):  # the pack's time per policy (preflight/_profile.py; make bench)
             run = ["-c", "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')",
                    str(Path(__file__).with_name("_profile.py"))]
-        args = [_pack_python(self.pack_dir, options), "-u", *run, self.engine_address, "."]
-        args += [f"-{k}={v}" for k, v in options.items() if str(v)]
+        # As the Python language host runs a pack (RunPlugin, kind analyzer): its runtime options choose the
+        # interpreter and are not arguments; the pack's directory comes last and is the working directory.
+        args = [python, "-u", *run, self.engine_address, str(self.pack_dir)]
         self._stderr_lines: list[str] = []
         try:
             self.proc = subprocess.Popen(args, cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL,

@@ -104,9 +104,10 @@ def scratch_program(where: Path, *, copy: bool = False) -> Path:
     return where
 
 
-def link_virtualenv(where: Path) -> None:
-    """The virtualenv this project's ``Pulumi.yaml`` names (``.venv``), in a copy of it: this interpreter's."""
-    (where / ".venv").symlink_to(sys.prefix)
+def link_virtualenv(where: Path, name: str = ".venv") -> None:
+    """The virtualenv a project names (this project's ``Pulumi.yaml``: ``.venv``), in a copy of it: this
+    interpreter's."""
+    (where / name).symlink_to(sys.prefix)
 
 
 def program_in_its_own_virtualenv(where: Path) -> Path:

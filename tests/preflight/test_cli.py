@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, preflight_json, run_preflight
+from tests.conftest import FIXTURES, link_virtualenv, preflight_json, run_preflight
 
 pytestmark = pytest.mark.e2e
 
@@ -98,6 +98,30 @@ def test_any_program_dir_outside_this_repo(tmp_path: Path) -> None:
                                    "--policy-pack-config", str(config))
     assert code == 0, "the only mandatory violation was lowered to advisory by the policy config"
     assert [v["enforcement"] for v in data["violations"] if v["policy"] == "no-world-ingress"] == ["advisory"]
+
+
+@pytest.mark.parametrize("phase", ["preview", "up"])
+def test_a_pack_that_names_its_virtualenv_runs_in_it(tmp_path: Path, phase: str) -> None:
+    """``pulumi policy new`` packs name a virtualenv and a toolchain in PulumiPolicy.yaml. The language host runs
+    the pack with that virtualenv's Python and does not pass the options as arguments (pulumi.policy's own
+    argument parser refuses them)."""
+    pack = tmp_path / "pack"
+    shutil.copytree(PACKS / "minimal", pack)
+    spec = pack / "PulumiPolicy.yaml"
+    spec.write_text(spec.read_text().replace("runtime: python",
+                                             "runtime:\n  name: python\n  options:\n    toolchain: pip\n"
+                                             "    virtualenv: venv"))
+    link_virtualenv(pack, "venv")
+    code, data, stderr = preflight_json("--program", str(MINIMAL), "--policy-pack", str(pack), "--phase", phase)
+    assert code == 1, stderr
+    assert "no-world-ingress" in {v["policy"] for v in data["violations"]}
+
+    (pack / "venv").unlink()  # a fresh clone: the virtualenv is not in the repository
+    proc = run_preflight("--program", str(MINIMAL), "--policy-pack", str(pack), "--phase", phase)
+    assert proc.returncode == 2
+    assert proc.stderr.count("error") == 1, proc.stderr
+    assert f"{spec} names the virtualenv venv" in proc.stderr and "python -m venv" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize(("phase", "dry_run"), [("preview", "true"), ("up", "false")])
