@@ -15,6 +15,7 @@ where this expects them, nothing is changed.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import threading
 from collections.abc import Callable
@@ -110,6 +111,81 @@ def _scoped(method: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+#: pulumi-policy releases whose ``AnalyzeStack`` :func:`_stack_once` was checked against (a test compares the two
+#: on a stack of every golden resource, in both phases); with another release the SDK's own runs.
+STACK_CHECKED = ("1.21.0",)
+
+
+def _stack_resources(servicer: Any, request: Any, sdk: Any) -> list[Any]:
+    """The stack's resources, each with its parent, dependencies and property dependencies linked, as
+    pulumi-policy's ``AnalyzeStack`` prepares them for a stack policy (a later resource with the same URN wins)."""
+    built = []
+    for r in request.resources:
+        props = sdk.unknown_checking_proxy(sdk.deserialize_properties(sdk.json_format.MessageToDict(r.properties)))
+        resource = sdk.PolicyResource(r.type, props, r.urn, r.name, servicer._get_resource_options(r),
+                                      servicer._get_provider_resource(r), None, [], {})
+        built.append((resource, r))
+    by_urn = {resource.urn: resource for resource, _ in built}
+    for resource, r in built:
+        if r.parent in by_urn:
+            resource.parent = by_urn[r.parent]
+        resource.dependencies.extend(by_urn[d] for d in r.dependencies if d in by_urn)
+        for key, deps in r.propertyDependencies.items():
+            resource.property_dependencies[key] = [by_urn[d] for d in deps.urns if d in by_urn]
+    return [resource for resource, _ in built]
+
+
+def _stack_once(sdk: Any) -> Callable[..., Any]:
+    """``AnalyzeStack`` that prepares the stack's resources once for all the pack's stack policies.
+
+    pulumi-policy rebuilds every resource (properties, options, provider, parent and dependency links) for each
+    stack policy in turn: with this pack's stack policies that loop was most of ``AnalyzeStack``'s time (3 s at
+    10,000 resources). Here it runs once; each policy gets its own list of the same resources, which, like
+    ``args.props``, policies only read. Everything else is the SDK's: enforcement levels (remediate counts as
+    mandatory for a stack), the violation reporter, per-policy config, awaitable policies, and the diagnostic for
+    a policy that met an unknown value.
+    """
+    original = sdk._PolicyAnalyzerServicer.AnalyzeStack
+
+    @functools.wraps(original)
+    def AnalyzeStack(self: Any, request: Any, _context: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        self._configure_runtime_settings()
+        response = sdk.proto.AnalyzeResponse()
+        resources: list[Any] | None = None
+        for policy in self._PolicyAnalyzerServicer__policies:
+            level = self._get_enforcement_level(policy)
+            if level == sdk.EnforcementLevel.DISABLED or not isinstance(policy, sdk.StackValidationPolicy):
+                continue
+            if level == sdk.EnforcementLevel.REMEDIATE:
+                level = sdk.EnforcementLevel.MANDATORY
+            report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
+            if resources is None:
+                resources = _stack_resources(self, request, sdk)
+            args = sdk.StackValidationArgs(list(resources), self._get_policy_config(policy.name),
+                                           self._PolicyAnalyzerServicer__stack_tags)
+            try:
+                result = policy.validate(args, report)
+                if sdk.isawaitable(result):
+                    loop = asyncio.new_event_loop()
+                    loop.run_until_complete(asyncio.Task(result, loop=loop))
+                    loop.close()
+            except sdk.UnknownValueError as e:
+                name = self._PolicyAnalyzerServicer__policy_pack_name
+                version = self._PolicyAnalyzerServicer__policy_pack_version
+                response.diagnostics.append(sdk.proto.AnalyzeDiagnostic(
+                    policyName=policy.name, policyPackName=name, policyPackVersion=version,
+                    message=f"can't run policy '{policy.name}' from policy pack '{name}@v{version}' during preview: "
+                            f"{e.message}",
+                    urn="", description=policy.description,
+                    enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY)))
+            except sdk._NotApplicableError as e:
+                response.not_applicable.append(sdk.proto.PolicyNotApplicable(policy_name=policy.name,
+                                                                              reason=e.reason or ""))
+        return response
+
+    return AnalyzeStack
+
+
 def install() -> bool:
     """Patch the installed pulumi-policy analyzer; return whether it was patched."""
     try:
@@ -130,6 +206,8 @@ def install() -> bool:
         method = getattr(servicer, name, None)
         if callable(method):
             setattr(servicer, name, _bound_per_call(method))
+    if getattr(policy, "VERSION", None) in STACK_CHECKED:
+        servicer.AnalyzeStack = _stack_once(policy)
     for name in ("Analyze", "AnalyzeStack"):
         setattr(servicer, name, _scoped(getattr(servicer, name)))
     return True

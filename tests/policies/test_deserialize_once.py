@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi_policy import policy as sdk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "policies"))
 import _deserialize_once  # noqa: E402
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown value sentinel, as preflight sends it
 
 
 def _props(**values: Any) -> struct_pb2.Struct:
@@ -109,3 +113,78 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Sequence) and not isinstance(value, str):
         return [_plain(v) for v in value]
     return value
+
+
+def _stack_request(keep: Callable[[int], bool], unknown: bool) -> Any:
+    """Every golden resource that ``keep`` keeps (by position), linked as a program links them: each one's parent
+    is the one before it, it depends on the one two before, a property depends on the first, and every other one
+    has a provider. ``unknown`` puts the engine's unknown sentinel into every third resource's first property."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    from tests.policies.fixtures import GOLDEN, urn_of
+
+    request = analyzer_pb2.AnalyzeStackRequest()
+    urns = [urn_of(token, "subject") for token in GOLDEN]
+    for i, (token, golden) in enumerate(GOLDEN.items()):
+        if not keep(i):
+            continue
+        props = dict(golden)
+        if unknown and i % 3 == 0 and props:
+            props[next(iter(props))] = UNKNOWN
+        resource = analyzer_pb2.AnalyzerResource(type=token, urn=urns[i], name="subject",
+                                                 parent=urns[i - 1] if i else "", dependencies=urns[max(0, i - 2):i - 1])
+        resource.properties.update(props)
+        resource.propertyDependencies["subject"].urns.append(urns[0])
+        if i % 2:
+            resource.provider.type, resource.provider.urn, resource.provider.name = \
+                "pulumi:providers:aws", "urn:pulumi:dev::eks-platform::pulumi:providers:aws::default", "default"
+            resource.provider.properties.update({"region": "us-west-2"})
+        request.resources.append(resource)
+    return request
+
+
+def _probe(args: Any, report: Any) -> None:
+    """A stack policy that reports everything it receives about each resource, so the comparison covers it."""
+    from pulumi_policy.proxy import UnknownValueError
+
+    for r in args.resources:
+        try:
+            props = _plain(r.props)
+        except UnknownValueError:  # at preview: the SDK's proxy refuses an unknown value
+            props = "unknown"
+        seen = {"type": r.resource_type, "urn": r.urn, "name": r.name, "props": props,
+                "parent": r.parent.urn if r.parent else None, "dependencies": [d.urn for d in r.dependencies],
+                "property_dependencies": {k: [d.urn for d in v] for k, v in r.property_dependencies.items()},
+                "provider": [r.provider.resource_type, r.provider.urn, _plain(r.provider.props)] if r.provider else None,
+                "options": [r.opts.protect, r.opts.parent, list(r.opts.ignore_changes)]}
+        report(repr(seen), r.urn)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_analyze_stack_prepared_once_answers_as_the_sdk_does(dry_run: bool, monkeypatch: Any) -> None:
+    """The pack's AnalyzeStack builds the stack's resources once for every stack policy; the SDK's own builds them
+    per policy. On the same requests (whole and broken-up golden stacks, with unknowns at preview) both give the
+    same response, byte for byte, with the pack's policies and a probe that reports all a stack policy receives."""
+    from tests.policies.fixtures import GOLDEN_CONFIG, pack_policies
+
+    _deserialize_once.install()
+    ours = sdk._PolicyAnalyzerServicer.AnalyzeStack
+    assert sdk.VERSION in _deserialize_once.STACK_CHECKED, "a new pulumi-policy: check _stack_once against it"
+    theirs = _deserialize_once._scoped(ours.__wrapped__.__wrapped__)  # the SDK's own, with the same memos
+    assert ours.__wrapped__ is not theirs.__wrapped__
+    monkeypatch.setenv("PULUMI_DRY_RUN", "true" if dry_run else "false")
+    probe = sdk.StackValidationPolicy(name="probe", description="what a stack policy receives", validate=_probe)
+    policies = [*pack_policies().values(), probe]
+    stack_policies = ["probe"] + [p.name for p in policies if isinstance(p, sdk.StackValidationPolicy)][:-1]
+    servicer = sdk._PolicyAnalyzerServicer("eks-platform", "0.1.0", policies, sdk.EnforcementLevel.ADVISORY)
+    servicer._PolicyAnalyzerServicer__policy_pack_config = dict(GOLDEN_CONFIG)  # type: ignore[attr-defined]
+    servicer._PolicyAnalyzerServicer__policy_pack_config_enforcement_level = {  # type: ignore[attr-defined]
+        name: sdk.EnforcementLevel.DISABLED if i % 2 else sdk.EnforcementLevel.REMEDIATE
+        for i, name in enumerate(stack_policies)}
+    fired: set[str] = set()
+    for keep in (lambda i: True, lambda i: i % 3 != 1, lambda i: i % 2 == 0):
+        request = _stack_request(keep, unknown=dry_run)
+        expected, got = theirs(servicer, request, None), ours(servicer, request, None)
+        assert got.SerializeToString(deterministic=True) == expected.SerializeToString(deterministic=True)
+        fired |= {d.policyName for d in expected.diagnostics if d.enforcementLevel == 1}  # MANDATORY: remediate's
+    assert "probe" in fired and len(fired) > 3, "stack policies fire at remediate, so the comparison covers them"
