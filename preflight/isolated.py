@@ -76,6 +76,14 @@ def run_in_virtualenv(python: Path, project: Project, *, preview: bool, dry_run:
     return run
 
 
+class ChildFailed(PreflightError):
+    """The program failed in the child; ``unanswered``: it had read a stack reference's outputs by then."""
+
+    def __init__(self, message: str, unanswered: bool) -> None:
+        super().__init__(message)
+        self.unanswered = unanswered
+
+
 class ChildRun:
     """The program running in a child process, started at once; :meth:`result` waits for it.
 
@@ -83,12 +91,12 @@ class ChildRun:
     engine does) and runs ``AnalyzeStack`` itself: :meth:`send_pack` tells it where the pack listens once
     the pack is up (or that there is none). Its recorded resources then stay in the child (``result``'s
     run has none): the preview phase of ``--phase both`` needs only its findings and whether a stack
-    reference left values unknown. The child starts no process of its own, so :meth:`kill` leaves nothing
-    behind.
+    reference left values unknown. With ``keep_resources`` they come back too (the up phase's are the
+    report's). The child starts no process of its own, so :meth:`kill` leaves nothing behind.
     """
 
     def __init__(self, python: Path, project: Project, *, preview: bool, dry_run: bool, account: str, region: str,
-                 timeout: float | None, stream: bool = False, phase: str = "") -> None:
+                 timeout: float | None, stream: bool = False, phase: str = "", keep_resources: bool = False) -> None:
         self.python = python
         self.timeout = timeout
         self._tmp = tempfile.TemporaryDirectory(prefix="preflight-")
@@ -96,7 +104,8 @@ class ChildRun:
         self._result = Path(self._tmp.name) / "result.pickle"
         request.write_bytes(pickle.dumps({"project": project, "preview": preview, "dry_run": dry_run,
                                           "account": account, "region": region, "timeout": timeout,
-                                          "result": str(self._result), "stream": stream, "phase": phase}))
+                                          "result": str(self._result), "stream": stream, "phase": phase,
+                                          "keep": keep_resources}))
         site = sysconfig.get_paths()["purelib"]
         # PYTHONPATH (which may name this checkout) and PYTHONHOME would reach into the program's world.
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
@@ -134,7 +143,8 @@ class ChildRun:
     def result(self) -> tuple[object, object]:
         """(the :class:`~preflight.runner.ProgramRun`, the streamed analysis: None, an error, or its findings).
 
-        Raises :class:`PreflightError` when the program failed (its one message) or the child could not run.
+        Raises :class:`ChildFailed` when the program failed (its one message), :class:`PreflightError` when the
+        child could not run.
         """
         try:
             self.proc.wait(timeout=(self.timeout + 60) if self.timeout else None)
@@ -150,9 +160,9 @@ class ChildRun:
                                  f"runner (exit {self.proc.returncode}: {last}); it needs pulumi, protobuf, grpcio "
                                  "and pyyaml (pip install -r requirements.txt in that virtualenv)")
         sys.stderr.write(stderr)
-        run, analysis = pickle.loads(self._result.read_bytes())
+        run, analysis, unanswered = pickle.loads(self._result.read_bytes())
         if isinstance(run, str):
-            raise PreflightError(run)
+            raise ChildFailed(run, unanswered)
         return run, analysis
 
     def kill(self) -> None:
@@ -223,12 +233,14 @@ def child_main(request_path: str) -> int:
                                on_register=streamer.submit if streamer else None)
     run: object
     analysis: object = None
+    unanswered = False
     try:
         run = run_program(project, monitor, dry_run=request["dry_run"], timeout=request["timeout"])
     except PreflightError as exc:
-        run = str(exc)
+        run, unanswered = str(exc), monitor.unanswered
     if streamer is not None and not isinstance(run, str):
         analysis = streamer.finish(run)
-        run.resources = []  # type: ignore[attr-defined] # judged here; the parent reports the other phase's
-    Path(request["result"]).write_bytes(pickle.dumps((run, analysis)))
+        if not request.get("keep"):
+            run.resources = []  # type: ignore[attr-defined] # judged here; the parent reports the other phase's
+    Path(request["result"]).write_bytes(pickle.dumps((run, analysis, unanswered)))
     return 0

@@ -23,7 +23,9 @@ _LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
 
 
 def plain(value: Any, revealed: list[str] | None = None) -> Any:
-    """Turn SDK wire values into JSON: secrets -> "[secret]", unknowns -> "[unknown]", refs -> URN.
+    """Turn SDK wire values into JSON: secrets -> "[secret]", unknowns -> "[unknown]", refs -> URN; keys sorted, as
+    Pulumi writes properties in its state (the order the SDK sends them in varies: a second program run in one
+    process sends some in another order than the first).
 
     With ``revealed`` (a list), secrets keep their values, which are appended to it so that whatever
     prints the result can redact them (manifest checks validate the real value, never show it).
@@ -44,9 +46,7 @@ def plain(value: Any, revealed: list[str] | None = None) -> Any:
             if value.get("secret") and revealed is None:
                 return "[secret]"
             return plain(value.get("value", "[unknown]"), revealed)
-        if sig is not None:
-            return {k: plain(v, revealed) for k, v in value.items() if k != SIG_KEY}
-        return {k: plain(v, revealed) for k, v in value.items()}
+        return {k: plain(v, revealed) for k, v in sorted(value.items()) if sig is None or k != SIG_KEY}
     if isinstance(value, list):
         return [plain(v, revealed) for v in value]
     if value == UNKNOWN:
