@@ -9,7 +9,7 @@ from .cli import main
 if __name__ == "__main__":
     # No cyclic collection in this short-lived process: programs run with it paused anyway, and turning it
     # back on after a run rescans the run's whole heap (1 s at 2,000 resources) for nothing. The phases
-    # collect what they must between runs (cli.py).
+    # collect what they must between runs (phases.py).
     gc.disable()
     code = main()
     sys.stdout.flush()
