@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, run_preflight
+from tests.conftest import FIXTURES, REPO, run_preflight
 
 PACKS = FIXTURES / "packs"
 
@@ -91,3 +94,19 @@ def test_a_pack_that_never_answers_is_named_after_the_timeout(tmp_path: Path) ->
                          "--phase", "up", timeout=900)
     _fails_cleanly(proc, "did not answer Analyze for urn:pulumi:dev::robust::pulumi:pulumi:Stack::robust-dev")
     assert "within --timeout 4 s" in proc.stderr
+
+
+def test_ctrl_c_while_preflight_loads_exits_130_with_one_line() -> None:
+    """A Ctrl-C that lands while ``python -m preflight`` still imports its modules: exit 130 and one line, no
+    traceback (made deterministic here by raising KeyboardInterrupt where preflight.cli would be imported)."""
+    code = ("import importlib.abc, runpy, sys\n"
+            "class Interrupt(importlib.abc.MetaPathFinder):\n"
+            "    def find_spec(self, name, path, target=None):\n"
+            "        if name == 'preflight.cli':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, Interrupt())\n"
+            "runpy.run_module('preflight', run_name='__main__', alter_sys=True)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+    proc = subprocess.run([sys.executable, "-c", code, "--program", str(FIXTURES / "programs" / "minimal")],
+                          capture_output=True, text=True, cwd=REPO, env={**env, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert (proc.returncode, proc.stderr.strip()) == (130, "preflight: interrupted"), proc.stderr
