@@ -11,6 +11,7 @@ resources registered without an explicit provider.
 from __future__ import annotations
 
 import contextvars
+import functools
 import hashlib
 import importlib.metadata
 import threading
@@ -87,12 +88,22 @@ class RecordedResource:
         return self.type.startswith("pulumi:providers:")
 
 
+_VERSIONS_LOCK = threading.Lock()
+
+
+@functools.cache
 def _sdk_version(package: str) -> str:
-    """The installed SDK's plugin version for ``package`` (what its default provider is keyed by), or ""."""
-    try:
-        return importlib.metadata.version(f"pulumi_{package}")
-    except importlib.metadata.PackageNotFoundError:
-        return ""
+    """The installed SDK's plugin version for ``package`` (what its default provider is keyed by), or "".
+
+    Looked up once per package, one thread at a time: registrations run on the monitor's worker threads. (A test
+    once saw pulumi-eks' modelled children keyed to a provider named ``default`` instead of ``default_7_51_1``
+    in one run of two; a lookup that failed on a worker thread is the likely cause, not a proven one.)
+    """
+    with _VERSIONS_LOCK:
+        try:
+            return importlib.metadata.version(f"pulumi_{package}")
+        except importlib.metadata.PackageNotFoundError:
+            return ""
 
 
 def source_position(request: Any) -> tuple[str, int]:
