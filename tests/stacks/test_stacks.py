@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import FIXTURES, REPO, STACKS, preflight_json, run_preflight, scratch_program
+from tests.conftest import FIXTURES, REPO, STACKS, preflight_json, run_preflight, scratch_program, shared_program
 
 pytestmark = pytest.mark.e2e
 
@@ -200,17 +200,20 @@ from preflight.mockcloud import MockCloud
 from preflight.monitor import RecordingMonitor
 from preflight.project import load_project
 from preflight.runner import run_program
-project = load_project(Path(sys.argv[1]), "bad")
-monitor = RecordingMonitor(MockCloud(), project.config)
-try:
-    run_program(project, monitor)
-    print(json.dumps({"error": None}))
-except PreflightError as exc:
-    print(json.dumps({"error": str(exc), "types": sorted({r.type for r in monitor.records.values()})}))
+results = {}
+for where in sys.argv[1:]:
+    project = load_project(Path(where), "bad")
+    monitor = RecordingMonitor(MockCloud(), project.config)
+    try:
+        run_program(project, monitor)
+        results[where] = {"error": None, "registered": len(monitor.records)}
+    except PreflightError as exc:
+        results[where] = {"error": str(exc), "types": sorted({r.type for r in monitor.records.values()})}
+print(json.dumps(results))
 """
 
-
-@pytest.mark.parametrize(("overrides", "key", "fragment"), [
+#: (config overrides, the key the message names, a fragment of the message).
+BAD_CONFIGS = [
     ({"vpcCidr": "10.0.0.0/33"}, "eks-platform:vpcCidr", "is not an IPv4 CIDR. Example: 10.20.0.0/16"),
     ({"vpcCidr": "100.0.0.0/16"}, "eks-platform:vpcCidr", "is not a private range"),
     ({"availabilityZones": 1}, "eks-platform:availabilityZones", "must be a whole number from 2 to 6"),
@@ -229,20 +232,42 @@ except PreflightError as exc:
     ({"nodeGroups": [{"instanceTypes": ["m7i.large"]}]}, "eks-platform:nodeGroups", "never a list"),
     ({"nodeGroups": {"general": {"instanceTypes": [], "minSize": 1, "maxSize": 1}}},
      "eks-platform:nodeGroups.general.instanceTypes", "needs at least 1 entry, got 0"),
-])
+]
+
+
+def _bad_config_projects(root: Path) -> None:
+    """A project per BAD_CONFIGS case (``root/<index>``) and one with dev's config unchanged (``root/good``); then
+    what each registers before its program stops (``registrations.json``), from one process running them one after
+    the other, as preflight's runner runs a program's two phases."""
+    for index, (overrides, _, _) in enumerate(BAD_CONFIGS):
+        _project_with(root / str(index), overrides)
+    _project_with(root / "good", {})
+    projects = [str(root / str(index)) for index in range(len(BAD_CONFIGS))] + [str(root / "good")]
+    counted = subprocess.run([sys.executable, "-c", COUNT_REGISTRATIONS, *projects], capture_output=True, text=True,
+                             cwd=REPO, check=True, timeout=600)
+    (root / "registrations.json").write_text(counted.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(("overrides", "key", "fragment"), BAD_CONFIGS)
 def test_bad_config_exits_2_naming_the_key_with_nothing_registered(
-        tmp_path: Path, overrides: dict[str, object], key: str, fragment: str) -> None:
-    program = _project_with(tmp_path, overrides)
-    proc = run_preflight("--program", str(program), "--stack", "bad")
+        overrides: dict[str, object], key: str, fragment: str) -> None:
+    index = BAD_CONFIGS.index((overrides, key, fragment))
+    root = shared_program("bad-config", _bad_config_projects)  # built once for the session
+    program = root / str(index)
+    # The program stops on its config whatever the pack does: the first case runs with the pack starting beside
+    # it (preflight's default here, as `make preview`), the others without one.
+    pack = () if index == 0 else ("--no-policy-pack",)
+    proc = run_preflight("--program", str(program), "--stack", "bad", *pack)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
     assert key in proc.stderr and fragment in proc.stderr, proc.stderr
-    counted = subprocess.run([sys.executable, "-c", COUNT_REGISTRATIONS, str(program)], capture_output=True,
-                             text=True, cwd=REPO, check=True)
-    result = json.loads(counted.stdout.strip().splitlines()[-1])
+    registrations = json.loads((root / "registrations.json").read_text())
+    result = registrations[str(program)]
     assert key in result["error"]
     assert result["types"] == ["pulumi:pulumi:Stack"], "no resource is registered before config is validated"
+    good = registrations[str(root / "good")]
+    assert good["error"] is None and good["registered"] > 1, "the same process counts the resources of a good config"
 
 
 def test_wrongly_typed_value_is_refused_like_the_cli(tmp_path: Path) -> None:
