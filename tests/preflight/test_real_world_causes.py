@@ -163,12 +163,22 @@ def test_a_missing_virtualenv_is_one_clear_error(tmp_path: Path) -> None:
 ALL = sorted(p.name for p in PROGRAMS.iterdir() if (p / "Pulumi.yaml").is_file() and p.name != "real-world-virtualenv")
 
 
+PROD = ("--policy-pack-config", str(REPO / "policies" / "config" / "prod.json"))
+#: The options the other tests of a fixture run it with, so that a run of it here is theirs (a shared run is keyed
+#: by its options): prod's policy config for the programs every rule fires in (tests/stacks/test_phases.py) and for
+#: those held to prod's pack (tests/stacks/test_storage_program.py, test_node_provisioning.py); the stack the tests
+#: of a program name, or pick among several stack files (test_aws_native.py, test_upgrade.py).
+USUAL_OPTIONS: dict[str, tuple[str, ...]] = {
+    **{name: PROD for name in FIRING_PROGRAMS}, "storage": PROD, "karpenter-clean": PROD,
+    "auto-mode": ("--stack", "dev"), "transforms": ("--stack", "dev"),
+    "aws-native": ("--stack", "dev", "--policy-pack-config", str(PROGRAMS / "aws-native" / "policy-config.json")),
+    "upgrade-cases": ("--stack", "pdb", "--no-policy-pack", "--phase", "up", "--upgrade-to", "1.36"),
+}
+
+
 def usual_options(fixture: str) -> tuple[str, ...]:
-    """The options the other tests of ``fixture`` run it with, so that a run here is theirs (shared runs are keyed
-    by options): prod's policy config for the programs every rule fires in (tests/stacks/test_phases.py), else
-    none."""
-    return ("--policy-pack-config", str(REPO / "policies" / "config" / "prod.json")) if fixture in FIRING_PROGRAMS \
-        else ()
+    """The options the other tests of ``fixture`` run it with (:data:`USUAL_OPTIONS`), else none."""
+    return USUAL_OPTIONS.get(fixture, ())
 
 
 @pytest.mark.e2e
