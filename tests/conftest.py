@@ -149,23 +149,6 @@ def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: d
     return _spawn(args, cwd, timeout, extra_env)
 
 
-def preflight_reports(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: dict[str, str] | None = None,
-                      fresh: bool = False) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    """One run of ``python -m preflight *args`` (as :func:`run_preflight`, shared as its runs are) and its report in
-    every format preflight writes (``--report FORMAT:FILE`` for each, all from that run): ``{}`` when it wrote none
-    (an error)."""
-    args = _with_default_pack(args)
-    if not fresh:
-        seeded = {"PYTHONHASHSEED": "0", **(extra_env or {})}
-        key = _shared_key(args, cwd, seeded)
-        if key is not None:
-            run = _shared_run(key, args, cwd, timeout, seeded)
-            return run.as_run(args), dict(run.reports)
-    with tempfile.TemporaryDirectory(prefix="preflight-reports-") as tmp:
-        proc, reports = _spawn_with_reports(args, cwd, timeout, extra_env, Path(tmp) / "report")
-    return proc, reports
-
-
 def _spawn(args: tuple[str, ...], cwd: Path, timeout: int,
            extra_env: dict[str, str] | None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
@@ -371,6 +354,23 @@ def _shared_run(key: str, args: tuple[str, ...], cwd: Path, timeout: int, extra_
             record = json.loads(done.read_text())
         _MEMO[key] = _SharedRun(record)
     return _MEMO[key]
+
+
+def preflight_reports(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: dict[str, str] | None = None,
+                      fresh: bool = False) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """One run of ``python -m preflight *args`` (as :func:`run_preflight`, shared as its runs are) and its report in
+    every format preflight writes (``--report FORMAT:FILE`` for each, all from that run): ``{}`` when it wrote none
+    (an error)."""
+    args = _with_default_pack(args)
+    if not fresh:
+        seeded = {"PYTHONHASHSEED": "0", **(extra_env or {})}
+        key = _shared_key(args, cwd, seeded)
+        if key is not None:
+            run = _shared_run(key, args, cwd, timeout, seeded)
+            return run.as_run(args), dict(run.reports)
+    with tempfile.TemporaryDirectory(prefix="preflight-reports-") as tmp:
+        proc, reports = _spawn_with_reports(args, cwd, timeout, extra_env, Path(tmp) / "report")
+    return proc, reports
 
 
 def shared_program(name: str, build: Callable[[Path], object]) -> Path:
