@@ -136,16 +136,16 @@ def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: d
 
     A run that only reads files of this checkout (its program, stack files, pack and policy config), writes
     nothing (no ``--output``) and starts from the session's environment is shared: every test in the session
-    that asks for the same options gets the same run (see :func:`_shared_run`), made once under
-    ``PYTHONHASHSEED=0`` unless ``extra_env`` names a seed. ``fresh=True`` always starts a new process: for the
-    second run of a test that compares two runs.
+    that asks for the same options, whatever its ``--format``, gets the same run (see :func:`_shared_run`), made
+    once under ``PYTHONHASHSEED=0`` unless ``extra_env`` names a seed. ``fresh=True`` always starts a new process:
+    for the second run of a test that compares two runs.
     """
     args = _with_default_pack(args)
     if not fresh:
         seeded = {"PYTHONHASHSEED": "0", **(extra_env or {})}
         key = _shared_key(args, cwd, seeded)
         if key is not None:
-            return _shared_run(key, args, cwd, timeout, seeded)
+            return _shared_run(key, args, cwd, timeout, seeded).as_run(args)
     return _spawn(args, cwd, timeout, extra_env)
 
 
@@ -247,7 +247,7 @@ def _environment() -> dict[str, str]:
 _SESSION_ENV = _environment()
 #: This session's directory of shared runs (set by the ``_shared_runs`` fixture) and this worker's copies.
 _SHARED: dict[str, Path] = {}
-_MEMO: dict[str, subprocess.CompletedProcess[str]] = {}
+_MEMO: dict[str, _SharedRun] = {}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -255,7 +255,7 @@ def _shared_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     base = tmp_path_factory.getbasetemp()
     if hasattr(request.config, "workerinput"):  # a pytest-xdist worker: its base is <session base>/popen-gwN
         base = base.parent
-    _SHARED["dir"] = base / "shared-preflight-runs"
+    _SHARED["dir"] = base / "shared-runs"  # no "preflight" in it: see real-world-virtualenv
     _SHARED["dir"].mkdir(exist_ok=True)
     yield
     _Zygote.close_all()
@@ -268,15 +268,28 @@ def _read_only(path: Path) -> bool:
     return path.is_relative_to(REPO) or (shared is not None and path.is_relative_to(shared.resolve()))
 
 
-def _shared_key(args: tuple[str, ...], cwd: Path, extra_env: dict[str, str]) -> str | None:
-    """The key of a run another test may share, or None when it must run on its own."""
+def _options_of(args: tuple[str, ...]) -> dict[str, Any] | None:
+    """preflight's parsed options for ``args``, or None for a usage error."""
     from preflight.cli import _parser
 
+    try:
+        return vars(_parser().parse_args(list(args)))
+    except SystemExit:
+        return None
+
+
+def _format_of(args: tuple[str, ...]) -> str:
+    options = _options_of(args)
+    return "text" if options is None else str(options["format"])
+
+
+def _shared_key(args: tuple[str, ...], cwd: Path, extra_env: dict[str, str]) -> str | None:
+    """The key of a run another test may share, or None when it must run on its own. ``--format`` is not part of
+    it: a shared run writes every format (:func:`_shared_run`)."""
     if "dir" not in _SHARED or "--help" in args or _environment() != _SESSION_ENV:
         return None
-    try:
-        options = vars(_parser().parse_args(list(args)))
-    except SystemExit:  # a usage error: the test is about it
+    options = _options_of(args)
+    if options is None:  # a usage error: the test is about it
         return None
     if options["output"] is not None or options.get("report"):
         return None  # it writes files
@@ -286,28 +299,78 @@ def _shared_key(args: tuple[str, ...], cwd: Path, extra_env: dict[str, str]) -> 
         paths.append(base / options["policy_pack"])
     if not all(_read_only(p) for p in paths):
         return None
-    material = {"options": {k: str(v) for k, v in sorted(options.items())}, "cwd": str(base.resolve()),
-                "env": sorted(extra_env.items())}
+    # The suite's default (one phase after the other, _spawn) said explicitly is the same run.
+    env = {SEQUENTIAL_ENV: "1", **extra_env}
+    material = {"options": {k: str(v) for k, v in sorted(options.items()) if k != "format"},
+                "cwd": str(base.resolve()), "env": sorted(env.items())}
     return hashlib.sha256(json.dumps(material).encode()).hexdigest()[:32]
 
 
-def _shared_run(key: str, args: tuple[str, ...], cwd: Path, timeout: int,
-                extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _spawn_with_reports(args: tuple[str, ...], cwd: Path, timeout: int, extra_env: dict[str, str] | None,
+                        stem: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """``args`` run with ``--report FORMAT:<stem>.FORMAT`` for every format; the run and the reports it wrote."""
+    from preflight.cli import FORMATS
+
+    proc = _spawn((*args, *[f"--report={fmt}:{stem}.{fmt}" for fmt in FORMATS]), cwd, timeout, extra_env)
+    reports = {}
+    for fmt in FORMATS:
+        with contextlib.suppress(FileNotFoundError):
+            reports[fmt] = Path(f"{stem}.{fmt}").read_text()
+            Path(f"{stem}.{fmt}").unlink()
+    fmt = _format_of(args)
+    if reports:
+        assert proc.stdout == reports.get(fmt), f"--format {fmt} on stdout and --report {fmt}: differ"
+    return proc, reports
+
+
+class _SharedRun:
+    """A shared run: its exit code and stderr, and its stdout in each format (its ``--report`` files)."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.returncode, self.stdout, self.stderr = record["returncode"], record["stdout"], record["stderr"]
+        self.reports: dict[str, str] = record["reports"]
+
+    def as_run(self, args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+        """The run as ``args`` gave it: the report in their ``--format`` on stdout (none after an error)."""
+        return subprocess.CompletedProcess([sys.executable, "-m", "preflight", *args], self.returncode,
+                                           self.reports[_format_of(args)] if self.reports else self.stdout,
+                                           self.stderr)
+
+
+def _shared_run(key: str, args: tuple[str, ...], cwd: Path, timeout: int, extra_env: dict[str, str]) -> _SharedRun:
+    """The run of ``key``, made by the first test that asks for it: with a ``--report`` of every format, so a test
+    that reads another format reads the same run."""
     if key not in _MEMO:
         where = _SHARED["dir"]
         done = where / f"{key}.json"
         with open(where / f"{key}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
             if not done.exists():
-                proc = _spawn(args, cwd, timeout, extra_env)
                 part = where / f"{key}.{os.getpid()}.part"
+                proc, reports = _spawn_with_reports(args, cwd, timeout, extra_env, part)
                 part.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout,
-                                            "stderr": proc.stderr}))
+                                            "stderr": proc.stderr, "reports": reports}))
                 part.replace(done)
-            run = json.loads(done.read_text())
-        _MEMO[key] = subprocess.CompletedProcess([sys.executable, "-m", "preflight", *args], run["returncode"],
-                                                 run["stdout"], run["stderr"])
+            record = json.loads(done.read_text())
+        _MEMO[key] = _SharedRun(record)
     return _MEMO[key]
+
+
+def preflight_reports(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: dict[str, str] | None = None,
+                      fresh: bool = False) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """One run of ``python -m preflight *args`` (as :func:`run_preflight`, shared as its runs are) and its report in
+    every format preflight writes (``--report FORMAT:FILE`` for each, all from that run): ``{}`` when it wrote none
+    (an error)."""
+    args = _with_default_pack(args)
+    if not fresh:
+        seeded = {"PYTHONHASHSEED": "0", **(extra_env or {})}
+        key = _shared_key(args, cwd, seeded)
+        if key is not None:
+            run = _shared_run(key, args, cwd, timeout, seeded)
+            return run.as_run(args), dict(run.reports)
+    with tempfile.TemporaryDirectory(prefix="preflight-reports-") as tmp:
+        proc, reports = _spawn_with_reports(args, cwd, timeout, extra_env, Path(tmp) / "report")
+    return proc, reports
 
 
 def shared_program(name: str, build: Callable[[Path], object]) -> Path:

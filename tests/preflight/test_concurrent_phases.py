@@ -7,18 +7,24 @@ phase's failure still wins; nothing is left running after an error, a timeout or
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 from preflight.cli import BOTH_AT_ONCE_ENV, FORMATS, SEQUENTIAL_ENV
-from tests.conftest import FIXTURES, REPO, program_in_its_own_virtualenv, run_preflight
+from tests.conftest import (
+    FIXTURES,
+    REPO,
+    preflight_reports,
+    program_in_its_own_virtualenv,
+    run_preflight,
+    shared_program,
+)
+from tests.preflight.test_real_world_causes import usual_options
 
 PROGRAMS = FIXTURES / "programs"
 
@@ -28,24 +34,27 @@ def _env(**extra: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(REPO), **extra}
 
 
-def _all_formats(program: Path, *args: str, sequential: bool = False, seed: str = "1",
-                 budget: str = "") -> str:
-    """One run's report in every format (``--report``), then its exit code, as one text to compare."""
-    env = {"PYTHONHASHSEED": seed, SEQUENTIAL_ENV: "1" if sequential else "", **({BOTH_AT_ONCE_ENV: budget} if budget else {})}
-    with tempfile.TemporaryDirectory(prefix="reports-") as tmp:
-        proc = run_preflight("--program", str(program), "--policy-pack", str(REPO / "policies"), *args,
-                             *[f"--report={fmt}:{Path(tmp) / fmt}" for fmt in FORMATS], extra_env=env, fresh=True)
-        assert proc.returncode in (0, 1), proc.stderr[-3000:]
-        return "".join(f"==== {fmt}\n" + (Path(tmp) / fmt).read_text() for fmt in FORMATS) + \
-            f"==== exit {proc.returncode}\n"
+def _all_formats(program: Path, *args: str, sequential: bool = False, seed: str = "0",
+                 budget: str = "") -> tuple[str, str]:
+    """One run's report in every format (``--report``), then its exit code, as one text to compare; and its stderr.
+
+    A run of a program only read is shared (tests/conftest.py): one after the other under seed 0 it is the run of
+    the program's other tests (test_real_world_causes.py's determinism test asks for every fixture's), and the
+    budget test's is this file's first test's."""
+    env = {"PYTHONHASHSEED": seed, SEQUENTIAL_ENV: "1" if sequential else "",
+           **({BOTH_AT_ONCE_ENV: budget, "PREFLIGHT_TIMINGS": "1"} if budget else {})}
+    proc, reports = preflight_reports("--program", str(program), "--policy-pack", str(REPO / "policies"), *args,
+                                      extra_env=env)
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    return "".join(f"==== {fmt}\n" + reports[fmt] for fmt in FORMATS) + f"==== exit {proc.returncode}\n", proc.stderr
 
 
 def _assert_same_reports(program: Path, *args: str) -> str:
-    concurrent = _all_formats(program, *args)
+    concurrent, _ = _all_formats(program, *args)
     assert [line for line in concurrent.splitlines() if line.startswith("==== ")][:len(FORMATS)] == \
         [f"==== {fmt}" for fmt in FORMATS]
-    assert _all_formats(program, *args, sequential=True) == concurrent, "concurrent vs one after the other"
-    assert _all_formats(program, *args, seed="4242") == concurrent, "another hash seed"
+    assert _all_formats(program, *args, sequential=True)[0] == concurrent, "concurrent vs one after the other"
+    assert _all_formats(program, *args, seed="31337")[0] == concurrent, "another hash seed"
     return concurrent
 
 
@@ -53,7 +62,7 @@ def _assert_same_reports(program: Path, *args: str) -> str:
 @pytest.mark.parametrize("name", ["violations", "phased", "hidden-at-preview", "pulumi-eks",
                                   "real-world-stack-reference"])
 def test_both_phases_at_once_give_the_reports_of_one_after_the_other(name: str) -> None:
-    report = _assert_same_reports(PROGRAMS / name)
+    report = _assert_same_reports(PROGRAMS / name, *usual_options(name))
     assert "==== exit 1" in report or "==== exit 0" in report
     if name == "real-world-stack-reference":  # the up phase ran again, as in a preview, as one after the other
         assert "up phase: the program ran as in a preview (unknown values kept)" in report
@@ -63,27 +72,26 @@ def test_both_phases_at_once_give_the_reports_of_one_after_the_other(name: str) 
 @pytest.mark.parametrize("name", ["violations", "pulumi-eks", "real-world-stack-reference"])
 def test_past_the_memory_budget_the_preview_phase_runs_here_with_the_same_reports(name: str) -> None:
     """A budget of 1 MiB: the preview phase's child is ended at once and the phase runs after the up phase, here."""
-    program = PROGRAMS / name
-    timed = subprocess.run([sys.executable, "-m", "preflight", "--program", str(program), "--policy-pack",
-                            str(REPO / "policies"), "--format", "json"], cwd=REPO, capture_output=True, text=True,
-                           timeout=300, env=_env(**{BOTH_AT_ONCE_ENV: "1", "PREFLIGHT_TIMINGS": "1"}))
-    assert "the two programs at once went past 1 MiB: the preview phase runs here" in timed.stderr, timed.stderr
-    assert _all_formats(program, budget="1") == _all_formats(program, sequential=True)
+    program, options = PROGRAMS / name, usual_options(name)
+    past, stderr = _all_formats(program, *options, budget="1")
+    assert "the two programs at once went past 1 MiB: the preview phase runs here" in stderr, stderr
+    assert past == _all_formats(program, *options, sequential=True)[0]
 
 
 @pytest.mark.e2e
-def test_both_phases_at_once_in_the_virtualenv_the_project_names(tmp_path: Path) -> None:
-    program = program_in_its_own_virtualenv(tmp_path / "app")
+def test_both_phases_at_once_in_the_virtualenv_the_project_names() -> None:
+    # Built once for the session (only read): its runs are shared with test_real_world_causes.py's of it.
+    program = shared_program("real-world-virtualenv", program_in_its_own_virtualenv)
     report = _assert_same_reports(program)
     assert str((program / "venv").resolve()) in report or str(program / "venv") in report
 
 
 @pytest.mark.e2e
-def test_a_failing_program_fails_with_the_first_phases_message(tmp_path: Path) -> None:
+def test_a_failing_program_fails_with_the_first_phases_message() -> None:
     """The preview phase's failure is the one message, as when it ran first; nothing else is printed as an error."""
-    program = tmp_path / "app"
-    shutil.copytree(PROGRAMS / "failing", program)
-    runs = [run_preflight("--program", str(program), extra_env={SEQUENTIAL_ENV: flag}) for flag in ("", "1")]
+    # One after the other, this is the run test_real_world_causes.py's determinism test asks for (shared).
+    runs = [run_preflight("--program", str(PROGRAMS / "failing"), extra_env={SEQUENTIAL_ENV: flag})
+            for flag in ("", "1")]
     for proc in runs:
         assert proc.returncode == 2 and proc.stdout == ""
         errors = [line for line in proc.stderr.splitlines() if line.startswith("preflight: error:")]

@@ -34,7 +34,9 @@ from tests.conftest import FIXTURES, preflight_json, run_preflight
 from tests.policies.fixtures import pack_policies
 
 PHASED = ("--program", str(FIXTURES / "programs" / "phased"), "--policy-pack", str(FIXTURES / "packs" / "phased"))
-STORAGE = ("--program", str(FIXTURES / "programs" / "storage"))
+#: The storage program passes prod's pack: the run of tests/stacks/test_storage_program.py (shared).
+STORAGE = ("--program", str(FIXTURES / "programs" / "storage"), "--policy-pack-config",
+           str(FIXTURES.parent.parent / "policies" / "config" / "prod.json"))
 KINDS = ("--program", str(FIXTURES / "programs" / "kinds"), "--no-policy-pack")
 STACK = "pulumi:pulumi:Stack"
 

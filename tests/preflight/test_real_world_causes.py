@@ -13,7 +13,16 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, program_in_its_own_virtualenv, run_preflight
+from preflight.cli import FORMATS
+from tests.conftest import (
+    FIXTURES,
+    REPO,
+    preflight_reports,
+    program_in_its_own_virtualenv,
+    run_preflight,
+    shared_program,
+)
+from tests.stacks.test_phases import FIRING_PROGRAMS
 
 PROGRAMS = FIXTURES / "programs"
 
@@ -129,8 +138,9 @@ def test_stack_reference_in_the_up_phase_alone_runs_again_as_in_a_preview() -> N
 
 
 @pytest.mark.e2e
-def test_a_program_runs_in_the_virtualenv_its_project_names(tmp_path: Path) -> None:
-    program = program_in_its_own_virtualenv(tmp_path / "app")
+def test_a_program_runs_in_the_virtualenv_its_project_names() -> None:
+    # Built once for the session (only read): its runs are shared with test_concurrent_phases.py's of it.
+    program = shared_program("real-world-virtualenv", program_in_its_own_virtualenv)
     code, data, _ = _twice(program)
     assert code in (0, 1)
     assert Path(data["outputs"]["prefix"]).resolve() == (program / "venv").resolve()
@@ -153,17 +163,37 @@ def test_a_missing_virtualenv_is_one_clear_error(tmp_path: Path) -> None:
 ALL = sorted(p.name for p in PROGRAMS.iterdir() if (p / "Pulumi.yaml").is_file() and p.name != "real-world-virtualenv")
 
 
+PROD = ("--policy-pack-config", str(REPO / "policies" / "config" / "prod.json"))
+#: The options the other tests of a fixture run it with, so that a run of it here is theirs (a shared run is keyed
+#: by its options): prod's policy config for the programs every rule fires in (tests/stacks/test_phases.py) and for
+#: those held to prod's pack (tests/stacks/test_storage_program.py, test_node_provisioning.py); the stack the tests
+#: of a program name, or pick among several stack files (test_aws_native.py, test_upgrade.py).
+USUAL_OPTIONS: dict[str, tuple[str, ...]] = {
+    **{name: PROD for name in FIRING_PROGRAMS}, "storage": PROD, "karpenter-clean": PROD,
+    "auto-mode": ("--stack", "dev"), "transforms": ("--stack", "dev"),
+    "aws-native": ("--stack", "dev", "--policy-pack-config", str(PROGRAMS / "aws-native" / "policy-config.json")),
+    "upgrade-cases": ("--stack", "pdb", "--no-policy-pack", "--phase", "up", "--upgrade-to", "1.36"),
+}
+
+
+def usual_options(fixture: str) -> tuple[str, ...]:
+    """The options the other tests of ``fixture`` run it with (:data:`USUAL_OPTIONS`), else none."""
+    return USUAL_OPTIONS.get(fixture, ())
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("fixture", ALL)
 def test_every_fixture_prints_the_same_bytes_under_two_hash_seeds(fixture: str) -> None:
-    """Determinism (issue 18 point 6): stack-level findings included, whatever the threads and hash seeds do."""
-    # A process per seed (a shared run is keyed by its environment too), each shared with the tests of the
-    # fixture that ask for the same seed.
-    first = run_preflight("--program", str(PROGRAMS / fixture), "--format", "json",
-                          extra_env={"PYTHONHASHSEED": "0"})
-    second = run_preflight("--program", str(PROGRAMS / fixture), "--format", "json",
-                           extra_env={"PYTHONHASHSEED": "31337"})
-    assert first.returncode == second.returncode
-    assert first.stdout == second.stdout
+    """Determinism (issue 18 point 6): every format, stack-level findings included, whatever the threads and hash
+    seeds do."""
+    # A process per seed (a shared run is keyed by its environment too), each writing every format (--report) and
+    # shared with the tests of the fixture that ask for the same seed and options, in any format.
+    args = ("--program", str(PROGRAMS / fixture), *usual_options(fixture))
+    first, reports = preflight_reports(*args, extra_env={"PYTHONHASHSEED": "0"})
+    second, again = preflight_reports(*args, extra_env={"PYTHONHASHSEED": "31337"})
+    assert first.returncode == second.returncode and first.stdout == second.stdout
+    assert sorted(reports) == (sorted(FORMATS) if first.returncode in (0, 1) else []), first.stderr[-3000:]
+    for fmt in reports:
+        assert again[fmt] == reports[fmt], f"--format {fmt} differs under another hash seed"
     if first.returncode == 2:
         assert first.stderr == second.stderr, "the same error message on every run"

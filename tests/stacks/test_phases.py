@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO, STACKS, preflight_json, run_preflight, scratch_program
+from tests.conftest import FIXTURES, REPO, STACKS, preflight_json, run_preflight, scratch_program, shared_program
 
 PROGRAMS = FIXTURES / "programs"
 
@@ -87,12 +87,18 @@ aws.iam.Policy("too-wide", policy=bucket.arn.apply(lambda arn: json.dumps({
 """
 
 
+def _program_hidden_in_apply(where: Path) -> None:
+    where.mkdir()
+    (where / "Pulumi.yaml").write_text("name: applied\nruntime: python\n")
+    (where / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
+    (where / "__main__.py").write_text(PROGRAM_HIDDEN_IN_APPLY)
+
+
 @pytest.mark.e2e
-def test_a_document_rendered_in_an_apply_is_unchecked_at_preview_and_decided_at_up(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text("name: applied\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
-    (tmp_path / "__main__.py").write_text(PROGRAM_HIDDEN_IN_APPLY)
-    code, data, stderr = preflight_json("--program", str(tmp_path), "--phase", "both")
+def test_a_document_rendered_in_an_apply_is_unchecked_at_preview_and_decided_at_up() -> None:
+    # Built once and only read: its run in JSON and in text is one shared run (tests/conftest.py).
+    program = shared_program("hidden-in-apply", _program_hidden_in_apply)
+    code, data, stderr = preflight_json("--program", str(program), "--phase", "both")
     assert code == 1, stderr
     # Both policies that read IAM documents (H5, and M12 looking for a Karpenter controller policy) wait for `up`.
     assert sorted(u["policy"] for u in data["unchecked"]) == ["aws-iam-policy-disallow-admin-wildcards",
@@ -105,10 +111,10 @@ def test_a_document_rendered_in_an_apply_is_unchecked_at_preview_and_decided_at_
     (violation,) = [v for v in data["violations"] if v["policy"] == unchecked["policy"]]
     assert violation["phases"] == ["up"] and violation["enforcement"] == "mandatory"
     assert data["summary"]["mandatoryOnlyAtUp"] == 1
-    proc = run_preflight("--program", str(tmp_path), "--phase", "both")
+    proc = run_preflight("--program", str(program), "--phase", "both")
     assert "caught only by `pulumi up` (1)" in proc.stdout
     assert "not checked at preview (2)" in proc.stdout
-    code, data, _ = preflight_json("--program", str(tmp_path), "--phase", "preview")
+    code, data, _ = preflight_json("--program", str(program), "--phase", "preview")
     assert code == 0 and data["violations"] == [], "no verdict is never a violation"
 
 
@@ -163,7 +169,9 @@ STATEFUL = {"aws:eks/cluster:Cluster", "aws:kms/key:Key", "aws:cloudwatch/logGro
 
 @pytest.mark.e2e
 def test_prod_protects_every_stateful_resource_and_keeps_its_logs() -> None:
-    code, data, stderr = preflight_json("--stack", "prod", "--phase", "up", "--policy-pack-config",
+    # The resources of a --phase both report are its up phase's: this is the run of
+    # test_our_stacks_get_every_verdict_at_the_first_preview[prod] (shared).
+    code, data, stderr = preflight_json("--stack", "prod", "--phase", "both", "--policy-pack-config",
                                         str(REPO / "policies" / "config" / "prod.json"))
     assert code == 0, stderr
     stateful = [r for r in data["resources"] if r["type"] in STATEFUL]

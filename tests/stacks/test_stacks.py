@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import FIXTURES, REPO, STACKS, preflight_json, run_preflight, scratch_program
+from tests.conftest import FIXTURES, REPO, STACKS, preflight_json, run_preflight, scratch_program, shared_program
 
 pytestmark = pytest.mark.e2e
 
@@ -200,17 +200,21 @@ from preflight.mockcloud import MockCloud
 from preflight.monitor import RecordingMonitor
 from preflight.project import load_project
 from preflight.runner import run_program
-project = load_project(Path(sys.argv[1]), "bad")
-monitor = RecordingMonitor(MockCloud(), project.config)
-try:
-    run_program(project, monitor)
-    print(json.dumps({"error": None}))
-except PreflightError as exc:
-    print(json.dumps({"error": str(exc), "types": sorted({r.type for r in monitor.records.values()})}))
+results = {}
+for where in sys.argv[1:]:
+    project = load_project(Path(where), "bad")
+    monitor = RecordingMonitor(MockCloud(), project.config)
+    error = None
+    try:
+        run_program(project, monitor)
+    except PreflightError as exc:
+        error = str(exc)
+    results[where] = {"error": error, "types": sorted({r.type for r in monitor.records.values()})}
+print(json.dumps(results))
 """
 
-
-@pytest.mark.parametrize(("overrides", "key", "fragment"), [
+#: (config overrides, the key the message names, a fragment of the message).
+BAD_CONFIGS = [
     ({"vpcCidr": "10.0.0.0/33"}, "eks-platform:vpcCidr", "is not an IPv4 CIDR. Example: 10.20.0.0/16"),
     ({"vpcCidr": "100.0.0.0/16"}, "eks-platform:vpcCidr", "is not a private range"),
     ({"availabilityZones": 1}, "eks-platform:availabilityZones", "must be a whole number from 2 to 6"),
@@ -229,20 +233,51 @@ except PreflightError as exc:
     ({"nodeGroups": [{"instanceTypes": ["m7i.large"]}]}, "eks-platform:nodeGroups", "never a list"),
     ({"nodeGroups": {"general": {"instanceTypes": [], "minSize": 1, "maxSize": 1}}},
      "eks-platform:nodeGroups.general.instanceTypes", "needs at least 1 entry, got 0"),
-])
+]
+
+
+#: dev's config with values quoted in the stack file: read as the Pulumi CLI reads them (a number, a boolean).
+QUOTED = {"logRetentionDays": "90", "highlyAvailableNat": "false", "protectStatefulResources": "false"}
+
+
+def _config_projects(root: Path) -> None:
+    """A project per BAD_CONFIGS case (``root/<index>``) and one with :data:`QUOTED` (``root/quoted``); then what
+    each registers before its program stops, or in all (``registrations.json``), from one process running their
+    programs one after the other with preflight's project loader and runner, as preflight runs a program's phases."""
+    for index, (overrides, _, _) in enumerate(BAD_CONFIGS):
+        _project_with(root / str(index), overrides)
+    _project_with(root / "quoted", QUOTED)
+    projects = [str(root / str(index)) for index in range(len(BAD_CONFIGS))] + [str(root / "quoted")]
+    counted = subprocess.run([sys.executable, "-c", COUNT_REGISTRATIONS, *projects], capture_output=True, text=True,
+                             cwd=REPO, check=True, timeout=600)
+    (root / "registrations.json").write_text(counted.stdout.strip().splitlines()[-1])
+
+
+def _registrations() -> tuple[Path, dict[str, Any]]:
+    root = shared_program("config-cases", _config_projects)  # built once for the session
+    return root, json.loads((root / "registrations.json").read_text())
+
+
+@pytest.mark.parametrize(("overrides", "key", "fragment"), BAD_CONFIGS)
 def test_bad_config_exits_2_naming_the_key_with_nothing_registered(
-        tmp_path: Path, overrides: dict[str, object], key: str, fragment: str) -> None:
-    program = _project_with(tmp_path, overrides)
-    proc = run_preflight("--program", str(program), "--stack", "bad")
+        overrides: dict[str, object], key: str, fragment: str) -> None:
+    index = BAD_CONFIGS.index((overrides, key, fragment))
+    root, registrations = _registrations()
+    program = root / str(index)
+    # The program stops on its config whatever the pack does: the first case runs with the pack starting beside
+    # it (preflight's default here, as `make preview`), the others without one.
+    pack = () if index == 0 else ("--no-policy-pack",)
+    proc = run_preflight("--program", str(program), "--stack", "bad", *pack)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
     assert key in proc.stderr and fragment in proc.stderr, proc.stderr
-    counted = subprocess.run([sys.executable, "-c", COUNT_REGISTRATIONS, str(program)], capture_output=True,
-                             text=True, cwd=REPO, check=True)
-    result = json.loads(counted.stdout.strip().splitlines()[-1])
+    result = registrations[str(program)]
     assert key in result["error"]
     assert result["types"] == ["pulumi:pulumi:Stack"], "no resource is registered before config is validated"
+    good = registrations[str(root / "quoted")]
+    assert good["error"] is None and "aws:eks/cluster:Cluster" in good["types"], \
+        "the same process sees the resources of a good config"
 
 
 def test_wrongly_typed_value_is_refused_like_the_cli(tmp_path: Path) -> None:
@@ -319,11 +354,13 @@ def test_compute_stack_policies_through_the_real_pack() -> None:
         assert not [k for k in found if k[1] == compliant], compliant
 
 
-def test_quoted_scalars_are_read_as_the_cli_reads_them(tmp_path: Path) -> None:
-    program = _project_with(tmp_path, {"logRetentionDays": "90", "highlyAvailableNat": "false",
-                                       "protectStatefulResources": "false"})
-    proc = run_preflight("--program", str(program), "--stack", "bad", "--phase", "up", "--no-policy-pack")
-    assert proc.returncode == 0, proc.stderr
+def test_quoted_scalars_are_read_as_the_cli_reads_them() -> None:
+    # The whole program runs with them (preflight's loader and runner, in the process that runs the bad configs).
+    root, registrations = _registrations()
+    result = registrations[str(root / "quoted")]
+    assert result["error"] is None, result["error"]
+    assert {"aws:eks/cluster:Cluster", "aws:eks/addon:Addon", "aws:cloudwatch/logGroup:LogGroup"} <= \
+        set(result["types"]), "the whole program ran"
 
 
 def test_a_key_with_no_value_is_refused_not_defaulted(tmp_path: Path) -> None:
