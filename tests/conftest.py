@@ -169,6 +169,8 @@ class _Zygote:
 
     SEED = "0"
     _running: dict[str, _Zygote] = {}
+    #: Policy packs this worker's runs started from a standby and with ``subprocess.Popen`` (tests/_zygote.py).
+    launched: dict[str, int] = {"standby": 0, "popen": 0}
 
     def __init__(self, seed: str) -> None:
         clean = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
@@ -192,14 +194,17 @@ class _Zygote:
             zygote.proc.wait(timeout=60)
         cls._running.clear()
 
-    def run(self, args: tuple[str, ...], cwd: Path, timeout: int, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        """``python -m preflight *args`` in ``cwd`` with ``env``, as ``subprocess.run`` would give it."""
+    def run(self, args: tuple[str, ...], cwd: Path, timeout: int, env: dict[str, str],
+            standbys: bool = True) -> subprocess.CompletedProcess[str]:
+        """``python -m preflight *args`` in ``cwd`` with ``env``, as ``subprocess.run`` would give it; its policy packs
+        from standby processes unless ``standbys`` is False (then as preflight starts them: ``subprocess.Popen``)."""
         proc = self.proc
         assert proc.stdin is not None and proc.stdout is not None
         with tempfile.TemporaryDirectory(prefix="preflight-run-") as tmp:
-            out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
+            out, err, launched = Path(tmp) / "stdout", Path(tmp) / "stderr", Path(tmp) / "launched"
             proc.stdin.write(json.dumps({"argv": list(args), "cwd": str(Path(cwd).resolve()), "env": env,
-                                         "stdout": str(out), "stderr": str(err)}) + "\n")
+                                         "stdout": str(out), "stderr": str(err), "standbys": standbys,
+                                         "launched": str(launched)}) + "\n")
             proc.stdin.flush()
             pid = json.loads(proc.stdout.readline())["pid"]
             expired = threading.Event()
@@ -217,6 +222,9 @@ class _Zygote:
                 timer.cancel()
             if expired.is_set():
                 raise subprocess.TimeoutExpired([sys.executable, "-m", "preflight", *args], timeout)
+            if launched.exists():
+                for way, count in json.loads(launched.read_text()).items():
+                    self.launched[way] += count
             return subprocess.CompletedProcess([sys.executable, "-m", "preflight", *args], code,
                                                out.read_text(errors="replace"), err.read_text(errors="replace"))
 
