@@ -114,8 +114,9 @@ class Standbys:
     def __init__(self) -> None:
         self._free: list[tuple[int, socket.socket]] = []
         self._lock = threading.Lock()
-        self.launched = {"standby": 0, "popen": 0}
-        """Packs started each way in this run (the tests read it: the standby path must be the one used)."""
+        self.launched: dict[str, Any] = {"standby": 0, "popen": 0, "forked": []}
+        """Packs started each way in this run, and the standbys' pids (the tests read it: the standby path must be
+        the one used, and no standby may outlive its run)."""
 
     def fork(self, count: int) -> None:
         """Fork ``count`` standbys; in this process no thread may run yet."""
@@ -129,6 +130,7 @@ class Standbys:
                 _standby(theirs)
             theirs.close()
             self._free.append((pid, ours))
+            self.launched["forked"].append(pid)
 
     def launch(self, args: list[str], cwd: Any, env: dict[str, str]) -> subprocess.Popen[str]:
         """``analyzer.launch_pack``: a standby for the plain ``python -u -m pulumi.policy``, else Popen."""
