@@ -20,6 +20,8 @@ from tests.conftest import FIXTURES, REPO, _spawn, _Zygote, link_virtualenv, run
 PROGRAMS = FIXTURES / "programs"
 PACKS = FIXTURES / "packs"
 
+pytestmark = pytest.mark.skipif(not _Zygote.STANDBYS, reason="PREFLIGHT_TEST_STANDBYS=0: the standbys are off")
+
 
 def _both(*args: str, extra_env: dict[str, str] | None = None, between: object = None, packs: int | None = None
           ) -> list[object]:
