@@ -21,6 +21,12 @@ The pack's own ``__main__`` and modules run in it, fresh. Any other launch (a pa
 already in ``sys.modules``, and the frames below ``_run_module_as_main`` are this module's
 (``tests/preflight/test_pack_standbys.py`` compares the rest, and the reports).
 
+For this repository's pack (``policies/``), the modules its ``__main__`` imports are imported once here too
+(:func:`_preload_pack`), then taken out of ``sys.modules``, so that no run sees them; a standby for that pack
+puts them back before the pack's ``__main__`` runs, unless a file of theirs changed since. They import nothing
+that depends on the environment or the order (``_deserialize_once.install()``, which patches pulumi_policy, is
+called by ``__main__``, in the standby).
+
 Protocol (one JSON object per line): the test writes ``{"argv", "cwd", "env", "stdout", "stderr"}``; the zygote
 answers ``{"pid": N}`` when the child starts, then ``{"code": N}`` when it ends.
 """
@@ -114,7 +120,7 @@ class Standbys:
     def __init__(self) -> None:
         self._free: list[tuple[int, socket.socket]] = []
         self._lock = threading.Lock()
-        self.launched: dict[str, Any] = {"standby": 0, "popen": 0, "forked": []}
+        self.launched: dict[str, Any] = {"standby": 0, "popen": 0, "preloaded": 0, "forked": []}
         """Packs started each way in this run, and the standbys' pids (the tests read it: the standby path must be
         the one used, and no standby may outlive its run)."""
 
@@ -147,6 +153,7 @@ class Standbys:
                 _discard(standby)
             else:
                 self.launched["standby"] += 1
+                self.launched["preloaded"] += proc.preloaded
                 return proc
         self.launched["popen"] += 1
         return analyzer.popen_pack(args, cwd, env)
@@ -179,13 +186,67 @@ class _StandbyPopen(subprocess.Popen):  # type: ignore[type-arg]
                                   "env": dict(env)}).encode()
             sock.settimeout(60)
             socket.send_fds(sock, [request], [p2cread, c2pwrite, errwrite])
-            if sock.recv(16) != b"started":
+            answer = sock.recv(32)
+            if not answer.startswith(b"started"):
                 raise OSError(f"standby policy pack process {pid} did not start")
+            self.preloaded = answer == b"started, preloaded"
             self.pid = pid
             self._child_created = True
         finally:
             sock.close()
             self._close_pipe_fds(p2cread, p2cwrite, c2pread, c2pwrite, errread, errwrite)
+
+
+#: A pack's modules imported once (:func:`_preload_pack`): its directory, the modules, and their files' (mtime, size).
+_PRELOADED: dict[str, Any] = {}
+
+
+def _preload_pack(pack_dir: str) -> None:
+    """Import the modules the pack in ``pack_dir`` imports at the top of its ``__main__`` (those statements only,
+    with ``sys.path`` as the pack's), keep them aside and take them out of ``sys.modules`` again."""
+    import ast
+    import importlib
+
+    source = os.path.join(pack_dir, "__main__.py")
+    before, path = set(sys.modules), list(sys.path)
+    try:
+        with open(source, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), source)
+        imports = ast.Module(body=[node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+                                   and getattr(node, "level", 0) == 0], type_ignores=[])
+        sys.path[:] = [pack_dir, *_BASE_PATH]
+        importlib.invalidate_caches()
+        exec(compile(imports, source, "exec"), {"__name__": "_preloaded_pack"})  # noqa: S102 - the pack's imports
+        modules = {name: module for name, module in sys.modules.items() if name not in before}
+    except Exception:  # noqa: BLE001 - then its standbys import them themselves
+        modules = {}
+    finally:
+        sys.path[:] = path
+        for name in set(sys.modules) - before:
+            del sys.modules[name]
+    files = {}
+    for module in modules.values():
+        file = getattr(module, "__file__", None)
+        if file:
+            stat = os.stat(file)
+            files[file] = (stat.st_mtime_ns, stat.st_size)
+    if modules:
+        _PRELOADED.update({"dir": os.path.realpath(pack_dir), "modules": modules, "files": files})
+
+
+def _use_preloaded(pack_dir: str) -> bool:
+    """Put the modules preloaded for ``pack_dir`` into ``sys.modules``, if they are for it and still current."""
+    if not _PRELOADED or os.path.realpath(pack_dir) != _PRELOADED["dir"]:
+        return False
+    for file, (mtime, size) in _PRELOADED["files"].items():
+        try:
+            stat = os.stat(file)
+        except OSError:
+            return False
+        if (stat.st_mtime_ns, stat.st_size) != (mtime, size):
+            return False
+    sys.modules.update(_PRELOADED["modules"])
+    return True
 
 
 def _standby(sock: socket.socket) -> NoReturn:
@@ -206,7 +267,7 @@ def _standby(sock: socket.socket) -> NoReturn:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        sock.send(b"started")
+        sock.send(b"started, preloaded" if _use_preloaded(request["argv"][-1]) else b"started")
         sock.close()
         code = _python_m(request["argv"])
     except BaseException:  # noqa: BLE001, S110 - its exit code tells
@@ -321,6 +382,8 @@ def serve() -> None:
     import pulumi_policy  # noqa: F401
 
     import preflight.cli  # noqa: F401 - what every run imports, once
+
+    _preload_pack(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "policies"))
 
     for line in sys.stdin:
         request = json.loads(line)

@@ -173,11 +173,12 @@ class _Zygote:
     STANDBYS = os.environ.get("PREFLIGHT_TEST_STANDBYS", "1") != "0"
     _running: dict[str, _Zygote] = {}
     #: Policy packs this worker's runs started from a standby and with ``subprocess.Popen`` (tests/_zygote.py).
-    launched: dict[str, int] = {"standby": 0, "popen": 0}
+    launched: dict[str, int] = {"standby": 0, "popen": 0, "preloaded": 0}
 
     def __init__(self, seed: str) -> None:
         self.last_launched: dict[str, Any] = {}
-        """How the last run's packs started: ``standby``, ``popen`` (counts) and ``forked`` (its standbys' pids)."""
+        """How the last run's packs started: ``standby``, ``popen``, ``preloaded`` (standbys given this repository's
+        pack's modules already imported) and ``forked`` (its standbys' pids)."""
         clean = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
         self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("_zygote.py"))], cwd=REPO,
                                      env={**clean, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": seed},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -27,21 +28,21 @@ def _both(*args: str, extra_env: dict[str, str] | None = None, between: object =
           ) -> list[object]:
     """The run of ``args`` with standbys, then without: the same ``(exit code, stdout, stderr)``, and the same result
     of ``between()`` (if given), called after each run. With standbys, ``packs`` packs (default: one per phase)
-    started from standbys, none with Popen."""
+    started from standbys, none with Popen. Returns the output, ``between()``'s result and how the packs started."""
     results = []
     for standbys in (True, False):
         proc = _spawn(args, REPO, 300, {"PYTHONHASHSEED": "0", **(extra_env or {})}, standbys=standbys)
         launched = _Zygote.of("0").last_launched
         results.append(((proc.returncode, proc.stdout, proc.stderr), launched["standby"], launched["popen"],
-                        between() if between is not None else None))
-    (with_standbys, standby, popen, seen), (without, standby_off, popen_off, seen_off) = results
+                        between() if between is not None else None, launched))
+    (with_standbys, standby, popen, seen, _), (without, standby_off, popen_off, seen_off, _) = results
     if packs is None:
         packs = len(PHASES[args[args.index("--phase") + 1]]) if "--phase" in args else 2
     assert (standby, popen) == (packs, 0), "every pack of the run started from a standby"
     assert (standby_off, popen_off) == (0, 0), "no standby when they are off: preflight's own Popen"
     assert with_standbys == without
     assert seen == seen_off
-    return [with_standbys, seen]
+    return [with_standbys, seen, results[0][4]]
 
 
 def _reports(directory: Path) -> dict[str, str]:
@@ -57,7 +58,8 @@ def test_the_reports_are_byte_identical_with_and_without_standbys(tmp_path: Path
     """Both phases, every format (one run writes them all), the exit code, stdout and stderr."""
     args = ("--program", str(PROGRAMS / program), "--format", "json",
             *[f"--report={fmt}:{tmp_path / fmt}" for fmt in FORMATS], "--policy-pack", str(REPO / "policies"))
-    (code, stdout, _stderr), reports = _both(*args, between=lambda: _reports(tmp_path))  # type: ignore[misc]
+    (code, stdout, _stderr), reports, launched = _both(*args, between=lambda: _reports(tmp_path))  # type: ignore[misc]
+    assert launched["preloaded"] == 2, "this repository's pack: its modules imported once, in the zygote"  # type: ignore[index]
     assert code == 1
     data = json.loads(stdout)
     assert data["violations"] and {p for v in data["violations"] for p in v["phases"]} == {"preview", "up"}
@@ -73,9 +75,10 @@ def test_a_standby_pack_runs_in_the_process_python_m_gives_it(tmp_path: Path) ->
     args = ("--program", str(PROGRAMS / "minimal"), "--policy-pack", str(PACKS / "probe"), "--format", "json")
     probes = tmp_path / "probes"
     probes.mkdir()
-    (code, stdout, stderr), facts = _both(*args, extra_env={"PREFLIGHT_PROBE_DIR": str(probes)},  # type: ignore[misc]
+    (code, stdout, stderr), facts, launched = _both(*args, extra_env={"PREFLIGHT_PROBE_DIR": str(probes)},  # type: ignore[misc]
                                           between=lambda: _reports(probes))
     assert code == 1 and "probe-buckets" in stdout
+    assert launched["preloaded"] == 0  # type: ignore[index]
     assert set(facts) == {"preview.json", "up.json"}  # type: ignore[arg-type]
     up = json.loads(facts["up.json"])  # type: ignore[index]
     assert up["streams"][1]["write_through"] and up["streams"][2]["write_through"], "-u"
@@ -92,7 +95,7 @@ def test_a_failing_pack_fails_the_same_way_from_a_standby(pack: str) -> None:
     """A pack that cannot start (exit 2, its traceback in preflight's message; one phase, so that exactly one pack
     is started before the run ends) and one whose rules raise (both phases): the same output."""
     phase = "up" if pack == "broken" else "both"
-    (code, stdout, stderr), _ = _both("--program", str(PROGRAMS / "minimal"), "--policy-pack",  # type: ignore[misc]
+    (code, stdout, stderr), _, _ = _both("--program", str(PROGRAMS / "minimal"), "--policy-pack",  # type: ignore[misc]
                                       str(PACKS / pack), "--format", "json", "--phase", phase)
     if pack == "broken":
         assert code == 2 and f"policy pack {PACKS / pack} failed to start" in stderr
@@ -110,6 +113,7 @@ def test_the_suites_runs_start_their_packs_from_standbys(phase: str) -> None:
     proc = run_preflight("--program", str(PROGRAMS / "minimal"), "--phase", phase, "--format", "json", fresh=True)
     assert proc.returncode == 1, proc.stderr
     assert _Zygote.launched["standby"] - before["standby"] == len(PHASES[phase])
+    assert _Zygote.launched["preloaded"] - before["preloaded"] == len(PHASES[phase])
     assert _Zygote.launched["popen"] == before["popen"]
     _assert_gone(_Zygote.of("0").last_launched["forked"])
 
@@ -168,3 +172,28 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_pack_preloaded_is_used_only_for_its_directory_and_files(tmp_path: Path) -> None:
+    """The modules imported ahead for a pack go to a standby of that pack, and not once a file of theirs changed."""
+    from tests import _zygote
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "helper_for_preload.py").write_text("VALUE = 1\n")
+    (pack / "__main__.py").write_text("import sys\nimport helper_for_preload\n\nprint(helper_for_preload.VALUE)\n")
+    saved = dict(_zygote._PRELOADED)
+    try:
+        _zygote._PRELOADED.clear()
+        _zygote._preload_pack(str(pack))
+        assert "helper_for_preload" not in sys.modules, "taken out again"
+        assert set(_zygote._PRELOADED["modules"]) == {"helper_for_preload"}
+        assert not _zygote._use_preloaded(str(tmp_path))
+        assert _zygote._use_preloaded(str(pack)) and sys.modules["helper_for_preload"].VALUE == 1
+        del sys.modules["helper_for_preload"]
+        (pack / "helper_for_preload.py").write_text("VALUE = 22\n")
+        assert not _zygote._use_preloaded(str(pack)) and "helper_for_preload" not in sys.modules
+    finally:
+        sys.modules.pop("helper_for_preload", None)
+        _zygote._PRELOADED.clear()
+        _zygote._PRELOADED.update(saved)
