@@ -152,10 +152,12 @@ class Standbys:
             except OSError:
                 _discard(standby)
             else:
-                self.launched["standby"] += 1
-                self.launched["preloaded"] += proc.preloaded
+                with self._lock:  # packs start on threads of their own
+                    self.launched["standby"] += 1
+                    self.launched["preloaded"] += proc.preloaded
                 return proc
-        self.launched["popen"] += 1
+        with self._lock:
+            self.launched["popen"] += 1
         return analyzer.popen_pack(args, cwd, env)
 
 
