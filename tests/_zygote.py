@@ -4,8 +4,8 @@ Most of what a small ``python -m preflight`` run costs is the interpreter starti
 pulumi, pulumi_aws and pulumi_kubernetes (half a second of CPU). The test session makes a few hundred runs;
 this process pays that once per worker. Each run is still a process of its own: a child forked before any
 program ran, with the run's working directory, environment, ``sys.path[0]`` and output files, that calls
-``preflight.cli.main`` and exits with its code. Its policy packs and virtualenv children start as they would
-from ``python -m preflight``. A forked child keeps its parent's hash seed, so the tests start one zygote per
+``preflight.cli.main`` and exits with its code. Its virtualenv children start as they would from
+``python -m preflight``. A forked child keeps its parent's hash seed, so the tests start one zygote per
 ``PYTHONHASHSEED`` they ask for (``tests/conftest.py``).
 
 Its policy packs start warm too (:class:`Standbys`). Before ``main`` starts any thread or gRPC server, the run
@@ -27,8 +27,9 @@ puts them back before the pack's ``__main__`` runs, unless a file of theirs chan
 that depends on the environment or the order (``_deserialize_once.install()``, which patches pulumi_policy, is
 called by ``__main__``, in the standby).
 
-Protocol (one JSON object per line): the test writes ``{"argv", "cwd", "env", "stdout", "stderr"}``; the zygote
-answers ``{"pid": N}`` when the child starts, then ``{"code": N}`` when it ends.
+Protocol (one JSON object per line): the test writes ``{"argv", "cwd", "env", "stdout", "stderr"}`` (and
+optionally ``"standbys": false``, and ``"launched"``: a file the run writes :attr:`Standbys.launched` to); the
+zygote answers ``{"pid": N}`` when the child starts, then ``{"code": N}`` when it ends.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ _BASE_PATH = list(sys.path[1:])
 #: The environment this interpreter started with: a pack whose environment would start an interpreter differently
 #: (another ``PYTHON*`` variable or locale) is not given a standby.
 _BIRTH_ENV = dict(os.environ)
-#: Variables a standby's interpreter does not depend on: ``PYTHONUNBUFFERED`` (``-u`` is given and emulated); a
-#: missing ``PYTHONHASHSEED`` (a random seed: this one is as good).
+#: Environment variables that change how an interpreter starts: a pack's must be this interpreter's, except
+#: ``PYTHONUNBUFFERED`` (``-u`` is given, and emulated) and a missing ``PYTHONHASHSEED`` (a random seed: this one is
+#: as good) (:func:`_same_interpreter`).
 _STARTUP_PREFIXES = ("PYTHON", "LC_", "LANG")
 #: The command a standby runs, before the engine address and the pack directory.
 _PACK_COMMAND = [sys.executable, "-u", "-m", "pulumi.policy"]
