@@ -309,6 +309,19 @@ def _pack_python(spec_file: Path, runtime_options: dict[str, Any]) -> str:
     return str(python)
 
 
+def popen_pack(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start a pack's process: ``args`` in ``cwd`` with ``env``; no stdin, stdout and stderr piped as text."""
+    return subprocess.Popen(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+#: How :class:`PolicyPackProcess` starts its pack's process (called with the arguments of :func:`popen_pack`):
+#: :func:`popen_pack`. The test suite's preflight runs replace it, before anything starts, with one that gives
+#: ``[sys.executable, "-u", "-m", "pulumi.policy", ...]`` a process forked from a warm interpreter and runs
+#: pulumi.policy's ``__main__`` in it as ``-m`` would (``tests/_zygote.py``); anything else it hands here.
+launch_pack = popen_pack
+
+
 class PolicyPackProcess:
     """A running policy pack and a client for its analyzer server."""
 
@@ -362,8 +375,7 @@ class PolicyPackProcess:
         args = [python, "-u", *run, self.engine_address, str(self.pack_dir)]
         self._stderr_lines: list[str] = []
         try:
-            self.proc = subprocess.Popen(args, cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.proc = launch_pack(args, self.pack_dir, env)
         except OSError as exc:
             self._engine_server.stop(0)
             raise PreflightError(f"policy pack {self.pack_dir} failed to start: {exc}") from None

@@ -149,15 +149,15 @@ def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: d
     return _spawn(args, cwd, timeout, extra_env)
 
 
-def _spawn(args: tuple[str, ...], cwd: Path, timeout: int,
-           extra_env: dict[str, str] | None) -> subprocess.CompletedProcess[str]:
+def _spawn(args: tuple[str, ...], cwd: Path, timeout: int, extra_env: dict[str, str] | None,
+           standbys: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
     # --phase both runs its phases at once in two processes: on a machine whose cores the other tests keep busy
     # that is only more CPU, so the suite runs them one after the other (the same reports:
     # tests/preflight/test_concurrent_phases.py), unless a test says otherwise.
     env = {**env, "PYTHONPATH": str(REPO), SEQUENTIAL_ENV: "1", **(extra_env or {})}
     if os.name == "posix" and not any(k.startswith("PYTHON") and k != "PYTHONHASHSEED" for k in extra_env or {}):
-        return _Zygote.of(env.get("PYTHONHASHSEED", _Zygote.SEED)).run(args, cwd, timeout, env)
+        return _Zygote.of(env.get("PYTHONHASHSEED", _Zygote.SEED)).run(args, cwd, timeout, env, standbys)
     return subprocess.run([sys.executable, "-m", "preflight", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env=env)
 
@@ -168,9 +168,17 @@ class _Zygote:
     its parent's): a run without a seed gets :attr:`SEED`. Started at the first run; ended with the session."""
 
     SEED = "0"
+    #: ``PREFLIGHT_TEST_STANDBYS=0``: the runs start their packs as preflight does alone (to compare, or to rule the
+    #: standbys out).
+    STANDBYS = os.environ.get("PREFLIGHT_TEST_STANDBYS", "1") != "0"
     _running: dict[str, _Zygote] = {}
+    #: Policy packs this worker's runs started from a standby and with ``subprocess.Popen`` (tests/_zygote.py).
+    launched: dict[str, int] = {"standby": 0, "popen": 0, "preloaded": 0}
 
     def __init__(self, seed: str) -> None:
+        self.last_launched: dict[str, Any] = {}
+        """How the last run's packs started: ``standby``, ``popen``, ``preloaded`` (standbys given this repository's
+        pack's modules already imported) and ``forked`` (its standbys' pids)."""
         clean = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
         self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("_zygote.py"))], cwd=REPO,
                                      env={**clean, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": seed},
@@ -192,14 +200,18 @@ class _Zygote:
             zygote.proc.wait(timeout=60)
         cls._running.clear()
 
-    def run(self, args: tuple[str, ...], cwd: Path, timeout: int, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        """``python -m preflight *args`` in ``cwd`` with ``env``, as ``subprocess.run`` would give it."""
+    def run(self, args: tuple[str, ...], cwd: Path, timeout: int, env: dict[str, str],
+            standbys: bool = True) -> subprocess.CompletedProcess[str]:
+        """``python -m preflight *args`` in ``cwd`` with ``env``, as ``subprocess.run`` would give it; its policy packs
+        from standby processes unless ``standbys`` is False (then as preflight starts them: ``subprocess.Popen``)."""
         proc = self.proc
         assert proc.stdin is not None and proc.stdout is not None
         with tempfile.TemporaryDirectory(prefix="preflight-run-") as tmp:
-            out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
+            out, err, launched = Path(tmp) / "stdout", Path(tmp) / "stderr", Path(tmp) / "launched"
             proc.stdin.write(json.dumps({"argv": list(args), "cwd": str(Path(cwd).resolve()), "env": env,
-                                         "stdout": str(out), "stderr": str(err)}) + "\n")
+                                         "stdout": str(out), "stderr": str(err),
+                                         "standbys": standbys and self.STANDBYS,
+                                         "launched": str(launched)}) + "\n")
             proc.stdin.flush()
             pid = json.loads(proc.stdout.readline())["pid"]
             expired = threading.Event()
@@ -217,6 +229,9 @@ class _Zygote:
                 timer.cancel()
             if expired.is_set():
                 raise subprocess.TimeoutExpired([sys.executable, "-m", "preflight", *args], timeout)
+            self.last_launched = json.loads(launched.read_text()) if launched.exists() else {}
+            for way in self.launched:
+                self.launched[way] += self.last_launched.get(way, 0)
             return subprocess.CompletedProcess([sys.executable, "-m", "preflight", *args], code,
                                                out.read_text(errors="replace"), err.read_text(errors="replace"))
 
