@@ -379,7 +379,8 @@ class PolicyPackProcess:
         except OSError as exc:
             self._engine_server.stop(0)
             raise PreflightError(f"policy pack {self.pack_dir} failed to start: {exc}") from None
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        self._stderr_drain = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._stderr_drain.start()
         port = self._read_port()
         self.address = f"127.0.0.1:{port}"
         """The pack's analyzer server: another process (the preview phase's program run) may stream to it."""
@@ -415,6 +416,7 @@ class PolicyPackProcess:
         if not line.isdigit():
             self.proc.kill()
             self.proc.wait()
+            self._stderr_drain.join(5)  # what it wrote before it ended (its pipe closes with it)
             detail = "\n".join(self._stderr_lines[-20:]) or line or "(no output)"
             self._engine_server.stop(0)
             raise PreflightError(f"policy pack {self.pack_dir} failed to start:\n{detail}")
@@ -481,6 +483,9 @@ class PolicyPackProcess:
 
     @property
     def stderr(self) -> str:
+        """What the pack wrote to stderr; all of it once the pack has ended."""
+        if self.proc.poll() is not None:
+            self._stderr_drain.join(5)
         return "\n".join(self._stderr_lines)
 
 
