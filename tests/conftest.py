@@ -119,6 +119,15 @@ def program_in_its_own_virtualenv(where: Path) -> Path:
     return where
 
 
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, ended but not yet reaped, does not count); Linux /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def _with_default_pack(args: tuple[str, ...]) -> tuple[str, ...]:
     if not any(a in ("--policy-pack", "--no-policy-pack") or a.startswith("--policy-pack=") for a in args) \
             and "--help" not in args:

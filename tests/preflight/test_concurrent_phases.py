@@ -20,6 +20,7 @@ from tests.conftest import (
     FIXTURES,
     REPO,
     preflight_reports,
+    process_alive,
     program_in_its_own_virtualenv,
     run_preflight,
     shared_program,
@@ -144,14 +145,6 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _hanging_program(where: Path) -> Path:
     where.mkdir()
     (where / "Pulumi.yaml").write_text("name: hangs\nruntime: python\n")
@@ -190,7 +183,7 @@ def test_nothing_is_left_running_after_a_timeout(tmp_path: Path) -> None:
     assert code == 2 and "did not finish within --timeout 8 s" in stderr, stderr
     assert len(seen) >= 3, "the preview phase's child and the two packs ran"
     time.sleep(1)
-    assert not [pid for pid in seen if _alive(pid)], "processes left running"
+    assert not [pid for pid in seen if process_alive(pid)], "processes left running"
 
 
 @pytest.mark.e2e
@@ -199,4 +192,4 @@ def test_nothing_is_left_running_after_ctrl_c(tmp_path: Path) -> None:
     assert code != 0
     assert len(seen) >= 3, "the preview phase's child and the two packs ran"
     time.sleep(1)
-    assert not [pid for pid in seen if _alive(pid)], "processes left running"
+    assert not [pid for pid in seen if process_alive(pid)], "processes left running"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from preflight.cli import FORMATS, PHASES, SEQUENTIAL_ENV
-from tests.conftest import FIXTURES, REPO, _spawn, _Zygote, link_virtualenv, run_preflight
+from tests.conftest import FIXTURES, REPO, _spawn, _Zygote, link_virtualenv, process_alive, run_preflight
 
 PROGRAMS = FIXTURES / "programs"
 PACKS = FIXTURES / "packs"
@@ -159,19 +159,11 @@ def _assert_gone(pids: list[int]) -> None:
     """Every process in ``pids`` has ended (generous time: a loaded machine)."""
     deadline = time.monotonic() + 60
     while True:
-        alive = [pid for pid in pids if _alive(pid)]
+        alive = [pid for pid in pids if process_alive(pid)]
         if not alive or time.monotonic() > deadline:
             break
         time.sleep(0.1)
     assert not alive, f"standbys left running: {alive}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_a_pack_preloaded_is_used_only_for_its_directory_and_files(tmp_path: Path) -> None:
