@@ -26,9 +26,7 @@ from .k8s import ManifestError, is_custom_resource, is_kubernetes_object, suppor
 from .locations import entry_file
 from .mockcloud import DEFAULT_ACCOUNT, DEFAULT_REGION, CloudIdentity
 from .monitor import RecordedResource
-
-# BOTH_AT_ONCE_ENV and SEQUENTIAL_ENV: the environment the tests set, also named here.
-from .phases import BOTH_AT_ONCE_ENV, PHASES, SEQUENTIAL_ENV, Context, Timer, merge_phases, run_phases  # noqa: F401
+from .phases import PHASES, Context, Timer, merge_phases, run_phases
 from .project import Project, load_project
 from .report import NotVisible, Report, plain, redact
 

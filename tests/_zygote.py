@@ -366,7 +366,8 @@ def _exit_code(exc: SystemExit) -> int:
 
 def _packs(argv: list[str]) -> int:
     """How many policy packs a run with ``argv`` starts in the usual case (one per phase), 0 when unsure."""
-    from preflight.cli import PHASES, _parser
+    from preflight.cli import _parser
+    from preflight.phases import PHASES
 
     try:
         options = _parser().parse_args(argv)

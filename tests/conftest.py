@@ -25,8 +25,8 @@ for path in (REPO, REPO / "policies"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from preflight.cli import SEQUENTIAL_ENV  # noqa: E402
 from preflight.mockcloud import CloudIdentity, MockCloud  # noqa: E402
+from preflight.phases import SEQUENTIAL_ENV  # noqa: E402
 
 #: The day every test previews on (the EKS version lifecycle is judged on it): frozen, so no test changes with
 #: the calendar. Subprocesses (preflight, the policy pack) inherit it. Tests of other days set it themselves.

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from preflight.cli import BOTH_AT_ONCE_ENV, FORMATS, SEQUENTIAL_ENV
+from preflight.cli import FORMATS
+from preflight.phases import BOTH_AT_ONCE_ENV, SEQUENTIAL_ENV
 from tests.conftest import (
     FIXTURES,
     REPO,

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from preflight.cli import FORMATS, PHASES, SEQUENTIAL_ENV
+from preflight.cli import FORMATS
+from preflight.phases import PHASES, SEQUENTIAL_ENV
 from tests.conftest import FIXTURES, REPO, _spawn, _Zygote, link_virtualenv, process_alive, run_preflight
 
 PROGRAMS = FIXTURES / "programs"

@@ -6,9 +6,9 @@ from google.protobuf import json_format, struct_pb2
 
 from preflight._wire import SECRET_SIG, SIG_KEY, UNKNOWN
 from preflight.analyzer import Violation
-from preflight.cli import merge_phases
 from preflight.mockcloud import known_at_preview
 from preflight.monitor import preview_state
+from preflight.phases import merge_phases
 
 
 def _struct(value: dict) -> struct_pb2.Struct:  # type: ignore[type-arg]
