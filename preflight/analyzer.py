@@ -327,7 +327,9 @@ class PolicyPackProcess:
 
     def __init__(self, pack_dir: Path, project: str, stack: str, config: dict[str, str],
                  secret_keys: Iterable[str], dry_run: bool = True, timeout: float = 600.0,
-                 tags: dict[str, str] | None = None) -> None:
+                 tags: dict[str, str] | None = None, environ: dict[str, str] | None = None) -> None:
+        """``environ``: the environment the pack starts from (default: this process's now); a pack started on
+        another thread while a program runs here must not see the program's (``runner._program_context``)."""
         self.pack_dir = pack_dir.resolve()
         self.timeout = timeout
         """Seconds each call to the pack may take (``--timeout``)."""
@@ -361,7 +363,7 @@ class PolicyPackProcess:
         self._engine_server.start()
         self.engine_address = f"127.0.0.1:{engine_port}"
 
-        env = dict(os.environ)
+        env = dict(os.environ if environ is None else environ)
         env.update({"PULUMI_PROJECT": project, "PULUMI_STACK": stack, "PULUMI_DRY_RUN": "true" if dry_run else "false",
                     "PULUMI_ORGANIZATION": "organization", "PYTHONUNBUFFERED": "1"})
         if config:
@@ -700,11 +702,12 @@ def _tail(text: str, lines: int = 20) -> str:
 
 
 def start_pack(pack_dir: Path, project: str, stack: str, config: dict[str, str], secret_keys: Iterable[str],
-               given: dict[str, dict[str, Any]], dry_run: bool = True,
-               timeout: float = 600.0, tags: dict[str, str] | None = None) -> tuple[PolicyPackProcess, PackInfo]:
+               given: dict[str, dict[str, Any]], dry_run: bool = True, timeout: float = 600.0,
+               tags: dict[str, str] | None = None,
+               environ: dict[str, str] | None = None) -> tuple[PolicyPackProcess, PackInfo]:
     """Boot the pack, reconcile ``given`` (a parsed policy config file) and send the configuration."""
     pack = PolicyPackProcess(pack_dir, project, stack, config, secret_keys, dry_run=dry_run, timeout=timeout,
-                             tags=tags)
+                             tags=tags, environ=environ)
     try:
         info, initial = pack.describe()
         from .lifecycle import with_lifecycle_config  # rule A6 judges from preflight's EKS lifecycle table

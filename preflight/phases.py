@@ -53,6 +53,9 @@ class PackStarter(PendingAnalysis):
         self.info: PackInfo | None = None
         self.error: BaseException | None = None
         self._pack = None
+        # Taken here, before a program runs in this process: the pack boots on its own thread while the program
+        # runs, and the program's environment (PULUMI_CONFIG_SECRET_KEYS, ...) is set and restored meanwhile.
+        self._environ = dict(os.environ)
         self._thread = threading.Thread(target=self._start, args=(opts, project, policy_config), name="preflight-pack",
                                         daemon=True)
         self._thread.start()
@@ -62,7 +65,7 @@ class PackStarter(PendingAnalysis):
             assert opts.policy_pack is not None
             pack, info = start_pack(opts.policy_pack, project.name, project.stack, project.config,
                                     project.secret_keys, policy_config, dry_run=self.phase == "preview",
-                                    timeout=opts.timeout, tags=project.tags)
+                                    timeout=opts.timeout, tags=project.tags, environ=self._environ)
             self._pack, self.info = pack, info
             if self.child is not None:
                 self.child.send_pack(pack.address, opts.policy_pack, info, opts.timeout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from google.protobuf import json_format, struct_pb2
 
 from preflight._wire import SECRET_SIG, SIG_KEY, UNKNOWN
@@ -52,3 +53,36 @@ def test_merge_phases_reports_each_finding_once_with_its_phases() -> None:
     by = {(v.policy, v.message): v.phases for v in merged}
     assert by == {("a", "m"): ("preview", "up"), ("b", "m"): ("preview",), ("c", "m"): ("up",),
                   ("b", "other text"): ("up",)}
+
+
+def test_a_pack_starts_from_the_environment_before_the_program_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pack boots on its own thread while the program already runs in this process, and the program's run sets
+    PULUMI_CONFIG_SECRET_KEYS (and more) in os.environ meanwhile (runner._program_context): the pack's environment
+    is the one from before, whatever the timing."""
+    import os
+    import threading
+    from pathlib import Path
+
+    from preflight import phases
+    from preflight.cli import Options
+    from preflight.errors import PreflightError
+    from preflight.project import load_project
+
+    received: dict[str, str] = {}
+    program_runs = threading.Event()
+
+    def start_pack(*_args: object, environ: dict[str, str] | None = None, **_kwargs: object) -> None:
+        program_runs.wait(30)  # the pack's thread gets here only once the program has changed the environment
+        received.update(environ if environ is not None else os.environ)
+        raise PreflightError("not started in this test")
+
+    monkeypatch.setattr(phases, "start_pack", start_pack)
+    monkeypatch.delenv("PULUMI_CONFIG_SECRET_KEYS", raising=False)
+    minimal = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "minimal"
+    starter = phases.PackStarter(Options(program=minimal, policy_pack=Path("policies")), load_project(minimal, "dev"),
+                                 {}, "preview")
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", "[]")  # as the program's run does
+    program_runs.set()
+    with pytest.raises(PreflightError):
+        starter.wait()
+    assert received and "PULUMI_CONFIG_SECRET_KEYS" not in received
