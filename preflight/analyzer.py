@@ -34,6 +34,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, en
 
 from ._wire import engine_properties
 from .errors import PreflightError
+from .isolated import virtualenv_python
 from .monitor import RecordedResource
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
@@ -300,7 +301,7 @@ def _pack_python(spec_file: Path, runtime_options: dict[str, Any]) -> str:
     if not venv:
         return sys.executable
     root = spec_file.parent / str(venv)
-    python = root / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = virtualenv_python(root)
     if not python.exists():
         raise PreflightError(
             f"{spec_file} names the virtualenv {venv} (runtime.options.virtualenv), which does not exist in "

@@ -6,6 +6,9 @@ the child imports preflight (the mock cloud and the recording monitor) from this
 checkout and preflight's own site-packages off ``sys.path`` before it runs the program, so the program
 imports what its virtualenv has (its own ``pulumi`` and providers first) and nothing of preflight's. The
 recorded run comes back to this process, whose policy pack judges it.
+
+``--phase both`` runs each phase's program in such a child (:class:`ChildRun`, with preflight's interpreter when
+no virtualenv is named), streaming to the phase's pack itself (``preflight/phases.py``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,11 @@ os._exit(code)  # the result is written: skip freeing the program's objects one 
 """
 
 
+def virtualenv_python(venv: Path) -> Path:
+    """The interpreter of the virtualenv ``venv`` (whether or not it exists)."""
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
 def interpreter(project: Project) -> Path | None:
     """The Python of the project's named virtualenv, or None if it is this interpreter (or none is named).
 
@@ -54,7 +62,7 @@ def interpreter(project: Project) -> Path | None:
     if project.virtualenv is None:
         return None
     venv = project.virtualenv
-    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = virtualenv_python(venv)
     if not python.exists():
         raise PreflightError(
             f"Pulumi.yaml names the virtualenv {venv} (runtime.options.virtualenv), which does not exist: create it "
@@ -227,7 +235,7 @@ def child_main(request_path: str) -> int:
         from . import analyzer  # noqa: F401 - imported before the program's virtualenv comes first on sys.path
 
         streamer = _Streamer(request["phase"])
-        sys.setswitchinterval(0.0005)  # the streaming thread keeps pace with the program (see cli.preflight)
+        sys.setswitchinterval(0.0005)  # the streaming thread keeps pace with the program (see phases.run_phases)
     monitor = RecordingMonitor(MockCloud(identity, stack=project.stack, project=project.name,
                                          preview=request["preview"]), project.config, preview=request["preview"],
                                on_register=streamer.submit if streamer else None)

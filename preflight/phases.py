@@ -105,7 +105,6 @@ class PackStarter(PendingAnalysis):
             self._pack = None
 
 
-
 class Timer:
     """Phase timings on stderr when PREFLIGHT_TIMINGS is set (used to find where time goes)."""
 
