@@ -27,6 +27,13 @@ puts them back before the pack's ``__main__`` runs, unless a file of theirs chan
 that depends on the environment or the order (``_deserialize_once.install()``, which patches pulumi_policy, is
 called by ``__main__``, in the standby).
 
+The SDK submodules a run loads (``pulumi_aws.ec2``, ``pulumi_kubernetes.core.v1``: the SDKs load them lazily, on a
+program's first use, a few tenths of a second each) are loaded here too once the run has ended
+(:func:`_load_like`), so the next run that uses them finds them loaded, as it finds ``pulumi_aws`` itself. Before
+each fork this process's objects are frozen (``gc.freeze``): a collection in the child (preflight collects between
+its phases; a pack runs with the collector on) then scans only the child's own objects, and does not copy every
+page of the inherited heap to update their collector headers.
+
 Protocol (one JSON object per line): the test writes ``{"argv", "cwd", "env", "stdout", "stderr"}`` (and
 optionally ``"standbys": false``, and ``"launched"``: a file the run writes :attr:`Standbys.launched` to); the
 zygote answers ``{"pid": N}`` when the child starts, then ``{"code": N}`` when it ends.
@@ -35,12 +42,15 @@ zygote answers ``{"pid": N}`` when the child starts, then ``{"code": N}`` when i
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
+import types
 from typing import Any, NoReturn
 
 #: ``sys.path`` as this interpreter started, without its script's directory: what follows the working directory in
@@ -93,6 +103,12 @@ def _child(request: dict[str, object]) -> None:
             try:
                 stream.flush()
             except Exception:  # noqa: BLE001, S110 - the exit code still goes back
+                pass
+        if request.get("loaded"):
+            try:
+                with open(str(request["loaded"]), "w") as f:
+                    json.dump(_sdk_modules(), f)
+            except OSError:
                 pass
         if request.get("launched"):  # how its packs started, for the tests that check the standbys are used
             try:
@@ -323,6 +339,7 @@ def _python_m(argv: list[str]) -> int:
     main.__annotations__ = {}
     _REPLACED.append(sys.modules["__main__"])
     sys.modules["__main__"] = main
+    gc.unfreeze()  # as a new interpreter's: nothing frozen (serve freezes before each fork)
     gc.enable()
     interrupted = False
     try:
@@ -390,14 +407,45 @@ def serve() -> None:
 
     _preload_pack(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "policies"))
 
-    for line in sys.stdin:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _child(request)
-        print(json.dumps({"pid": pid}), flush=True)
-        _, status = os.waitpid(pid, 0)
-        print(json.dumps({"code": os.waitstatus_to_exitcode(status)}), flush=True)
+    with tempfile.TemporaryDirectory(prefix="preflight-zygote-") as tmp:
+        loaded = os.path.join(tmp, "loaded.json")
+        for line in sys.stdin:
+            request = {**json.loads(line), "loaded": loaded}
+            gc.freeze()
+            pid = os.fork()
+            if pid == 0:
+                _child(request)
+            print(json.dumps({"pid": pid}), flush=True)
+            _, status = os.waitpid(pid, 0)
+            print(json.dumps({"code": os.waitstatus_to_exitcode(status)}), flush=True)
+            _load_like(loaded)
+
+
+#: The SDKs whose submodules a run's loading is repeated here: the ones this process imports before any run.
+_SDKS = ("pulumi", "pulumi_aws", "pulumi_kubernetes")
+
+
+def _sdk_modules() -> list[str]:
+    """The loaded submodules of :data:`_SDKS` in this process, lazily imported ones that were never used left out."""
+    return sorted(name for name, module in list(sys.modules.items())
+                  if name.partition(".")[0] in _SDKS and type(module) is types.ModuleType)
+
+
+def _load_like(path: str) -> None:
+    """Load here the SDK submodules the run that wrote ``path`` had loaded (:func:`_sdk_modules`)."""
+    try:
+        with open(path) as f:
+            names = json.load(f)
+        os.unlink(path)
+    except (OSError, ValueError):
+        return
+    for name in names:
+        if name in sys.modules and type(sys.modules[name]) is types.ModuleType:
+            continue
+        try:
+            getattr(importlib.import_module(name), "__all__", None)  # a lazy module loads on its first attribute
+        except Exception:  # noqa: BLE001, S112 - the run loaded it in its own conditions: the next run loads it again
+            continue
 
 
 if __name__ == "__main__":

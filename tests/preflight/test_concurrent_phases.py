@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from preflight.cli import FORMATS
-from preflight.phases import BOTH_AT_ONCE_ENV, SEQUENTIAL_ENV
+from preflight.phases import BOTH_AT_ONCE_ENV, PHASES, SEQUENTIAL_ENV
 from tests.conftest import (
     FIXTURES,
     REPO,
@@ -113,19 +113,27 @@ def test_the_preview_phases_failure_wins_over_the_up_phases(tmp_path: Path, virt
     if virtualenv:
         subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
                         str(program / "venv")], check=True, timeout=120)
-    (program / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
+    failed = program / "up.failed"
     (program / "__main__.py").write_text(
-        "import time\nimport pulumi\nimport pulumi_aws as aws\n\n"
+        "import pathlib, time\nimport pulumi\nimport pulumi_aws as aws\n\n"
         "aws.s3.Bucket('b')\n"
+        f"failed = pathlib.Path({str(failed)!r})\n"
         "if pulumi.runtime.is_dry_run():\n"
-        "    time.sleep(2)  # the up phase fails first in time; the preview phase's message must still win\n"
+        "    # At once, the up phase fails first in time; the preview phase's message must still win.\n"
+        "    while pulumi.Config('phases').get_bool('at-once') and not failed.exists():\n"
+        "        time.sleep(0.05)\n"
         "    raise ValueError('preview phase failure')\n"
+        "failed.touch()\n"
         "raise KeyError('up phase failure')\n")
     for env in ({SEQUENTIAL_ENV: ""}, {SEQUENTIAL_ENV: "1"}, {SEQUENTIAL_ENV: "", BOTH_AT_ONCE_ENV: "1"}):
+        at_once = not env[SEQUENTIAL_ENV]  # one after the other, the up phase's program does not run
+        (program / "Pulumi.dev.yaml").write_text(f"config:\n  aws:region: us-west-2\n  phases:at-once: {at_once}\n")
+        failed.unlink(missing_ok=True)
         proc = run_preflight("--program", str(program), extra_env=env)
         errors = [line for line in proc.stderr.splitlines() if line.startswith("preflight: error:")]
         assert proc.returncode == 2 and errors == [
             "preflight: error: the program raised ValueError: preview phase failure"], proc.stderr
+        assert failed.exists() == at_once, "at once, the up phase failed before the preview phase"
 
 
 def _descendants(pid: int) -> set[int]:
@@ -147,12 +155,25 @@ def _descendants(pid: int) -> set[int]:
 
 
 def _hanging_program(where: Path) -> Path:
+    """A program that registers a bucket, then says it hangs (a file per phase, ``preview.hangs``, ``up.hangs``, in
+    ``where``) and hangs."""
     where.mkdir()
     (where / "Pulumi.yaml").write_text("name: hangs\nruntime: python\n")
     (where / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
-    (where / "__main__.py").write_text("import time\nimport pulumi_aws as aws\n\naws.s3.Bucket('b')\n"
-                                       "while True:\n    time.sleep(0.1)\n")
+    (where / "__main__.py").write_text(
+        "import pathlib, time\nimport pulumi\nimport pulumi_aws as aws\n\naws.s3.Bucket('b')\n"
+        f"phase = 'preview' if pulumi.runtime.is_dry_run() else 'up'\n"
+        f"pathlib.Path({str(where)!r}, phase + '.hangs').touch()\n"
+        "while True:\n    time.sleep(0.1)\n")
     return where
+
+
+def _left_running(seen: set[int]) -> list[int]:
+    """Those of ``seen`` still running a few seconds after preflight exited (at once, when none is)."""
+    deadline = time.monotonic() + 5
+    while (alive := [pid for pid in seen if process_alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive
 
 
 def _interruptible() -> None:
@@ -161,8 +182,9 @@ def _interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _run_watching(program: Path, *args: str, interrupt_after: float | None = None) -> tuple[int, str, set[int]]:
-    """Run preflight on ``program``; return (exit code, stderr, every process it started along the way)."""
+def _run_watching(program: Path, *args: str, interrupt: bool = False) -> tuple[int, str, set[int]]:
+    """Run preflight on ``program`` (:func:`_hanging_program`); return (exit code, stderr, every process it started
+    along the way). With ``interrupt``, Ctrl-C once both phases' programs hang."""
     proc = subprocess.Popen([sys.executable, "-m", "preflight", "--program", str(program), "--policy-pack",
                              str(REPO / "policies"), *args], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=_env(), preexec_fn=_interruptible)
@@ -170,9 +192,9 @@ def _run_watching(program: Path, *args: str, interrupt_after: float | None = Non
     started = time.monotonic()
     while proc.poll() is None and time.monotonic() - started < 240:
         seen |= _descendants(proc.pid)
-        if interrupt_after is not None and time.monotonic() - started > interrupt_after and len(seen) >= 3:
+        if interrupt and len(seen) >= 3 and all((program / f"{phase}.hangs").exists() for phase in PHASES["both"]):
             proc.send_signal(signal.SIGINT)
-            interrupt_after = None
+            interrupt = False
         time.sleep(0.1)
     _, stderr = proc.communicate(timeout=60)
     return proc.returncode, stderr, seen
@@ -180,17 +202,17 @@ def _run_watching(program: Path, *args: str, interrupt_after: float | None = Non
 
 @pytest.mark.e2e
 def test_nothing_is_left_running_after_a_timeout(tmp_path: Path) -> None:
-    code, stderr, seen = _run_watching(_hanging_program(tmp_path / "app"), "--timeout", "8")
-    assert code == 2 and "did not finish within --timeout 8 s" in stderr, stderr
+    # The timer starts with the program, so 2 s is enough on a loaded machine too: its children and packs run before.
+    code, stderr, seen = _run_watching(_hanging_program(tmp_path / "app"), "--timeout", "2")
+    assert code == 2 and "did not finish within --timeout 2 s" in stderr, stderr
     assert len(seen) >= 3, "the preview phase's child and the two packs ran"
-    time.sleep(1)
-    assert not [pid for pid in seen if process_alive(pid)], "processes left running"
+    assert not _left_running(seen), "processes left running"
 
 
 @pytest.mark.e2e
 def test_nothing_is_left_running_after_ctrl_c(tmp_path: Path) -> None:
-    code, _stderr, seen = _run_watching(_hanging_program(tmp_path / "app"), interrupt_after=4.0)
+    code, _stderr, seen = _run_watching(_hanging_program(tmp_path / "app"), interrupt=True)
     assert code != 0
+    assert all((tmp_path / "app" / f"{phase}.hangs").exists() for phase in PHASES["both"]), "interrupted while both hung"
     assert len(seen) >= 3, "the preview phase's child and the two packs ran"
-    time.sleep(1)
-    assert not [pid for pid in seen if process_alive(pid)], "processes left running"
+    assert not _left_running(seen), "processes left running"
