@@ -32,8 +32,10 @@ lock: $(STAMP)
 preview: $(STAMP)
 	$(PY) -m preflight --program . --stack $(STACK) --policy-pack policies --policy-pack-config policies/config/$(STACK).json
 
+# PYTHONDONTWRITEBYTECODE (set on some machines) off: the suite starts a few hundred interpreters that import
+# this checkout's modules, and pytest rewrites every test module's asserts in each worker; cached, each is done once.
 test: $(STAMP)
-	$(PY) -m pytest -n 2
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 2
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
