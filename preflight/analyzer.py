@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import jsonschema
 import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
@@ -273,6 +272,8 @@ def reconcile_policy_config(policies: list[PolicyInfo], initial: dict[str, dict[
         result[policy.name] = {"enforcementLevel": policy.enforcement, "properties": defaults}
     _apply(result, initial)
     _apply(result, given)
+    import jsonschema  # here: a program's child process imports this module too, and never validates
+
     errors = []
     for policy in policies:
         schema = {"type": "object", "properties": dict((policy.schema or {}).get("properties") or {})}
