@@ -425,7 +425,9 @@ def declared_resources(stack: str) -> list[dict[str, Any]]:
 #: Test files by what they cost (``--durations=0`` summed per file, longest first). pytest-xdist hands tests to
 #: its workers in collection order as they free up (see SCHEDULING_CHUNK), so these go first and the many short
 #: tests fill in at the end: both workers finish together instead of one running a long stack test alone. Only
-#: the order changes; a file missing here merely runs in its usual place.
+#: the order changes; a file missing here merely runs in its usual place. ``make test`` uses work stealing
+#: (``--dist worksteal``: each worker starts on its half of this order and takes from the other's queue when it
+#: runs out), which balances the end even when a test takes longer than this order assumes.
 LONGEST_FIRST = (
     "preflight/test_concurrent_phases.py", "stacks/test_new_environment.py", "stacks/test_phases.py",
     "preflight/test_real_world_causes.py",
