@@ -29,7 +29,8 @@ called by ``__main__``, in the standby).
 
 The SDK submodules a run loads (``pulumi_aws.ec2``, ``pulumi_kubernetes.core.v1``: the SDKs load them lazily, on a
 program's first use, a few tenths of a second each) are loaded here too once the run has ended
-(:func:`_load_like`), so the next run that uses them finds them loaded, as it finds ``pulumi_aws`` itself. Before
+(:func:`_load`), so the next run that uses them finds them loaded, as it finds ``pulumi_aws`` itself; they are added
+to the session's list (:data:`SHARED_MODULES_ENV`), which a zygote started later loads before its first run. Before
 each fork this process's objects are frozen (``gc.freeze``): a collection in the child (preflight collects between
 its phases; a pack runs with the collector on) then scans only the child's own objects, and does not copy every
 page of the inherited heap to update their collector headers.
@@ -107,7 +108,7 @@ def _child(request: dict[str, object]) -> None:
         if request.get("loaded"):
             try:
                 with open(str(request["loaded"]), "w") as f:
-                    json.dump(_sdk_modules(), f)
+                    f.write("".join(f"{name}\n" for name in _sdk_modules()))
             except OSError:
                 pass
         if request.get("launched"):  # how its packs started, for the tests that check the standbys are used
@@ -406,6 +407,9 @@ def serve() -> None:
     import preflight.cli  # noqa: F401 - what every run imports, once
 
     _preload_pack(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "policies"))
+    shared = os.environ.get(SHARED_MODULES_ENV)
+    if shared:
+        _load(_read_names(shared))
 
     with tempfile.TemporaryDirectory(prefix="preflight-zygote-") as tmp:
         loaded = os.path.join(tmp, "loaded.json")
@@ -418,9 +422,14 @@ def serve() -> None:
             print(json.dumps({"pid": pid}), flush=True)
             _, status = os.waitpid(pid, 0)
             print(json.dumps({"code": os.waitstatus_to_exitcode(status)}), flush=True)
-            _load_like(loaded)
+            learned = _load(_read_names(loaded, remove=True))
+            if shared and learned:
+                _add_names(shared, learned)
 
 
+#: The environment variable naming the session's list of SDK submodules its runs loaded: a zygote started later in
+#: the session (another worker's, another hash seed's) loads them all before its first run.
+SHARED_MODULES_ENV = "PREFLIGHT_TEST_SDK_MODULES"
 #: The SDKs whose submodules a run's loading is repeated here: the ones this process imports before any run.
 _SDKS = ("pulumi", "pulumi_aws", "pulumi_kubernetes")
 
@@ -431,21 +440,39 @@ def _sdk_modules() -> list[str]:
                   if name.partition(".")[0] in _SDKS and type(module) is types.ModuleType)
 
 
-def _load_like(path: str) -> None:
-    """Load here the SDK submodules the run that wrote ``path`` had loaded (:func:`_sdk_modules`)."""
+def _read_names(path: str, remove: bool = False) -> list[str]:
+    """The module names in ``path`` (one per line; none if it is missing), the file then removed if ``remove``."""
     try:
         with open(path) as f:
-            names = json.load(f)
-        os.unlink(path)
-    except (OSError, ValueError):
-        return
-    for name in names:
+            names = f.read().split()
+        if remove:
+            os.unlink(path)
+    except OSError:
+        return []
+    return names
+
+
+def _add_names(path: str, names: list[str]) -> None:
+    """Append ``names`` to the session's list ``path`` (another worker's zygote may write it at the same time)."""
+    import fcntl
+
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.write("".join(f"{name}\n" for name in names))
+
+
+def _load(names: list[str]) -> list[str]:
+    """Load here those of ``names`` (SDK submodules, :func:`_sdk_modules`) not loaded yet; the ones it loaded."""
+    done = []
+    for name in dict.fromkeys(names):
         if name in sys.modules and type(sys.modules[name]) is types.ModuleType:
             continue
         try:
             getattr(importlib.import_module(name), "__all__", None)  # a lazy module loads on its first attribute
         except Exception:  # noqa: BLE001, S112 - the run loaded it in its own conditions: the next run loads it again
             continue
+        done.append(name)
+    return done
 
 
 if __name__ == "__main__":

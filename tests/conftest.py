@@ -27,6 +27,7 @@ for path in (REPO, REPO / "policies"):
 
 from preflight.mockcloud import CloudIdentity, MockCloud  # noqa: E402
 from preflight.phases import SEQUENTIAL_ENV  # noqa: E402
+from tests._zygote import SHARED_MODULES_ENV  # noqa: E402
 
 #: The day every test previews on (the EKS version lifecycle is judged on it): frozen, so no test changes with
 #: the calendar. Subprocesses (preflight, the policy pack) inherit it. Tests of other days set it themselves.
@@ -189,6 +190,8 @@ class _Zygote:
         """How the last run's packs started: ``standby``, ``popen``, ``preloaded`` (standbys given this repository's
         pack's modules already imported) and ``forked`` (its standbys' pids)."""
         clean = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+        if "dir" in _SHARED:  # what the session's runs loaded so far (tests/_zygote.py)
+            clean[SHARED_MODULES_ENV] = str(_SHARED["dir"] / "sdk-modules.txt")
         self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("_zygote.py"))], cwd=REPO,
                                      env={**clean, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": seed},
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

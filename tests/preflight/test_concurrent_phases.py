@@ -51,12 +51,20 @@ def _all_formats(program: Path, *args: str, sequential: bool = False, seed: str 
     return "".join(f"==== {fmt}\n" + reports[fmt] for fmt in FORMATS) + f"==== exit {proc.returncode}\n", proc.stderr
 
 
+#: Programs whose concurrent run is also compared under another hash seed. What only the concurrent mode adds to a
+#: run is preflight's merge of the two phases' streamed findings (the programs' runs are the same code either way, and
+#: test_real_world_causes.py compares every fixture's under two seeds): a program with findings in both phases, and
+#: one whose up phase runs again as a preview, exercise all of it.
+_SEEDED = ("violations", "real-world-stack-reference")
+
+
 def _assert_same_reports(program: Path, *args: str) -> str:
     concurrent, _ = _all_formats(program, *args)
     assert [line for line in concurrent.splitlines() if line.startswith("==== ")][:len(FORMATS)] == \
         [f"==== {fmt}" for fmt in FORMATS]
     assert _all_formats(program, *args, sequential=True)[0] == concurrent, "concurrent vs one after the other"
-    assert _all_formats(program, *args, seed="31337")[0] == concurrent, "another hash seed"
+    if program.name in _SEEDED:
+        assert _all_formats(program, *args, seed="31337")[0] == concurrent, "another hash seed"
     return concurrent
 
 
