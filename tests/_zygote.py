@@ -412,7 +412,7 @@ def serve() -> None:
         _load(_read_names(shared))
 
     with tempfile.TemporaryDirectory(prefix="preflight-zygote-") as tmp:
-        loaded = os.path.join(tmp, "loaded.json")
+        loaded = os.path.join(tmp, "loaded.txt")
         for line in sys.stdin:
             request = {**json.loads(line), "loaded": loaded}
             gc.freeze()
