@@ -76,18 +76,20 @@ class PackStarter(PendingAnalysis):
             if self.child is not None:
                 self.child.send_pack(None)  # it runs its program without a pack; wait() raises the error
 
-    def wait_info(self) -> PackInfo:
-        """The pack's description, once it is up (its child streams to it)."""
+    def _started(self) -> None:
+        """Wait until the pack is up (or failed to start: its error is raised here, on the caller's thread)."""
         self._thread.join()
         if self.error is not None:
             raise self.error
+
+    def wait_info(self) -> PackInfo:
+        """The pack's description, once it is up (its child streams to it)."""
+        self._started()
         assert self.info is not None
         return self.info
 
     def wait(self) -> Analysis:
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
+        self._started()
         assert self.analysis is not None
         return self.analysis
 
@@ -117,7 +119,6 @@ class Timer:
         if self.enabled:
             print(f"preflight: timing: {phase}: {now - self.last:.3f}s", file=sys.stderr)
         self.last = now
-
 
 
 @dataclass

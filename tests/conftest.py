@@ -13,7 +13,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,14 @@ def process_alive(pid: int) -> bool:
         return False
 
 
+def left_running(pids: Iterable[int], within: float) -> list[int]:
+    """Those of ``pids`` still running after up to ``within`` seconds (at once, when none is)."""
+    deadline = time.monotonic() + within
+    while (alive := [pid for pid in pids if process_alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive
+
+
 def _with_default_pack(args: tuple[str, ...]) -> tuple[str, ...]:
     if not any(a in ("--policy-pack", "--no-policy-pack") or a.startswith("--policy-pack=") for a in args) \
             and "--help" not in args:
@@ -151,11 +160,9 @@ def run_preflight(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: d
     for the second run of a test that compares two runs.
     """
     args = _with_default_pack(args)
-    if not fresh:
-        seeded = {"PYTHONHASHSEED": "0", **(extra_env or {})}
-        key = _shared_key(args, cwd, seeded)
-        if key is not None:
-            return _shared_run(key, args, cwd, timeout, seeded).as_run(args)
+    shared = None if fresh else _shared_run_of(args, cwd, timeout, extra_env)
+    if shared is not None:
+        return shared.as_run(args)
     return _spawn(args, cwd, timeout, extra_env)
 
 
@@ -383,18 +390,24 @@ def _shared_run(key: str, args: tuple[str, ...], cwd: Path, timeout: int, extra_
     return _MEMO[key]
 
 
+def _shared_run_of(args: tuple[str, ...], cwd: Path, timeout: int,
+                   extra_env: dict[str, str] | None) -> _SharedRun | None:
+    """The session's shared run of ``args`` (made under ``PYTHONHASHSEED=0`` unless ``extra_env`` names a seed), or
+    None when the run must be a process of its own (:func:`_shared_key`)."""
+    seeded = {"PYTHONHASHSEED": "0", **(extra_env or {})}
+    key = _shared_key(args, cwd, seeded)
+    return None if key is None else _shared_run(key, args, cwd, timeout, seeded)
+
+
 def preflight_reports(*args: str, cwd: Path = REPO, timeout: int = 300, extra_env: dict[str, str] | None = None,
                       fresh: bool = False) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
     """One run of ``python -m preflight *args`` (as :func:`run_preflight`, shared as its runs are) and its report in
     every format preflight writes (``--report FORMAT:FILE`` for each, all from that run): ``{}`` when it wrote none
     (an error)."""
     args = _with_default_pack(args)
-    if not fresh:
-        seeded = {"PYTHONHASHSEED": "0", **(extra_env or {})}
-        key = _shared_key(args, cwd, seeded)
-        if key is not None:
-            run = _shared_run(key, args, cwd, timeout, seeded)
-            return run.as_run(args), dict(run.reports)
+    shared = None if fresh else _shared_run_of(args, cwd, timeout, extra_env)
+    if shared is not None:
+        return shared.as_run(args), dict(shared.reports)
     with tempfile.TemporaryDirectory(prefix="preflight-reports-") as tmp:
         proc, reports = _spawn_with_reports(args, cwd, timeout, extra_env, Path(tmp) / "report")
     return proc, reports

@@ -20,8 +20,8 @@ from preflight.phases import BOTH_AT_ONCE_ENV, PHASES, SEQUENTIAL_ENV
 from tests.conftest import (
     FIXTURES,
     REPO,
+    left_running,
     preflight_reports,
-    process_alive,
     program_in_its_own_virtualenv,
     run_preflight,
     shared_program,
@@ -177,14 +177,6 @@ def _hanging_program(where: Path) -> Path:
     return where
 
 
-def _left_running(seen: set[int]) -> list[int]:
-    """Those of ``seen`` still running a few seconds after preflight exited (at once, when none is)."""
-    deadline = time.monotonic() + 5
-    while (alive := [pid for pid in seen if process_alive(pid)]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return alive
-
-
 def _interruptible() -> None:
     """In the child before it runs preflight: Ctrl-C's default action, as in a terminal. A suite started in the
     background of a non-interactive shell (``make test &``) ignores SIGINT, and the child would inherit that."""
@@ -215,7 +207,7 @@ def test_nothing_is_left_running_after_a_timeout(tmp_path: Path) -> None:
     code, stderr, seen = _run_watching(_hanging_program(tmp_path / "app"), "--timeout", "2")
     assert code == 2 and "did not finish within --timeout 2 s" in stderr, stderr
     assert len(seen) >= 3, "the preview phase's child and the two packs ran"
-    assert not _left_running(seen), "processes left running"
+    assert not left_running(seen, within=5), "processes left running"
 
 
 @pytest.mark.e2e
@@ -224,4 +216,4 @@ def test_nothing_is_left_running_after_ctrl_c(tmp_path: Path) -> None:
     assert code != 0
     assert all((tmp_path / "app" / f"{phase}.hangs").exists() for phase in PHASES["both"]), "interrupted while both hung"
     assert len(seen) >= 3, "the preview phase's child and the two packs ran"
-    assert not _left_running(seen), "processes left running"
+    assert not left_running(seen, within=5), "processes left running"

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from preflight.cli import FORMATS
 from preflight.phases import PHASES, SEQUENTIAL_ENV
-from tests.conftest import FIXTURES, REPO, _spawn, _Zygote, link_virtualenv, process_alive, run_preflight
+from tests.conftest import FIXTURES, REPO, _spawn, _Zygote, left_running, link_virtualenv, run_preflight
 
 PROGRAMS = FIXTURES / "programs"
 PACKS = FIXTURES / "packs"
@@ -158,12 +157,7 @@ def test_a_pack_in_its_own_virtualenv_is_started_by_popen(tmp_path: Path) -> Non
 
 def _assert_gone(pids: list[int]) -> None:
     """Every process in ``pids`` has ended (generous time: a loaded machine)."""
-    deadline = time.monotonic() + 60
-    while True:
-        alive = [pid for pid in pids if process_alive(pid)]
-        if not alive or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    alive = left_running(pids, within=60)
     assert not alive, f"standbys left running: {alive}"
 
 
