@@ -18,8 +18,9 @@ environment and the arguments, and runs pulumi.policy's ``__main__`` as ``-m`` d
 The pack's own ``__main__`` and modules run in it, fresh. Any other launch (a pack's own virtualenv,
 ``PREFLIGHT_PROFILE``, an environment that would start the interpreter differently, no standby left) is
 ``subprocess.Popen`` as without this. What differs from a new interpreter: the modules the run had imported are
-already in ``sys.modules``, and the frames below ``_run_module_as_main`` are this module's
-(``tests/preflight/test_pack_standbys.py`` compares the rest, and the reports).
+already in ``sys.modules``, their objects are frozen (``gc.get_freeze_count()`` is not 0; see below), and the frames
+below ``_run_module_as_main`` are this module's (``tests/preflight/test_pack_standbys.py`` compares the rest, and
+the reports).
 
 For this repository's pack (``policies/``), the modules its ``__main__`` imports are imported once here too
 (:func:`_preload_pack`), then taken out of ``sys.modules``, so that no run sees them; a standby for that pack
@@ -340,7 +341,9 @@ def _python_m(argv: list[str]) -> int:
     main.__annotations__ = {}
     _REPLACED.append(sys.modules["__main__"])
     sys.modules["__main__"] = main
-    gc.unfreeze()  # as a new interpreter's: nothing frozen (serve freezes before each fork)
+    # The collector on, as in a new interpreter. The objects inherited from the zygote stay frozen (serve freezes
+    # them before each fork): the pack's collections scan its own objects, as a new interpreter's would (it has none
+    # of the SDKs' objects), and do not copy every inherited page to update their headers.
     gc.enable()
     interrupted = False
     try:

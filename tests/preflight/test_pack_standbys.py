@@ -71,21 +71,31 @@ def test_a_standby_pack_runs_in_the_process_python_m_gives_it(tmp_path: Path) ->
     """The probe pack writes down its process in each phase (arguments, ``sys.path``, working directory,
     environment, standard streams and their buffering, open descriptors, signal handlers, gc, flags, hash seed,
     threads, process group, the frames from ``runpy._run_module_as_main`` up, the names in ``__main__``): the
-    same with and without standbys. Only the modules already imported differ (by design, not compared)."""
+    same with and without standbys. Only the modules already imported differ (by design, not compared), and the
+    objects frozen with them (``gc.get_freeze_count()``)."""
     args = ("--program", str(PROGRAMS / "minimal"), "--policy-pack", str(PACKS / "probe"), "--format", "json")
     probes = tmp_path / "probes"
     probes.mkdir()
+    frozen: list[int] = []
+
+    def probed() -> dict[str, dict[str, object]]:
+        facts = {name: json.loads(text) for name, text in _reports(probes).items()}
+        frozen.extend(int(fact.pop("frozen")) for fact in facts.values())  # type: ignore[call-overload]
+        return facts
+
     (code, stdout, stderr), facts, launched = _both(*args, extra_env={"PREFLIGHT_PROBE_DIR": str(probes)},  # type: ignore[misc]
-                                          between=lambda: _reports(probes))
+                                          between=probed)
     assert code == 1 and "probe-buckets" in stdout
     assert launched["preloaded"] == 0  # type: ignore[index]
     assert set(facts) == {"preview.json", "up.json"}  # type: ignore[arg-type]
-    up = json.loads(facts["up.json"])  # type: ignore[index]
+    # The one gc fact that differs: a standby's inherited objects (the zygote's) stay frozen, a new interpreter has none.
+    assert frozen[:2] != [0, 0] and frozen[2:] == [0, 0], frozen
+    up = facts["up.json"]  # type: ignore[index]
     assert up["streams"][1]["write_through"] and up["streams"][2]["write_through"], "-u"
     assert up["descriptors"] == {"0": "/dev/null", "1": "pipe", "2": "pipe"}
     assert up["argv"][1:] == ["<engine>", str(PACKS / "probe")] and up["orig_argv"][1:4] == ["-u", "-m", "pulumi.policy"]
     assert up["path"][1] == up["cwd"] == str(PACKS / "probe") and up["group"]
-    assert up["environ"]["PULUMI_DRY_RUN"] == "false" and json.loads(facts["preview.json"])["environ"][  # type: ignore[index]
+    assert up["environ"]["PULUMI_DRY_RUN"] == "false" and facts["preview.json"]["environ"][  # type: ignore[index]
         "PULUMI_DRY_RUN"] == "true"
 
 
