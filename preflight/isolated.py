@@ -202,6 +202,7 @@ class _Streamer(PendingAnalysis):
             return
         address, pack_dir, info, timeout = payload
         self.attach(Analysis(PackClient(address, pack_dir, timeout), info, self.phase))
+        sys.setswitchinterval(0.0005)  # the streaming thread keeps pace with the program (see phases.run_phases)
 
     def finish(self, run: Any) -> object:
         """The phase's findings (``None`` without a pack; a message if the pack failed)."""
@@ -235,7 +236,6 @@ def child_main(request_path: str) -> int:
         from . import analyzer  # noqa: F401 - imported before the program's virtualenv comes first on sys.path
 
         streamer = _Streamer(request["phase"])
-        sys.setswitchinterval(0.0005)  # the streaming thread keeps pace with the program (see phases.run_phases)
     monitor = RecordingMonitor(MockCloud(identity, stack=project.stack, project=project.name,
                                          preview=request["preview"]), project.config, preview=request["preview"],
                                on_register=streamer.submit if streamer else None)

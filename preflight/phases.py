@@ -398,10 +398,12 @@ def run_phases(ctx: Context, phases: tuple[str, ...], timer: Timer,
     starters = ctx.starters
     # The SDK keeps the interpreter busy on the program's threads; with the default 5 ms GIL switch
     # interval the thread streaming Analyze calls falls behind and the pack finishes long after the
-    # program (bench: 0.8 s tail at 2,000 resources). 0.5 ms lets it keep pace (0.2 s tail) without
-    # slowing the program.
+    # program (bench: 0.8 s tail at 2,000 resources). 0.5 ms lets it keep pace (0.2 s tail). With no
+    # pack there is no such thread, and the shorter interval only hands the interpreter between the
+    # SDK's threads more often (--phase up at 10,000 resources: 18.7 s at 5 ms, 20-29 s at 0.5 ms).
     switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch_interval, 0.0005))
+    if opts.policy_pack is not None:
+        sys.setswitchinterval(min(switch_interval, 0.0005))
     pool = futures.ThreadPoolExecutor(max_workers=len(phases) + 1, thread_name_prefix="preflight-finish")
     done: list[PhaseRun] = []
     finishing: list[futures.Future[None]] = []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from preflight.phases import SEQUENTIAL_ENV
 from tests.conftest import FIXTURES, link_virtualenv, preflight_json, run_preflight
 
 pytestmark = pytest.mark.e2e
@@ -235,6 +236,21 @@ def test_a_policy_config_entry_without_a_level_keeps_the_policy_default(tmp_path
     _, default, _ = preflight_json("--program", str(MINIMAL), "--policy-pack", str(PACKS / "minimal"))
     level = {p["name"]: p["enforcement"] for p in data["policyPacks"][0]["policies"]}
     assert level == {p["name"]: p["enforcement"] for p in default["policyPacks"][0]["policies"]}, stderr
+
+
+@pytest.mark.parametrize(("pack", "at_once", "interval"), [
+    ((), False, 0.0005), (("--no-policy-pack",), False, 0.005), (("--no-policy-pack",), True, 0.005)])
+def test_the_interpreter_switches_threads_more_often_only_to_stream_to_a_pack(
+        tmp_path: Path, pack: tuple[str, ...], at_once: bool, interval: float) -> None:
+    """A 0.5 ms switch interval lets the thread streaming to the pack keep pace with the program; with no pack it
+    only slows the program (the SDK's threads hand the interpreter over ten times as often), so it stays 5 ms."""
+    (tmp_path / "Pulumi.yaml").write_text("name: switchprobe\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (tmp_path / "__main__.py").write_text("import sys\nimport pulumi\npulumi.export('interval', sys.getswitchinterval())\n")
+    proc = run_preflight("--program", str(tmp_path), *pack, "--format", "json", "--phase", "both",
+                         extra_env={SEQUENTIAL_ENV: ""} if at_once else None)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["outputs"] == {"interval": interval}
 
 
 def test_the_program_runs_with_the_cyclic_collector_paused_and_it_is_restored(tmp_path: Path) -> None:
