@@ -100,9 +100,11 @@ def _judge(policy: Any, args: Any) -> list[str]:
 def test_no_resource_rule_raises_on_any_shape_of_a_judged_type(token: str, data: st.DataObject) -> None:
     props = data.draw(hostile_props(token))
     limit = 20 * _size(props) + 20  # bounded work: findings grow with the input, not faster
+    # One proxy tree for every policy, as the pack's Analyze shares it among its policies
+    # (policies/_deserialize_once.py; that no policy writes into it is tested there).
+    proxied, urn, opts = unknown_checking_proxy(props), urn_of(token, "subject"), _opts()
     for policy in RESOURCE_POLICIES:
-        args = ResourceValidationArgs(token, unknown_checking_proxy(props), urn_of(token, "subject"), "subject",
-                                      _opts(), None, GOLDEN_CONFIG.get(policy.name, {}))
+        args = ResourceValidationArgs(token, proxied, urn, "subject", opts, None, GOLDEN_CONFIG.get(policy.name, {}))
         assert len(_judge(policy, args)) <= limit, policy.name
 
 
