@@ -31,7 +31,7 @@ def _fails_cleanly(proc, fragment: str) -> None:  # type: ignore[no-untyped-def]
 # A program that hangs is stopped by --timeout, whatever the machine's load: the timer runs from the start of the
 # program, which waits forever. Every other program gets the default --timeout (600 s): importing pulumi_aws on a
 # loaded machine can take seconds, and must not turn an os._exit into a timeout.
-HANGS = ("--timeout", "2")
+HANGS = ("--timeout", "1")
 
 
 @pytest.mark.parametrize(("body", "fragment", "timeout"), [
@@ -40,9 +40,9 @@ HANGS = ("--timeout", "2")
     ("class Stop(BaseException):\n    pass\nraise Stop('halt')\n", "the program raised Stop: halt", ()),
     ("import pulumi_aws as aws\naws.s3.Bucket('same')\naws.s3.Bucket('same')\n",
      "the program registered two resources with URN urn:pulumi:dev::robust::aws:s3/bucket:Bucket::same", ()),
-    ("import time\ntime.sleep(3600)\n", "the program did not finish within --timeout 2 s", HANGS),
+    ("import time\ntime.sleep(3600)\n", "the program did not finish within --timeout 1 s", HANGS),
     ("import asyncio, pulumi\npulumi.export('never', pulumi.Output.from_input(asyncio.Future()))\n",
-     "the program did not finish within --timeout 2 s", HANGS),
+     "the program did not finish within --timeout 1 s", HANGS),
 ])
 def test_programs_that_end_badly_exit_2_with_one_clear_message(tmp_path: Path, body: str, fragment: str,
                                                                timeout: tuple[str, ...]) -> None:
