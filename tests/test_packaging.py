@@ -26,6 +26,7 @@ from click.testing import CliRunner
 from packaging.requirements import Requirement
 
 from tests._scratch import EXPECTED, write_scratch_program
+from tests.conftest import run_preflight
 
 REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
@@ -169,8 +170,11 @@ def test_installed_from_the_wheel_it_runs_outside_the_checkout_with_the_same_fin
 
     installed = run("--policy-pack", "eks-platform", path=str(site))
     assert installed["policyPacks"][0]["path"] == str((site / "preflight" / "packs" / "eks_platform").resolve())
-    inside = run("--program", str(program), "--stack", "ci", "--policy-pack", str(REPO / "policies"),
-                 path=str(REPO))
+    # The checkout's own run, as every other test runs preflight (forked from the suite's zygote).
+    ran = run_preflight("--program", str(program), "--stack", "ci", "--policy-pack", str(REPO / "policies"),
+                        "--format", "json", cwd=program)
+    assert ran.returncode == 1, ran.stderr
+    inside = json.loads(ran.stdout)
 
     def findings(data: dict[str, Any]) -> list[tuple[str, str, str, str, int, tuple[str, ...]]]:
         return sorted((v["policy"], v["enforcement"], v["urn"], v["file"], v["line"], tuple(v["phases"]))
