@@ -49,6 +49,12 @@ os._exit(code)  # the result is written: skip freeing the program's objects one 
 """
 
 
+#: The GIL switch interval while a thread streams each resource to a policy pack as the program registers it: with
+#: the default 5 ms it falls behind the SDK's threads and the pack finishes long after the program
+#: (``phases.run_phases``).
+STREAMING_SWITCH_INTERVAL = 0.0005
+
+
 def virtualenv_python(venv: Path) -> Path:
     """The interpreter of the virtualenv ``venv`` (whether or not it exists)."""
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
@@ -202,7 +208,7 @@ class _Streamer(PendingAnalysis):
             return
         address, pack_dir, info, timeout = payload
         self.attach(Analysis(PackClient(address, pack_dir, timeout), info, self.phase))
-        sys.setswitchinterval(0.0005)  # the streaming thread keeps pace with the program (see phases.run_phases)
+        sys.setswitchinterval(STREAMING_SWITCH_INTERVAL)  # the streaming thread keeps pace with the program
 
     def finish(self, run: Any) -> object:
         """The phase's findings (``None`` without a pack; a message if the pack failed)."""

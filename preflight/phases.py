@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .analyzer import Analysis, PackInfo, Unchecked, Violation, _tail, start_pack
 from .errors import PreflightError
-from .isolated import ChildFailed, ChildRun, run_in_virtualenv
+from .isolated import STREAMING_SWITCH_INTERVAL, ChildFailed, ChildRun, run_in_virtualenv
 from .mockcloud import CloudIdentity, MockCloud
 from .monitor import RecordingMonitor
 from .pending import PendingAnalysis
@@ -403,7 +403,7 @@ def run_phases(ctx: Context, phases: tuple[str, ...], timer: Timer,
     # SDK's threads more often (--phase up at 10,000 resources: 18.7 s at 5 ms, 20-29 s at 0.5 ms).
     switch_interval = sys.getswitchinterval()
     if opts.policy_pack is not None:
-        sys.setswitchinterval(min(switch_interval, 0.0005))
+        sys.setswitchinterval(min(switch_interval, STREAMING_SWITCH_INTERVAL))
     pool = futures.ThreadPoolExecutor(max_workers=len(phases) + 1, thread_name_prefix="preflight-finish")
     done: list[PhaseRun] = []
     finishing: list[futures.Future[None]] = []
