@@ -107,18 +107,19 @@ def _child(request: dict[str, object]) -> None:
             except Exception:  # noqa: BLE001, S110 - the exit code still goes back
                 pass
         if request.get("loaded"):
-            try:
-                with open(str(request["loaded"]), "w") as f:
-                    f.write("".join(f"{name}\n" for name in _sdk_modules()))
-            except OSError:
-                pass
+            _write(request["loaded"], "".join(f"{name}\n" for name in _sdk_modules()))
         if request.get("launched"):  # how its packs started, for the tests that check the standbys are used
-            try:
-                with open(str(request["launched"]), "w") as f:
-                    json.dump(standbys.launched, f)
-            except OSError:
-                pass
+            _write(request["launched"], json.dumps(standbys.launched))
         os._exit(code)
+
+
+def _write(path: object, text: str) -> None:
+    """Write what a run tells the zygote or the test; the exit code goes back even if it cannot be written."""
+    try:
+        with open(str(path), "w") as f:
+            f.write(text)
+    except OSError:
+        pass
 
 
 # -- standby policy pack processes ----------------------------------------------------------------------------
@@ -437,10 +438,15 @@ SHARED_MODULES_ENV = "PREFLIGHT_TEST_SDK_MODULES"
 _SDKS = ("pulumi", "pulumi_aws", "pulumi_kubernetes")
 
 
+def _loaded(module: object) -> bool:
+    """Whether ``module`` is loaded: a lazily imported module that was never used is still its lazy stand-in."""
+    return type(module) is types.ModuleType
+
+
 def _sdk_modules() -> list[str]:
     """The loaded submodules of :data:`_SDKS` in this process, lazily imported ones that were never used left out."""
     return sorted(name for name, module in list(sys.modules.items())
-                  if name.partition(".")[0] in _SDKS and type(module) is types.ModuleType)
+                  if name.partition(".")[0] in _SDKS and _loaded(module))
 
 
 def _read_names(path: str, remove: bool = False) -> list[str]:
@@ -468,7 +474,7 @@ def _load(names: list[str]) -> list[str]:
     """Load here those of ``names`` (SDK submodules, :func:`_sdk_modules`) not loaded yet; the ones it loaded."""
     done = []
     for name in dict.fromkeys(names):
-        if name in sys.modules and type(sys.modules[name]) is types.ModuleType:
+        if _loaded(sys.modules.get(name)):
             continue
         try:
             getattr(importlib.import_module(name), "__all__", None)  # a lazy module loads on its first attribute
