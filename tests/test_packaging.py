@@ -161,14 +161,13 @@ def test_installed_from_the_wheel_it_runs_outside_the_checkout_with_the_same_fin
     program = write_scratch_program(tmp_path / "elsewhere")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "PYTHON"))}
 
-    def run(*args: str, path: str) -> dict[str, Any]:
-        code = "import sys; from preflight.cli import console_main; sys.argv[0] = 'pulumi-preflight'; console_main()"
-        proc = subprocess.run([sys.executable, "-c", code, *args, "--format", "json"], cwd=program,
-                              capture_output=True, text=True, timeout=600, env={**env, "PYTHONPATH": path})
-        assert proc.returncode == 1, proc.stderr
-        return json.loads(proc.stdout)
-
-    installed = run("--policy-pack", "eks-platform", path=str(site))
+    # The installed console script, in a new interpreter that sees only the wheel's files.
+    code = "import sys; from preflight.cli import console_main; sys.argv[0] = 'pulumi-preflight'; console_main()"
+    proc = subprocess.run([sys.executable, "-c", code, "--policy-pack", "eks-platform", "--format", "json"],
+                          cwd=program, capture_output=True, text=True, timeout=600,
+                          env={**env, "PYTHONPATH": str(site)})
+    assert proc.returncode == 1, proc.stderr
+    installed = json.loads(proc.stdout)
     assert installed["policyPacks"][0]["path"] == str((site / "preflight" / "packs" / "eks_platform").resolve())
     # The checkout's own run, as every other test runs preflight (forked from the suite's zygote).
     ran = run_preflight("--program", str(program), "--stack", "ci", "--policy-pack", str(REPO / "policies"),
