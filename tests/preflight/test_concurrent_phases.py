@@ -177,6 +177,11 @@ def _hanging_program(where: Path) -> Path:
     return where
 
 
+def _both_hung(program: Path) -> bool:
+    """Whether both phases' programs of :func:`_hanging_program` have said they hang."""
+    return all((program / f"{phase}.hangs").exists() for phase in PHASES["both"])
+
+
 def _interruptible() -> None:
     """In the child before it runs preflight: Ctrl-C's default action, as in a terminal. A suite started in the
     background of a non-interactive shell (``make test &``) ignores SIGINT, and the child would inherit that."""
@@ -193,7 +198,7 @@ def _run_watching(program: Path, *args: str, interrupt: bool = False) -> tuple[i
     started = time.monotonic()
     while proc.poll() is None and time.monotonic() - started < 240:
         seen |= _descendants(proc.pid)
-        if interrupt and len(seen) >= 3 and all((program / f"{phase}.hangs").exists() for phase in PHASES["both"]):
+        if interrupt and len(seen) >= 3 and _both_hung(program):
             proc.send_signal(signal.SIGINT)
             interrupt = False
         time.sleep(0.1)
@@ -214,6 +219,6 @@ def test_nothing_is_left_running_after_a_timeout(tmp_path: Path) -> None:
 def test_nothing_is_left_running_after_ctrl_c(tmp_path: Path) -> None:
     code, _stderr, seen = _run_watching(_hanging_program(tmp_path / "app"), interrupt=True)
     assert code != 0
-    assert all((tmp_path / "app" / f"{phase}.hangs").exists() for phase in PHASES["both"]), "interrupted while both hung"
+    assert _both_hung(tmp_path / "app"), "interrupted while both hung"
     assert len(seen) >= 3, "the preview phase's child and the two packs ran"
     assert not left_running(seen, within=5), "processes left running"
